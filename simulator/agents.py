@@ -1,0 +1,226 @@
+"""The parties: one Mesa agent per party, its state a set of numpy arrays over a batch of worlds.
+
+Each decision a party makes is one method, written once over arrays of shape ``(worlds,)`` or
+``(worlds, levels)`` / ``(worlds, issues)``, so one world and a million worlds run the same code.
+To change how a party decides, subclass :class:`PartyAgent` and override one method (for example
+:meth:`PartyAgent.attendance_utility`) and pass the class to ``NegotiationModel(agents=...)``.
+
+The rules and their formulas are documented in ``docs/model.md`` (section "Details").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from simulator.scenario import LEVELS, Level, Party, Role
+
+if TYPE_CHECKING:
+    from simulator.model import NegotiationModel
+
+N_LEVELS = len(LEVELS)
+RANKS = np.arange(N_LEVELS)
+LEADER = Level.leader.rank
+EPS = 1e-9
+
+
+class PartyAgent(mesa.Agent):
+    """One party to the negotiation, over a batch of worlds.
+
+    Attributes:
+        party_id: The scenario's id for the party (``"russia"``).
+        spec: The party's scenario record.
+        announced: Rank of the level it last announced, per world (0 absent .. 3 leader).
+        level: Rank of the level it finally sent, per world (set by the attendance phase).
+        position: Its current position per world and issue, ``(worlds, issues)``; NaN where it
+            has no position on the issue.
+        history: Its positions after each talks round (a list of ``(worlds, issues)`` arrays).
+        walked_away: Whether it walked away from the talks, per world.
+    """
+
+    model: NegotiationModel
+
+    def __init__(self, model: NegotiationModel, party_id: str, spec: Party) -> None:
+        super().__init__(model)
+        self.party_id = party_id
+        self.spec = spec
+        n, k = model.worlds, len(model.issue_ids)
+        self.announced = np.full(n, spec.attendance.initial.level.rank, dtype=np.int8)
+        self.level = self.announced.copy()
+        self.position = np.full((n, k), np.nan)
+        self.history: list[np.ndarray] = []
+        self.walked_away = np.zeros(n, dtype=bool)
+        self._init_positions()
+
+    # --- parameters -------------------------------------------------------------------------
+
+    def param(self, name: str) -> np.ndarray:
+        """This party's parameter ``name`` (dotted, below ``parties.<id>``) over the worlds."""
+        return self.model.value(f"parties.{self.party_id}.{name}")
+
+    @property
+    def is_principal(self) -> bool:
+        """Principals must meet for talks to happen; only they accept, concede and walk away."""
+        return self.spec.role == Role.principal
+
+    def mandate(self, rank: np.ndarray) -> np.ndarray:
+        """Share of the way to its red line a delegation of level ``rank`` may concede."""
+        prefix = f"parties.{self.party_id}" if self.spec.mandate else "protocol"
+        table = np.stack(
+            [np.zeros(self.model.worlds)]
+            + [
+                self.model.value(f"{prefix}.mandate.{lv}")
+                for lv in ("official", "minister", "leader")
+            ],
+            axis=1,
+        )
+        return np.take_along_axis(table, np.asarray(rank, dtype=np.intp)[..., None], axis=-1)[
+            ..., 0
+        ]
+
+    # --- phase 1: attendance ----------------------------------------------------------------
+
+    def attendance_utility(self, announced: dict[str, np.ndarray]) -> np.ndarray:
+        """Utility of each level given the others' announced levels, shape ``(worlds, 4)``.
+
+        Levels closed to the party, or barred by an ``only_if`` commitment whose condition does
+        not hold, get ``-inf``.
+        """
+        a = self.spec.attendance
+        n = self.model.worlds
+        r = RANKS[None, :]
+        attending = r > 0
+        u = self.param("attendance.talks_value")[:, None] * self._mandate_table()
+        u[:, LEADER] -= self.param("attendance.leader_cost")
+        if a.counterpart is not None:
+            c = announced[a.counterpart].astype(float)[:, None]
+            both_leaders = (r == LEADER) & (c == LEADER)
+            u -= self.param("attendance.legitimacy_cost")[:, None] * both_leaders
+            outrank = np.maximum(0.0, r - c) / 3.0 * attending
+            u -= self.param("attendance.protocol_cost")[:, None] * outrank
+            watched = np.ones(n)
+            if a.watcher is not None:
+                weight = self.param("attendance.watcher.weight")
+                watched = 1.0 + weight * announced[a.watcher.party] / 3.0
+            shortfall = np.maximum(0.0, c - r) / 3.0
+            u -= (self.param("attendance.empty_chair_cost") * watched)[:, None] * shortfall
+        for i, cm in enumerate(a.commitments):
+            if cm.kind != "promise":
+                continue
+            holds = self._condition_holds(cm.condition, announced)
+            broken = holds[:, None] & (r < cm.level.rank)
+            u -= self.param(f"attendance.commitments.{i}.audience_cost")[:, None] * broken
+        u[:, 1:] += self.model.pressure_on(self.party_id)[:, None]
+        u[:, 0] -= self.model.threat_pressure(self.party_id, ("absent",))
+        u[~self.allowed(announced)] = -np.inf
+        return u
+
+    def allowed(self, announced: dict[str, np.ndarray]) -> np.ndarray:
+        """Which levels the party may choose, ``(worlds, 4)``: open and not barred by ``only_if``."""
+        n = self.model.worlds
+        ok = np.zeros((n, N_LEVELS), dtype=bool)
+        for lv in self.spec.attendance.levels:
+            ok[:, lv.rank] = True
+        for cm in self.spec.attendance.commitments:
+            if cm.kind == "only_if":
+                unmet = ~self._condition_holds(cm.condition, announced)
+                ok[:, cm.level.rank :] &= ~unmet[:, None]
+        return ok
+
+    def choose_level(self, announced: dict[str, np.ndarray], noise: np.ndarray) -> np.ndarray:
+        """Noisy best response: the level with the highest utility plus Gumbel noise (logit choice).
+
+        Args:
+            announced: Every party's latest announced rank, by party id.
+            noise: Standard Gumbel draws ``(worlds, 4)``, scaled here by ``protocol.choice_noise``.
+        """
+        u = self.attendance_utility(announced)
+        scale = self.model.value("protocol.choice_noise")[:, None]
+        return np.argmax(u + scale * noise, axis=1).astype(np.int8)
+
+    def _mandate_table(self) -> np.ndarray:
+        return np.stack([self.mandate(np.full(self.model.worlds, r)) for r in RANKS], axis=1)
+
+    def _condition_holds(self, cond: object, announced: dict[str, np.ndarray]) -> np.ndarray:
+        if cond is None:
+            return np.ones(self.model.worlds, dtype=bool)
+        return announced[cond.party] >= cond.level.rank  # type: ignore[attr-defined]
+
+    # --- phase 2: talks ---------------------------------------------------------------------
+
+    def _init_positions(self) -> None:
+        # Positions are fixed per batch; cache them as (worlds, issues) arrays for the rounds loop.
+        self.ideal = self.issue_array("ideal")
+        self.red_line = self.issue_array("red_line")
+        self.salience = self.issue_array("salience")
+        self.concession = self.issue_array("concession")
+        self.position = self.ideal.copy()
+
+    def issue_array(self, field: str) -> np.ndarray:
+        """A position field (``ideal``, ``red_line``, ``salience``, ``concession``), ``(worlds, issues)``.
+
+        Issues the party has no position on are NaN (salience 0).
+        """
+        out = np.full((self.model.worlds, len(self.model.issue_ids)), np.nan)
+        for k, iid in enumerate(self.model.issue_ids):
+            if iid in self.spec.positions:
+                out[:, k] = self.param(f"positions.{iid}.{field}")
+        if field == "salience":
+            out = np.nan_to_num(out, nan=0.0)
+        return out
+
+    def limit(self) -> np.ndarray:
+        """How far it may concede per issue: its red line, scaled down by its delegation's mandate."""
+        return self.ideal + self.mandate(self.level)[:, None] * (self.red_line - self.ideal)
+
+    def concede(self, t: int, rounds: int) -> np.ndarray:
+        """Position after round ``t`` of ``rounds``: share ``(t/T)^(1/e)`` of the way to its limit.
+
+        Third parties do not concede: they hold their ideal and only pull the mediator's text.
+        """
+        if not self.is_principal:
+            return self.ideal
+        share = (t / rounds) ** (1.0 / self.concession)
+        return self.ideal + share * (self.limit() - self.ideal)
+
+    def aspiration(self, t: int, rounds: int, outside: np.ndarray) -> np.ndarray:
+        """The least utility per issue it accepts at round ``t``: from 1 down to its outside option."""
+        share = (t / rounds) ** (1.0 / self.concession)
+        return outside[:, None] + (1.0 - outside[:, None]) * (1.0 - share)
+
+    def within_limit(self, text: np.ndarray) -> np.ndarray:
+        """Whether a text stays on its side of its (mandate-scaled) red line, per world and issue."""
+        direction = np.sign(self.red_line - self.ideal)
+        allowed = self.mandate(self.level)[:, None] * np.abs(self.red_line - self.ideal)
+        toward = (text - self.ideal) * direction
+        return np.where(direction != 0, toward <= allowed + EPS, np.abs(text - self.ideal) <= EPS)
+
+    def accepts(self, text: np.ndarray, t: int, rounds: int, mediated: np.ndarray) -> np.ndarray:
+        """Whether it accepts the text on each issue at round ``t``, ``(worlds, issues)``.
+
+        With a mediator's single text it accepts what is within its limit and worth at least its
+        aspiration; without one it accepts only what it has itself conceded to (positions must meet).
+        """
+        ideal = self.ideal
+        utility = 1.0 - np.abs(text - ideal)
+        outside = self.model.outside_option(self.party_id)
+        by_aspiration = utility >= self.aspiration(t, rounds, outside) - EPS
+        ideal_dir = np.sign(self.red_line - ideal)
+        conceded = (text - ideal) * ideal_dir <= (self.position - ideal) * ideal_dir + EPS
+        conceded |= np.abs(text - ideal) <= EPS
+        ok = np.where(mediated[:, None], by_aspiration, conceded)
+        return ok & self.within_limit(text)
+
+    def text_utility(self, text: np.ndarray) -> np.ndarray:
+        """Salience-weighted utility of a whole text (1 = its ideal on every issue)."""
+        sal = self.salience
+        u = 1.0 - np.abs(text - self.ideal)
+        return np.nansum(sal * u, axis=1) / np.maximum(sal.sum(axis=1), EPS)
+
+    def walks_away(self, text: np.ndarray) -> np.ndarray:
+        """Whether the text is worse than its outside option by more than the walk-away margin."""
+        outside = self.model.outside_option(self.party_id)
+        margin = self.model.value("protocol.walkaway_margin")
+        return self.text_utility(text) < outside - margin

@@ -1,0 +1,304 @@
+"""The ``negsim`` command line: validate, explain, run (and the exploration commands).
+
+Exit codes (``contracts.md``): 0 success; 2 bad input, with ``path:line:col: message`` lines and
+no traceback; 130 interrupted (finished chunks are kept; ``--resume`` completes the run); 1
+anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from simulator import __version__
+from simulator.errors import ScenarioError, UserError
+
+DEFAULT_SCENARIO = Path("scenarios/istanbul_2025.yaml")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``negsim`` command; returns the exit code."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    try:
+        return int(args.func(args) or 0)
+    except UserError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        out = getattr(args, "out_dir_for_resume", None)
+        hint = f"; finished chunks are kept: resume with `negsim run --resume {out}`" if out else ""
+        print(f"negsim: interrupted{hint}", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"negsim: cannot write output: {exc}", file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    p = argparse.ArgumentParser(
+        prog="negsim",
+        description="Diplomatic-negotiation scenario simulator: who shows up, who concedes, "
+        "what comes out, and what would change that.",
+    )
+    p.add_argument("--version", action="version", version=f"negsim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser(
+        "validate",
+        help="check scenario files",
+        description=(
+            "Check scenario files: schema, references, and every quoted source against its article. "
+            "Prints one path:line:col: message line per problem and exits 2 if there are any."
+        ),
+    )
+    v.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    v.set_defaults(func=cmd_validate)
+
+    e = sub.add_parser(
+        "explain",
+        help="every parameter with its value and source",
+        description="Print every parameter with its value and its source quote "
+        "(seed id and quote) or its stated assumption.",
+    )
+    e.add_argument("scenario", type=Path, metavar="SCENARIO")
+    e.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    e.set_defaults(func=cmd_explain)
+
+    r = sub.add_parser(
+        "run",
+        help="run a scenario over many worlds",
+        description=(
+            "Run a scenario over many worlds and write summary.json, worlds.parquet, "
+            "scenario.resolved.yaml and figures/ to the output folder. With no SCENARIO, runs the "
+            f"shipped baseline ({DEFAULT_SCENARIO})."
+        ),
+    )
+    r.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO")
+    add_run_options(r)
+    r.add_argument("--out", type=Path, help="output folder (default: runs/<scenario>-<time>)")
+    r.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
+    r.add_argument(
+        "--resume",
+        type=Path,
+        metavar="OUT",
+        help="finish an interrupted run in OUT (runs only the missing chunks)",
+    )
+    r.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    r.set_defaults(func=cmd_run)
+    return p
+
+
+def add_run_options(p: argparse.ArgumentParser, runs: int = 10_000) -> None:
+    """Options shared by every command that runs worlds."""
+    p.add_argument(
+        "--runs", type=positive_int, default=runs, help=f"worlds to run (default {runs})"
+    )
+    p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value by dotted path (repeatable)",
+    )
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="processes to use (default: the machine's cores)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("local", "dask"),
+        default="local",
+        help="where chunks run: local processes or a Dask cluster",
+    )
+    p.add_argument("--address", default=None, help="existing Dask scheduler, tcp://HOST:PORT")
+    p.add_argument("--chunk-size", type=positive_int, default=None, help=argparse.SUPPRESS)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+# --- validate and explain -----------------------------------------------------------------------
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from simulator.loading import load_scenario
+
+    problems: list[str] = []
+    for path in args.paths:
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            problems.extend(str(p) for p in exc.problems)
+    if problems:
+        print("\n".join(problems), file=sys.stderr)
+        return 2
+    n = len(args.paths)
+    print(f"{n} scenario file{'s' if n != 1 else ''} valid")
+    return 0
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from simulator.explain import explain_text
+    from simulator.loading import load_scenario
+
+    sys.stdout.write(explain_text(load_scenario(args.scenario, args.overrides)))
+    return 0
+
+
+# --- run ----------------------------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from simulator.loading import load_scenario
+    from simulator.runner import resume_run, start_run
+
+    if args.resume is not None:
+        args.out_dir_for_resume = args.resume
+        with executor_for(args, chunks=10**9) as ex, progress_bar(None, "resuming") as tick:
+            result = resume_run(
+                args.resume, executor=ex, progress=tick, figures=not args.no_figures
+            )
+    else:
+        path = args.scenario or DEFAULT_SCENARIO
+        scenario = load_scenario(path, args.overrides)
+        out = args.out or Path("runs") / f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+        args.out_dir_for_resume = out
+        chunk = args.chunk_size or default_chunk()
+        with (
+            executor_for(args, chunks=-(-args.runs // chunk)) as ex,
+            progress_bar(args.runs, f"{path.stem}") as tick,
+        ):
+            result = start_run(
+                scenario,
+                out,
+                runs=args.runs,
+                seed=args.seed,
+                executor=ex,
+                chunk_size=chunk,
+                overwrite=args.overwrite,
+                progress=tick,
+                figures=not args.no_figures,
+            )
+    print(key_table(result.summary))
+    print(f"\nwrote {result.out}/: summary.json, worlds.parquet, scenario.resolved.yaml, figures/")
+    return 0
+
+
+def default_chunk() -> int:
+    from simulator.ensemble import DEFAULT_CHUNK
+
+    return DEFAULT_CHUNK
+
+
+@contextlib.contextmanager
+def executor_for(args: argparse.Namespace, chunks: int) -> Iterator[cf.Executor | None]:
+    """The executor the options ask for (None: run chunks in this process)."""
+    from simulator.ensemble import local_executor
+
+    workers = args.workers or os.cpu_count() or 1
+    if args.backend == "dask":
+        with dask_executor(args.address, workers) as ex:
+            yield ex
+        return
+    if args.address:
+        raise UserError("--address needs --backend dask")
+    ex = local_executor(min(workers, chunks))
+    try:
+        yield ex
+    finally:
+        if ex is not None:
+            ex.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def dask_executor(address: str | None, workers: int) -> Iterator[cf.Executor]:
+    """A Dask client's executor: on ``address``, or on a LocalCluster started here."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise UserError("--backend dask needs Dask: pip install 'negsim[dask]'") from None
+    if address:
+        try:
+            client = Client(address, timeout="10s")
+        except OSError as exc:
+            raise UserError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
+        with client:
+            yield client.get_executor()
+        return
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client.get_executor()
+
+
+@contextlib.contextmanager
+def progress_bar(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
+    """A tqdm progress bar counting worlds (hidden when stderr is not a terminal)."""
+    from tqdm import tqdm
+
+    with tqdm(
+        total=total,
+        unit=" worlds",
+        desc=label,
+        unit_scale=True,
+        disable=not sys.stderr.isatty(),
+        file=sys.stderr,
+    ) as bar:
+        yield bar.update
+
+
+def key_table(summary: dict[str, Any]) -> str:
+    """A short terminal table of the key probabilities of a run."""
+    ev = summary["events"]
+    lines = [
+        f"{summary['scenario']['name']} — {summary['runs']:,} worlds, seed {summary['seed']}",
+        "",
+        f"{'party':<16}{'absent':>9}{'official':>10}{'minister':>10}{'leader':>9}",
+    ]
+    parties = [k.split(".", 1)[1] for k in ev if k.startswith("attend.")]
+    for pid in parties:
+        cells = "".join(
+            f"{ev[f'level.{pid}.{lv}']['p']:>{w}.0%}"
+            for lv, w in (("absent", 9), ("official", 10), ("minister", 10), ("leader", 9))
+        )
+        lines.append(f"{pid:<16}{cells}")
+    lines.append("")
+    keys = ["talks.direct", "talks.leaders"]
+    keys += [k for k in ev if k.startswith("agreement.")]
+    keys += [k for k in ev if k.startswith("sanctions.") and ev[k]["p"] > 0]
+    keys += [k for k in ev if k.startswith("outcome.")]
+    for k in keys:
+        lo, hi = ev[k]["ci95"]
+        lines.append(f"{k:<34}{ev[k]['p']:>7.1%}   (95% CI {lo:.1%}–{hi:.1%})")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

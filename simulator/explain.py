@@ -1,0 +1,87 @@
+"""``negsim explain``: every parameter with its value and where it came from.
+
+Used by the CLI (plain text) and the HTML report, so provenance is shown the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from simulator.params import Param, Source
+from simulator.scenario import Commitment, Initial, Scenario
+from simulator.sources import SeedLibrary
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One explained item: a dotted path, its value as text, its sources and assumption."""
+
+    path: str
+    value: str
+    sources: list[Source]
+    assumption: str | None
+
+
+def _sources_of(obj: Param | Commitment | Initial) -> list[Source]:
+    s = obj.source
+    return [] if s is None else (s if isinstance(s, list) else [s])
+
+
+def entries(scenario: Scenario) -> Iterator[tuple[str, list[Entry]]]:
+    """Group every parameter, initial signal and commitment under a heading (party, threats...)."""
+    slots = scenario.parameter_slots()
+    for pid, party in scenario.parties.items():
+        prefix = f"parties.{pid}."
+        items: list[Entry] = []
+        init = party.attendance.initial
+        items.append(
+            Entry("attendance.initial", init.level.value, _sources_of(init), init.assumption)
+        )
+        for i, c in enumerate(party.attendance.commitments):
+            cond = f" if {c.condition.party} at {c.condition.level.value}+" if c.condition else ""
+            items.append(
+                Entry(
+                    f"attendance.commitments.{i}",
+                    f"{c.kind} {c.level.value}{cond}",
+                    _sources_of(c),
+                    c.assumption,
+                )
+            )
+        for path, slot in slots.items():
+            if path.startswith(prefix):
+                p = slot.param
+                items.append(Entry(path[len(prefix) :], p.describe(), p.sources, p.assumption))
+        heading = f"{party.name} ({pid}) — {party.leader} — {party.role.value}"
+        yield heading, items
+    for section in ("threats", "pressures", "protocol"):
+        items = [
+            Entry(path, s.param.describe(), s.param.sources, s.param.assumption)
+            for path, s in slots.items()
+            if path.startswith(section + ".")
+        ]
+        if items:
+            yield section.capitalize(), items
+
+
+def explain_text(scenario: Scenario) -> str:
+    """The full text of ``negsim explain``."""
+    lib = SeedLibrary(scenario.seeds_dir) if scenario.seeds_dir else None
+    lines = [f"{scenario.name}" + (f"  ({scenario.path})" if scenario.path else "")]
+    if scenario.as_of:
+        lines.append(f"Forecast as of: {scenario.as_of}")
+    lines.append(
+        "Issues: "
+        + "; ".join(f"{iid} (0 = {i.low}; 1 = {i.high})" for iid, i in scenario.issues.items())
+    )
+    for heading, items in entries(scenario):
+        lines += ["", f"== {heading}"]
+        for e in items:
+            lines.append(f"  {e.path} = {e.value}")
+            for s in e.sources:
+                seed = lib.find(s.seed) if lib else None
+                sid = seed.id if seed else s.seed
+                lines.append(f'      source [{sid}]: "{" ".join(s.quote.split())}"')
+            if e.assumption:
+                lines.append(f"      assumption: {' '.join(e.assumption.split())}")
+    return "\n".join(lines) + "\n"

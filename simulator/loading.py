@@ -1,0 +1,376 @@
+"""Loading a scenario: YAML -> ``extends:`` -> ``--set`` -> schema -> references -> sources.
+
+Every problem a user can make is collected with the file, line and column it came from and raised
+as one :class:`~simulator.errors.ScenarioError`, so ``negsim validate`` can print them all at once.
+Positions survive the merge of a what-if file with the file it extends (a value is reported where
+it was written) and ``--set`` overrides are reported as ``--set[N]:1:col``.
+
+Example:
+    >>> scenario = load_scenario("scenarios/istanbul_2025.yaml", ["protocol.rounds=4"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import types
+import typing
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationError
+
+from simulator.errors import Problem, ScenarioError
+from simulator.params import DIST_KEYS, PROVENANCE_KEYS, Param
+from simulator.scenario import Scenario
+from simulator.sources import SeedLibrary
+from simulator.yamlsafe import Document, load_yaml, parse_yaml
+
+Loc = tuple[str | int, ...]
+Where = tuple[str, int, int]
+
+MAX_EXTENDS_DEPTH = 10
+SET_ASSUMPTION = "set on the command line with --set"
+
+
+class _Located:
+    """Merged scenario data with the file position each key path was written at."""
+
+    def __init__(self, data: dict[str, Any], where: dict[Loc, Where], root: Where) -> None:
+        self.data = data
+        self.where = where
+        self.root = root
+
+    def at(self, loc: Sequence[str | int]) -> Where:
+        loc = tuple(loc)
+        while loc:
+            if loc in self.where:
+                return self.where[loc]
+            loc = loc[:-1]
+        return self.where.get((), self.root)
+
+    def problem(self, loc: Sequence[str | int], message: str) -> Problem:
+        path, line, col = self.at(loc)
+        return Problem(path, line, col, message)
+
+
+def load_scenario(
+    path: str | Path, overrides: Sequence[str] = (), *, check_sources: bool = True
+) -> Scenario:
+    """Load, merge, override, validate and source-check a scenario file.
+
+    Args:
+        path: The scenario YAML file.
+        overrides: ``KEY=VALUE`` strings, ``KEY`` a dotted path into the scenario.
+        check_sources: Check every quote against the seed articles (on by default).
+
+    Raises:
+        ScenarioError: With one located problem per mistake.
+    """
+    path = Path(path)
+    located = _load_with_extends(path, depth=0, chain=())
+    for i, text in enumerate(overrides, start=1):
+        _apply_override(located, text, f"--set[{i}]")
+    scenario = _validate(located)
+    seeds_dir = (path.parent / scenario.seeds).resolve()
+    if check_sources:
+        problems = list(check_quotes(scenario, located, seeds_dir))
+        if problems:
+            raise ScenarioError(problems)
+    scenario._seeds_dir = seeds_dir
+    scenario._path = path
+    return scenario
+
+
+def _load_with_extends(path: Path, depth: int, chain: tuple[Path, ...]) -> _Located:
+    display = str(path)
+    doc = load_yaml(path, display=display)
+    if not isinstance(doc.data, dict):
+        kind = "empty" if doc.data is None else type(doc.data).__name__
+        raise ScenarioError.single(
+            display, 1, 1, f"a scenario must be a mapping (this one is {kind})"
+        )
+    data: dict[str, Any] = doc.data
+    where = {loc: (display, *pos) for loc, pos in doc.positions.items()}
+    parent_name = data.pop("extends", None)
+    if parent_name is None:
+        return _Located(data, where, (display, 1, 1))
+    line, col = doc.position(("extends",))
+    if not isinstance(parent_name, str):
+        raise ScenarioError.single(display, line, col, "extends: give a file name")
+    parent_path = (path.parent / parent_name).resolve()
+    if parent_path in chain or parent_path == path.resolve():
+        raise ScenarioError.single(display, line, col, f"extends: '{parent_name}' extends itself")
+    if depth >= MAX_EXTENDS_DEPTH:
+        raise ScenarioError.single(display, line, col, "extends: chain is too long")
+    if not parent_path.is_file():
+        raise ScenarioError.single(display, line, col, f"extends: no such file '{parent_name}'")
+    parent = _load_with_extends(parent_path, depth + 1, (*chain, path.resolve()))
+    parent.data = merge(parent.data, data)
+    parent.where.update(where)
+    parent.root = (display, 1, 1)
+    return parent
+
+
+def merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``change`` into a copy of ``base``; lists and scalars are replaced.
+
+    Inside a parameter, giving any distribution key replaces the base's distribution, and giving
+    ``source`` or ``assumption`` replaces the base's provenance, so a what-if can write
+    ``{value: 1, assumption: ...}`` over a ``triangular`` with a quote.
+    """
+    out = copy.deepcopy(base)
+    if any(k in change for k in DIST_KEYS):
+        for k in DIST_KEYS:
+            out.pop(k, None)
+    if any(k in change for k in PROVENANCE_KEYS):
+        for k in PROVENANCE_KEYS:
+            out.pop(k, None)
+    for key, value in change.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _apply_override(located: _Located, text: str, display: str) -> None:
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ScenarioError.single(display, 1, 1, f"expected KEY=VALUE, got '{text}'")
+    value = parse_yaml(raw, display).data if raw.strip() else None
+    if raw.strip() == "":
+        raise ScenarioError.single(display, 1, len(key) + 2, f"no value given for '{key}'")
+    parts = key.split(".")
+    node: Any = located.data
+    tp: Any = Scenario
+    col = 1
+    for i, part in enumerate(parts):
+        child_tp = child_type(tp, part)
+        last = i == len(parts) - 1
+        if child_tp is None:
+            valid = valid_keys(tp, node)
+            hint = _suggest(part, valid)
+            raise ScenarioError.single(
+                display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}"
+            )
+        index: str | int = int(part) if isinstance(node, list) and part.isdigit() else part
+        container_is_collection = _is_collection(tp)
+        if isinstance(node, list):
+            if not isinstance(index, int) or index >= len(node):
+                raise ScenarioError.single(
+                    display,
+                    1,
+                    col,
+                    f"'{'.'.join(parts[: i + 1])}': no item {part} (0..{len(node) - 1})",
+                )
+        elif isinstance(node, dict):
+            if part not in node and container_is_collection:
+                hint = _suggest(part, list(node))
+                raise ScenarioError.single(
+                    display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}"
+                )
+        if last:
+            if (
+                _is_param(child_tp)
+                and isinstance(value, (int, float))
+                and not isinstance(value, bool)
+            ):
+                target = node[index] if _has(node, index) else {}
+                new = {k: v for k, v in (target or {}).items() if k not in DIST_KEYS}
+                new["value"] = value
+                new["assumption"] = SET_ASSUMPTION
+                value = new
+            node[index] = value
+            located.where[tuple(_loc(parts))] = (display, 1, len(key) + 2)
+            return
+        if not _has(node, index) or node[index] is None:
+            node[index] = {}
+        node = node[index]
+        tp = child_tp
+        col += len(part) + 1
+
+
+def _loc(parts: list[str]) -> list[str | int]:
+    return [int(p) if p.isdigit() else p for p in parts]
+
+
+def _has(node: Any, index: str | int) -> bool:
+    if isinstance(node, list):
+        return isinstance(index, int) and index < len(node)
+    return isinstance(node, dict) and index in node
+
+
+def _validate(located: _Located) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(located.data, context={"defer_references": True})
+    except ValidationError as exc:
+        raise ScenarioError(_pydantic_problems(exc, located)) from None
+    problems = [located.problem(loc, msg) for loc, msg in scenario.reference_problems()]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def _pydantic_problems(exc: ValidationError, located: _Located) -> list[Problem]:
+    problems: list[Problem] = []
+    seen: set[tuple[str, int, int, str]] = set()
+    errors = exc.errors(include_url=False)
+    # A field typed `Source | list[Source]` reports one error per branch; keep the informative one.
+    for err in errors:
+        loc, missing = _data_loc(located.data, err["loc"])
+        kind = err["type"]
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        if kind == "extra_forbidden":
+            key = str(err["loc"][-1])
+            parent_tp = type_at(Scenario, loc[:-1] if loc and loc[-1] == key else loc)
+            valid = valid_keys(parent_tp, None)
+            msg = f"unknown key '{key}'{_suggest(key, valid)}"
+        elif kind == "missing":
+            msg = f"missing required key '{missing}'"
+        elif kind in ("list_type", "model_type") and len(errors) > 1:
+            continue
+        elif missing is None and loc:
+            msg = f"{loc[-1]}: {msg}"
+        p = located.problem(loc, msg)
+        sig = (p.path, p.line, p.col, p.message)
+        if sig not in seen:
+            seen.add(sig)
+            problems.append(p)
+    return problems or [located.problem((), str(exc))]
+
+
+def _data_loc(data: Any, loc: Sequence[str | int]) -> tuple[Loc, str | None]:
+    """The part of a pydantic error location that exists in the data (drops union tags).
+
+    Returns the existing path and, when the error is about a key that is not there, its name.
+    """
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        ):
+            node = node[part]
+            out.append(part)
+        elif isinstance(node, dict) and isinstance(part, str) and _looks_like_field(part):
+            return tuple(out), part
+    return tuple(out), None
+
+
+def _looks_like_field(part: str) -> bool:
+    # pydantic puts union branch tags such as 'Source' or 'list[Source]' into locations.
+    return part.isidentifier() and part.islower()
+
+
+def check_quotes(scenario: Scenario, located: _Located, seeds_dir: Path) -> list[Problem]:
+    """A problem for every source whose seed is missing or whose quote is not in the seed."""
+    library = SeedLibrary(seeds_dir)
+    problems: list[Problem] = []
+    for loc, source in _sources(located.data, ()):
+        seed_id, quote = source.get("seed"), source.get("quote")
+        seed = library.find(str(seed_id))
+        if seed is None:
+            known = ", ".join(library.ids()) or f"none found in {seeds_dir}"
+            problems.append(
+                located.problem((*loc, "seed"), f"unknown seed '{seed_id}' (seeds: {known})")
+            )
+        elif not seed.contains(str(quote)):
+            problems.append(
+                located.problem(
+                    (*loc, "quote"), f"quote not found in seed '{seed.id}': \"{quote}\""
+                )
+            )
+    return problems
+
+
+def _sources(node: Any, loc: Loc) -> list[tuple[Loc, dict[str, Any]]]:
+    found: list[tuple[Loc, dict[str, Any]]] = []
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "source":
+                items = v if isinstance(v, list) else [v]
+                for i, s in enumerate(items):
+                    if isinstance(s, dict):
+                        found.append(((*loc, k, i) if isinstance(v, list) else (*loc, k), s))
+            else:
+                found.extend(_sources(v, (*loc, k)))
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            found.extend(_sources(v, (*loc, i)))
+    return found
+
+
+# --- walking the schema's types (for --set paths and "did you mean" hints) -----------------------
+
+
+def _options(tp: Any) -> list[Any]:
+    """The concrete types a (possibly Annotated, Optional or union) annotation allows."""
+    origin = get_origin(tp)
+    if origin is typing.Annotated:
+        return _options(get_args(tp)[0])
+    if origin in (Union, types.UnionType):
+        out: list[Any] = []
+        for a in get_args(tp):
+            if a is not type(None):
+                out.extend(_options(a))
+        return out
+    return [tp]
+
+
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, BaseModel)
+
+
+def _is_param(tp: Any) -> bool:
+    return any(o is Param for o in _options(tp))
+
+
+def _is_collection(tp: Any) -> bool:
+    return any(get_origin(o) is dict for o in _options(tp))
+
+
+def child_type(tp: Any, key: str) -> Any | None:
+    """The annotation of ``key`` inside a value of type ``tp``, or None if it cannot exist."""
+    for o in _options(tp):
+        if _is_model(o) and key in o.model_fields:
+            return o.model_fields[key].annotation
+        origin = get_origin(o)
+        if origin is dict:
+            return get_args(o)[1]
+        if origin in (list, tuple) and key.isdigit():
+            return get_args(o)[0]
+    return None
+
+
+def type_at(tp: Any, loc: Sequence[str | int]) -> Any | None:
+    """The annotation at a location below ``tp`` (None when the location cannot exist)."""
+    for part in loc:
+        tp = child_type(tp, str(part))
+        if tp is None:
+            return None
+    return tp
+
+
+def valid_keys(tp: Any, node: Any) -> list[str]:
+    """Keys that may appear in a value of type ``tp`` (the data's keys for id-keyed mappings)."""
+    keys: list[str] = []
+    for o in _options(tp):
+        if _is_model(o):
+            keys.extend(o.model_fields)
+        elif get_origin(o) is dict and isinstance(node, dict):
+            keys.extend(node)
+    return keys
+
+
+def _suggest(key: str, valid: Sequence[str]) -> str:
+    if not valid:
+        return ""
+    close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    return f"{hint} (valid: {', '.join(valid)})"
+
+
+__all__ = ["Document", "check_quotes", "load_scenario", "merge"]

@@ -1,0 +1,152 @@
+"""A run on disk: the output folder of ``negsim run`` and how it is started, resumed and finished.
+
+Order of writing: ``scenario.resolved.yaml`` and the manifest first (so an interrupted run knows
+what it was), then one part per chunk as chunks finish, then ``summary.json``, ``worlds.parquet``
+and ``figures/``; finally the part files are removed. Every file is written atomically.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from simulator import __version__, storage
+from simulator.agents import PartyAgent
+from simulator.ensemble import (
+    DEFAULT_CHUNK,
+    EnsembleResult,
+    clean_work,
+    merge_parts,
+    read_manifest,
+    run_ensemble,
+    write_manifest,
+)
+from simulator.errors import UserError
+from simulator.loading import load_scenario
+from simulator.results import summary_dict
+from simulator.scenario import Scenario
+
+RESOLVED = "scenario.resolved.yaml"
+FINAL_FILES = ("summary.json", "worlds.parquet", RESOLVED)
+
+
+@dataclass
+class RunOutput:
+    """Where a finished run's files are, and its summary."""
+
+    out: Path
+    summary: dict[str, Any]
+
+
+def resolved_yaml(scenario: Scenario, out: Path) -> str:
+    """The scenario as run, with its seeds folder made relative to the output folder."""
+    data = yaml.safe_load(scenario.to_yaml())
+    if scenario.seeds_dir is not None:
+        data["seeds"] = os.path.relpath(scenario.seeds_dir, out.resolve())
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def start_run(
+    scenario: Scenario,
+    out: Path,
+    *,
+    runs: int,
+    seed: int,
+    executor: cf.Executor | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    overwrite: bool = False,
+    agents: Mapping[str, type[PartyAgent]] | None = None,
+    progress: Callable[[int], None] | None = None,
+    figures: bool = True,
+) -> RunOutput:
+    """Run a scenario into a fresh output folder (refusing to clobber an earlier run)."""
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        hint = " or finish it with --resume" if read_manifest(out) else ""
+        raise UserError(f"{out} already holds files; choose another --out, pass --overwrite{hint}")
+    if overwrite:
+        clean_work(out)
+    out.mkdir(parents=True, exist_ok=True)
+    storage.write_text(out / RESOLVED, resolved_yaml(scenario, out))
+    manifest = {
+        "negsim_version": __version__,
+        "runs": runs,
+        "seed": seed,
+        "chunk_size": chunk_size,
+        "sha256": scenario.sha256(),
+        "scenario_path": str(scenario.path) if scenario.path else None,
+    }
+    write_manifest(out, manifest)
+    result = run_ensemble(
+        scenario,
+        runs=runs,
+        seed=seed,
+        out=out,
+        executor=executor,
+        chunk_size=chunk_size,
+        agents=agents,
+        progress=progress,
+    )
+    return _finish(scenario, out, result, manifest, figures)
+
+
+def resume_run(
+    out: Path,
+    *,
+    executor: cf.Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+    figures: bool = True,
+) -> RunOutput:
+    """Finish an interrupted run in ``out``: only the missing chunks are run."""
+    manifest = read_manifest(out)
+    if manifest is None:
+        if (out / "summary.json").exists():
+            return RunOutput(out, json.loads((out / "summary.json").read_text()))
+        raise UserError(f"{out}: no interrupted run to resume here")
+    scenario = load_scenario(out / RESOLVED, check_sources=False)
+    if scenario.sha256() != manifest["sha256"]:
+        raise UserError(f"{out / RESOLVED} changed since the run started; cannot resume it")
+    scenario._path = Path(str(manifest["scenario_path"])) if manifest.get("scenario_path") else None
+    result = run_ensemble(
+        scenario,
+        runs=int(manifest["runs"]),
+        seed=int(manifest["seed"]),
+        out=out,
+        executor=executor,
+        chunk_size=int(manifest["chunk_size"]),
+        progress=progress,
+    )
+    return _finish(scenario, out, result, manifest, figures)
+
+
+def _finish(
+    scenario: Scenario, out: Path, result: EnsembleResult, manifest: dict[str, Any], figures: bool
+) -> RunOutput:
+    summary = summary_dict(
+        result.tally,
+        scenario=scenario,
+        scenario_path=str(manifest.get("scenario_path") or ""),
+        seed=result.seed,
+        chunk_size=result.chunk_size,
+        version=str(manifest["negsim_version"]),
+        extra={
+            "chunks": [
+                {"index": k, "seed_entropy": str(result.seed), "spawn_key": [k]}
+                for k in range(result.chunks)
+            ]
+        },
+    )
+    merge_parts(out, result.chunks, out / "worlds.parquet")
+    storage.write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    if figures:
+        from simulator.plots import run_figures
+
+        run_figures(out)
+    clean_work(out)
+    return RunOutput(out, summary)

@@ -1,0 +1,425 @@
+"""The scenario schema: parties, issues, positions, attendance, threats, pressures and protocol.
+
+A scenario is a strict pydantic v2 record (unknown keys are errors, numbers have ranges, ids are
+checked for references) built from YAML by :mod:`simulator.loading`. Collections that users address
+by name (``parties``, ``issues``, ``threats``, ``pressures``, ``formats``) are mappings keyed by
+id, so a what-if file (``extends:``) or ``--set parties.russia.attendance.legitimacy_cost=0.3``
+can name exactly what it changes.
+
+See ``docs/scenario-format.md`` for the format with a worked example, and ``docs/model.md`` for
+what each parameter does in the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal, Self, get_args, get_origin
+
+import yaml
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+
+from simulator.params import (
+    Exponent,
+    Multiplier,
+    Noise,
+    Param,
+    Reactance,
+    Source,
+    Strict,
+    Unit,
+    bounds_of,
+)
+
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=40)]
+
+
+class Level(StrEnum):
+    """Delegation levels, lowest first: the order is the rank used by the attendance rules."""
+
+    absent = "absent"
+    official = "official"
+    minister = "minister"
+    leader = "leader"
+
+    @property
+    def rank(self) -> int:
+        """0 for absent up to 3 for leader."""
+        return LEVELS.index(self)
+
+
+LEVELS: tuple[Level, ...] = (Level.absent, Level.official, Level.minister, Level.leader)
+
+
+class Role(StrEnum):
+    """A party's role: principals must meet for talks to happen; a mediator can table a text."""
+
+    principal = "principal"
+    mediator = "mediator"
+    third_party = "third_party"
+
+
+class Issue(Strict):
+    """One negotiated dimension on a 0..1 scale, with both ends described in words."""
+
+    name: str
+    low: str = Field(description="What 0 means.")
+    high: str = Field(description="What 1 means.")
+
+
+class Position(Strict):
+    """A party's stance on one issue.
+
+    ``ideal`` is what it asks for, ``red_line`` the farthest point it will ever accept (it may lie
+    on either side of the ideal), ``salience`` how much it cares, ``concession`` how it concedes
+    over the rounds (exponent e: below 1 holds out to the end, above 1 concedes early).
+    """
+
+    ideal: Unit
+    red_line: Unit
+    salience: Unit
+    concession: Exponent
+
+
+class Condition(Strict):
+    """``party`` sends a delegation at ``level`` or higher."""
+
+    party: Id
+    level: Level = Level.leader
+
+
+class Commitment(Strict):
+    """A public conditional commitment about one's own attendance.
+
+    ``only_if``: the party will not send ``level`` (or higher) unless ``condition`` holds — a hard
+    constraint ("I will only attend if Putin is there"). ``promise``: the party said it will send
+    ``level`` when ``condition`` holds (or always, without one); sending less then costs it
+    ``audience_cost``.
+    """
+
+    kind: Literal["only_if", "promise"]
+    level: Level
+    condition: Condition | None = None
+    audience_cost: Unit | None = None
+    source: Source | list[Source] | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.level == Level.absent:
+            raise ValueError("a commitment is about attending: level cannot be 'absent'")
+        if self.kind == "only_if" and self.condition is None:
+            raise ValueError("an only_if commitment needs a condition")
+        if self.kind == "promise" and self.audience_cost is None:
+            raise ValueError("a promise needs an audience_cost (what breaking it costs)")
+        if self.kind == "only_if" and self.audience_cost is not None:
+            raise ValueError("audience_cost applies to promises; only_if is a hard constraint")
+        if self.source is None and self.assumption is None:
+            raise ValueError("say where this commitment comes from: add source or assumption")
+        return self
+
+
+class Watcher(Strict):
+    """Who watches for the empty chair: the cost grows with ``party``'s level of presence."""
+
+    party: Id
+    weight: Multiplier
+
+
+class Initial(Strict):
+    """The level a party had signalled at the start of the timeline, with its evidence."""
+
+    level: Level
+    source: Source | list[Source] | None = None
+    assumption: str | None = None
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Self:
+        if self.source is None and self.assumption is None:
+            raise ValueError("say where this signal comes from: add source or assumption")
+        return self
+
+
+class Mandate(Strict):
+    """Share of the way from ideal to red line that a delegation of each level may concede."""
+
+    leader: Unit
+    minister: Unit
+    official: Unit
+
+
+class Attendance(Strict):
+    """What drives a party's choice of delegation level (terms in utility units, 0..1)."""
+
+    levels: list[Level] = Field(default_factory=lambda: list(LEVELS))
+    initial: Initial
+    counterpart: Id | None = Field(
+        default=None, description="The party whose delegation level this party measures itself by."
+    )
+    talks_value: Unit = Field(description="Value of attending with a full (leader's) mandate.")
+    leader_cost: Unit = Field(description="Schedule and opportunity cost of the leader going.")
+    legitimacy_cost: Unit = Field(
+        description="Cost of one's leader sitting with the counterpart's."
+    )
+    protocol_cost: Unit = Field(description="Cost of outranking the counterpart by three levels.")
+    empty_chair_cost: Unit = Field(
+        description="Cost of being outranked by (or absent against) the counterpart by three levels."
+    )
+    watcher: Watcher | None = None
+    commitments: list[Commitment] = Field(default_factory=list)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, v: list[Level]) -> list[Level]:
+        if Level.absent not in v:
+            raise ValueError("'absent' must be among the levels (a party can always stay away)")
+        if len(set(v)) != len(v):
+            raise ValueError("levels are listed twice")
+        return v
+
+
+class Party(Strict):
+    """One party to the negotiation: who it is, how it decides to attend, what it wants."""
+
+    name: str
+    leader: str
+    role: Role
+    capability: Unit
+    attendance: Attendance
+    positions: dict[Id, Position] = Field(default_factory=dict)
+    outside_option: Unit | None = Field(
+        default=None,
+        description="Value of no deal (continued war), on the scale of a deal's value.",
+    )
+    reactance: Reactance | None = None
+    mandate: Mandate | None = Field(default=None, description="Overrides protocol.mandate.")
+
+
+class Threat(Strict):
+    """A public threat: ``by`` does ``action`` to ``against`` if ``trigger`` happens."""
+
+    by: Id
+    against: Id
+    action: Literal["sanctions", "other"] = "sanctions"
+    trigger: Literal["no_ceasefire", "no_agreement", "absent", "walkout"]
+    description: str = ""
+    credibility: Unit = Field(description="Probability of carrying it out once triggered.")
+    believed: Unit | None = Field(
+        default=None, description="How credible the target finds it (default: credibility)."
+    )
+    severity: Unit = Field(
+        description="How much it hurts the target, on the scale of a deal's value."
+    )
+
+
+class Pressure(Strict):
+    """Pressure on a party to attend (any level), from a party or an outside actor."""
+
+    by: str = Field(min_length=1, description="A party id or the name of an outside actor.")
+    on: Id
+    strength: Unit
+
+
+class Format(Strict):
+    """A meeting format: held when every listed party attends."""
+
+    parties: list[Id] = Field(min_length=2)
+
+
+class Protocol(Strict):
+    """How attendance is settled and how the talks run."""
+
+    announcement_order: list[Id]
+    announcement_rounds: int = Field(default=3, ge=1, le=20)
+    choice_noise: Noise
+    rounds: int = Field(default=6, ge=1, le=50)
+    mediator: Id | None = None
+    agreement: Literal["package", "issue_by_issue"] = "issue_by_issue"
+    formats: dict[Id, Format] = Field(default_factory=dict)
+    mandate: Mandate
+    walkaway_margin: Unit
+
+
+class Scenario(Strict):
+    """A whole scenario: who negotiates over what, and how. Load it with ``load_scenario``."""
+
+    name: str
+    description: str = ""
+    as_of: str = Field(default="", description="The date the forecast is made as of.")
+    seeds: str = Field(default="../seeds", description="Folder of seed articles, relative to file.")
+    issues: dict[Id, Issue] = Field(min_length=1)
+    parties: dict[Id, Party] = Field(min_length=2)
+    threats: dict[Id, Threat] = Field(default_factory=dict)
+    pressures: dict[Id, Pressure] = Field(default_factory=dict)
+    protocol: Protocol
+
+    # Where the scenario was loaded from (set by the loader; None for scenarios built in Python).
+    _path: Path | None = PrivateAttr(default=None)
+    _seeds_dir: Path | None = PrivateAttr(default=None)
+
+    @property
+    def path(self) -> Path | None:
+        """The file this scenario was loaded from, if any."""
+        return self._path
+
+    @property
+    def seeds_dir(self) -> Path | None:
+        """The folder of seed articles its sources were checked against, if loaded from a file."""
+        return self._seeds_dir
+
+    def to_yaml(self) -> str:
+        """The scenario as YAML, exactly as it runs (after ``extends:`` and ``--set``)."""
+        data = self.model_dump(mode="json", exclude_none=True)
+        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+    def sha256(self) -> str:
+        """A fingerprint of the scenario as it runs (of :meth:`to_yaml`)."""
+        return hashlib.sha256(self.to_yaml().encode()).hexdigest()
+
+    @model_validator(mode="after")
+    def _references(self, info: ValidationInfo) -> Self:
+        # The loader defers this check so it can place each problem at its own line and column.
+        if not (info.context or {}).get("defer_references"):
+            problems = [
+                f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in self.reference_problems()
+            ]
+            if problems:
+                raise ValueError("; ".join(problems))
+        return self
+
+    def reference_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """Yield ``(location, message)`` for every id that refers to nothing, and similar."""
+        parties, issues = set(self.parties), set(self.issues)
+        known = ", ".join(sorted(parties))
+
+        def ref(pid: str | None, *loc: str | int) -> Iterator[tuple[tuple[str | int, ...], str]]:
+            if pid is not None and pid not in parties:
+                yield loc, f"unknown party '{pid}' (parties: {known})"
+
+        for pid, p in self.parties.items():
+            a = p.attendance
+            at = ("parties", pid, "attendance")
+            yield from ref(a.counterpart, *at, "counterpart")
+            if a.watcher:
+                yield from ref(a.watcher.party, *at, "watcher", "party")
+            if a.initial.level not in a.levels:
+                yield (*at, "initial", "level"), f"level '{a.initial.level}' is not in levels"
+            for i, c in enumerate(a.commitments):
+                if c.condition:
+                    yield from ref(c.condition.party, *at, "commitments", i, "condition", "party")
+            for iid in p.positions:
+                if iid not in issues:
+                    yield (
+                        ("parties", pid, "positions", iid),
+                        (f"unknown issue '{iid}' (issues: {', '.join(sorted(issues))})"),
+                    )
+            if p.role == Role.principal:
+                missing = sorted(issues - set(p.positions))
+                if missing:
+                    yield (
+                        ("parties", pid, "positions"),
+                        (
+                            f"a principal needs a position on every issue; missing: {', '.join(missing)}"
+                        ),
+                    )
+                for name in ("outside_option", "reactance"):
+                    if getattr(p, name) is None:
+                        yield ("parties", pid), f"a principal needs '{name}'"
+        for tid, t in self.threats.items():
+            yield from ref(t.by, "threats", tid, "by")
+            yield from ref(t.against, "threats", tid, "against")
+        for qid, q in self.pressures.items():
+            yield from ref(q.on, "pressures", qid, "on")
+        pr = self.protocol
+        for i, pid in enumerate(pr.announcement_order):
+            yield from ref(pid, "protocol", "announcement_order", i)
+        order = pr.announcement_order
+        if sorted(order) != sorted(parties) and set(order) <= parties:
+            yield (
+                ("protocol", "announcement_order"),
+                (f"must list every party exactly once (parties: {known})"),
+            )
+        yield from ref(pr.mediator, "protocol", "mediator")
+        for fid, f in pr.formats.items():
+            for i, pid in enumerate(f.parties):
+                yield from ref(pid, "protocol", "formats", fid, "parties", i)
+        if len(self.principals) < 2:
+            yield ("parties",), "at least two parties need role 'principal'"
+
+    @property
+    def principals(self) -> list[str]:
+        """Ids of the principal parties, in file order."""
+        return [pid for pid, p in self.parties.items() if p.role == Role.principal]
+
+    def mandate_of(self, party: str) -> Mandate:
+        """The party's own mandate if it has one, otherwise the protocol's."""
+        return self.parties[party].mandate or self.protocol.mandate
+
+    def parameters(self) -> dict[str, Param]:
+        """Every Param in the scenario by dotted path, in file order."""
+        return {path: slot.param for path, slot in self.parameter_slots().items()}
+
+    def parameter_slots(self) -> dict[str, ParamSlot]:
+        """Every Param with its dotted path and allowed range, in file order."""
+        return {slot.path: slot for slot in _slots(self, "", (-math.inf, math.inf))}
+
+    def uncertain_parameters(self) -> dict[str, ParamSlot]:
+        """The parameters drawn per world (the ones sensitivity analysis varies)."""
+        return {k: s for k, s in self.parameter_slots().items() if s.param.uncertain}
+
+
+@dataclass(frozen=True)
+class ParamSlot:
+    """A parameter where it sits in a scenario: its dotted path, value and allowed range."""
+
+    path: str
+    param: Param
+    low: float
+    high: float
+
+
+def _slots(obj: object, prefix: str, bounds: tuple[float, float]) -> Iterator[ParamSlot]:
+    if isinstance(obj, Param):
+        yield ParamSlot(prefix, obj, *bounds)
+    elif isinstance(obj, Strict):
+        for name, info in type(obj).model_fields.items():
+            yield from _slots(
+                getattr(obj, name),
+                _join(prefix, name),
+                _annotation_bounds(info.annotation, info.metadata),
+            )
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _slots(v, _join(prefix, str(k)), bounds)
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj):
+            yield from _slots(v, _join(prefix, str(i)), bounds)
+
+
+def _annotation_bounds(annotation: object, metadata: list[object]) -> tuple[float, float]:
+    """The range attached by ``ranged`` to a field, looking inside Optional and Annotated."""
+    found = bounds_of(list(metadata))
+    if found != (-math.inf, math.inf):
+        return found
+    for arg in get_args(annotation):
+        if get_origin(arg) is Annotated:
+            return bounds_of(list(arg.__metadata__))
+        inner = _annotation_bounds(arg, [])
+        if inner != (-math.inf, math.inf):
+            return inner
+    return (-math.inf, math.inf)
+
+
+def _join(prefix: str, name: str) -> str:
+    return f"{prefix}.{name}" if prefix else name
+
+
+def slug(text: str) -> str:
+    """A filesystem- and column-safe version of a name."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")

@@ -1,0 +1,78 @@
+"""Seed articles and the check that every quoted source really is in its article.
+
+A quote matches when it occurs in the article after both are normalised: runs of whitespace become
+one space, and curly quotes and apostrophes become straight ones (articles and editors disagree on
+these; nothing else is forgiven, so a paraphrase fails).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00a0": " ",
+    }
+)
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Collapse whitespace and straighten quotes, so a quote can be compared with its article."""
+    return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
+
+
+@dataclass(frozen=True)
+class Seed:
+    """One source article: its id (file stem), text, and the normalised text used for matching."""
+
+    id: str
+    path: Path
+    text: str
+    normalized: str
+
+    def contains(self, quote: str) -> bool:
+        """True when ``quote`` occurs in the article (modulo whitespace and quote style)."""
+        return normalize(quote) in self.normalized
+
+
+class SeedLibrary:
+    """The seed articles in one folder (``*.txt``), looked up by id or unique id prefix.
+
+    Example:
+        >>> lib = SeedLibrary(Path("seeds"))  # doctest: +SKIP
+        >>> lib.find("002").contains("will not respond to threats")  # doctest: +SKIP
+        True
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.seeds: dict[str, Seed] = {}
+        if folder.is_dir():
+            for p in sorted(folder.glob("*.txt")):
+                text = p.read_text(encoding="utf-8", errors="replace")
+                self.seeds[p.stem] = Seed(p.stem, p, text, normalize(text))
+
+    def find(self, seed_id: str) -> Seed | None:
+        """The seed whose stem is ``seed_id`` or starts with ``seed_id + "_"``, if exactly one."""
+        if seed_id in self.seeds:
+            return self.seeds[seed_id]
+        hits = [s for stem, s in self.seeds.items() if stem.startswith(seed_id + "_")]
+        return hits[0] if len(hits) == 1 else None
+
+    def ids(self) -> list[str]:
+        """Short ids (the part before the first underscore) of every seed."""
+        return [stem.split("_", 1)[0] for stem in self.seeds]
