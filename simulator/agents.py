@@ -70,15 +70,10 @@ class PartyAgent(mesa.Agent):
         prefix = f"parties.{self.party_id}" if self.spec.mandate else "protocol"
         table = np.stack(
             [np.zeros(self.model.worlds)]
-            + [
-                self.model.value(f"{prefix}.mandate.{lv}")
-                for lv in ("official", "minister", "leader")
-            ],
+            + [self.model.value(f"{prefix}.mandate.{lv}") for lv in ("official", "minister", "leader")],
             axis=1,
         )
-        return np.take_along_axis(table, np.asarray(rank, dtype=np.intp)[..., None], axis=-1)[
-            ..., 0
-        ]
+        return np.take_along_axis(table, np.asarray(rank, dtype=np.intp)[..., None], axis=-1)[..., 0]
 
     # --- phase 1: attendance ----------------------------------------------------------------
 

@@ -97,14 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     r.set_defaults(func=cmd_run)
+
+    # Exploration commands: each lives in its own module and adds its own subcommand here.
+    from simulator.compare import add_command as _add_compare
+
+    _add_compare(sub)
     return p
 
 
 def add_run_options(p: argparse.ArgumentParser, runs: int = 10_000) -> None:
     """Options shared by every command that runs worlds."""
-    p.add_argument(
-        "--runs", type=positive_int, default=runs, help=f"worlds to run (default {runs})"
-    )
+    p.add_argument("--runs", type=positive_int, default=runs, help=f"worlds to run (default {runs})")
     p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
     p.add_argument(
         "--set",
@@ -179,9 +182,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.resume is not None:
         args.out_dir_for_resume = args.resume
         with executor_for(args, chunks=10**9) as ex, progress_bar(None, "resuming") as tick:
-            result = resume_run(
-                args.resume, executor=ex, progress=tick, figures=not args.no_figures
-            )
+            result = resume_run(args.resume, executor=ex, progress=tick, figures=not args.no_figures)
     else:
         path = args.scenario or DEFAULT_SCENARIO
         scenario = load_scenario(path, args.overrides)

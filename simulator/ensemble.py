@@ -16,10 +16,11 @@ identical to those of an uninterrupted run.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import functools
 import json
 import multiprocessing
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +49,7 @@ class Chunk:
 
 def plan(runs: int, chunk_size: int = DEFAULT_CHUNK) -> list[Chunk]:
     """Cut ``runs`` worlds into chunks of ``chunk_size`` (the last one may be smaller)."""
-    return [
-        Chunk(k, s, min(chunk_size, runs - s)) for k, s in enumerate(range(0, runs, chunk_size))
-    ]
+    return [Chunk(k, s, min(chunk_size, runs - s)) for k, s in enumerate(range(0, runs, chunk_size))]
 
 
 def chunk_seed(seed: int, index: int) -> np.random.SeedSequence:
@@ -115,6 +114,72 @@ def local_executor(workers: int) -> cf.Executor | None:
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
+def map_chunks[T](
+    task: Callable[[Chunk], tuple[int, T]],
+    chunks: Sequence[Chunk],
+    *,
+    merge: Callable[[T, T], T],
+    initial: T,
+    executor: cf.Executor | None = None,
+    done: Mapping[int, T] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> T:
+    """Run ``task`` on every chunk not in ``done`` and merge the results in chunk order.
+
+    This is the one engine every command uses (run, compare, sweep, sensitivity): ``task`` is a
+    picklable function of a chunk returning ``(chunk.index, result)``; results are merged strictly
+    in chunk order, so float sums are identical however the chunks were scheduled.
+
+    Args:
+        task: What to do with one chunk (must be picklable to run on other processes).
+        chunks: The chunks of the run.
+        merge: Combines two results (associative; applied in chunk order).
+        initial: The result of no chunks.
+        executor: Where chunks run (None: this process, one after another).
+        done: Results of chunks finished earlier (a resumed run), by chunk index.
+        progress: Called with a chunk's number of worlds when it finishes.
+    """
+    finished = set(done or {})
+    pending: dict[int, T] = dict(done or {})
+    merged = initial
+    next_index = 0
+    order = [c.index for c in chunks]
+
+    def absorb() -> None:
+        nonlocal merged, next_index
+        while next_index < len(order) and order[next_index] in pending:
+            merged = merge(merged, pending.pop(order[next_index]))
+            next_index += 1
+
+    if progress:
+        for c in chunks:
+            if c.index in pending:
+                progress(c.size)
+    absorb()
+    todo = [c for c in chunks if c.index not in finished]
+    if executor is None:
+        for c in todo:
+            index, result = task(c)
+            pending[index] = result
+            absorb()
+            if progress:
+                progress(c.size)
+        return merged
+    futures = {executor.submit(task, c): c for c in todo}
+    try:
+        for fut in cf.as_completed(futures):
+            index, result = fut.result()
+            pending[index] = result
+            absorb()
+            if progress:
+                progress(futures[fut].size)
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        raise
+    return merged
+
+
 def run_ensemble(
     scenario: Scenario,
     *,
@@ -152,39 +217,11 @@ def run_ensemble(
             f = parts / f"chunk-{c.index:06d}.json"
             if f.exists():
                 done[c.index] = Tally.from_json(f.read_text())
-                if progress:
-                    progress(c.size)
-    todo = [c for c in chunks if c.index not in done]
-    merged = Tally()
-    next_index = 0
-
-    def absorb(index: int, tally: Tally) -> None:
-        # Merge strictly in chunk order so float sums are identical however chunks were scheduled.
-        nonlocal merged, next_index
-        done[index] = tally
-        while next_index in done:
-            merged = merged.merge(done.pop(next_index))
-            next_index += 1
-
-    for index in sorted(done):
-        absorb(index, done.pop(index))
-    if executor is None:
-        for c in todo:
-            absorb(*_run_chunk(scenario, seed, c, parts, agents))
-            if progress:
-                progress(c.size)
-    else:
-        futures = {executor.submit(_run_chunk, scenario, seed, c, parts, agents): c for c in todo}
-        try:
-            for fut in cf.as_completed(futures):
-                absorb(*fut.result())
-                if progress:
-                    progress(futures[fut].size)
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
-    return EnsembleResult(merged, seed, chunk_size, len(chunks))
+    task = functools.partial(_run_chunk, scenario, seed, parts=parts, agents=agents)
+    tally = map_chunks(
+        task, chunks, merge=Tally.merge, initial=Tally(), executor=executor, done=done, progress=progress
+    )
+    return EnsembleResult(tally, seed, chunk_size, len(chunks))
 
 
 def merge_parts(out: Path, chunks: int, dest: Path) -> None:

@@ -35,9 +35,7 @@ def entries(scenario: Scenario) -> Iterator[tuple[str, list[Entry]]]:
         prefix = f"parties.{pid}."
         items: list[Entry] = []
         init = party.attendance.initial
-        items.append(
-            Entry("attendance.initial", init.level.value, _sources_of(init), init.assumption)
-        )
+        items.append(Entry("attendance.initial", init.level.value, _sources_of(init), init.assumption))
         for i, c in enumerate(party.attendance.commitments):
             cond = f" if {c.condition.party} at {c.condition.level.value}+" if c.condition else ""
             items.append(
@@ -71,8 +69,7 @@ def explain_text(scenario: Scenario) -> str:
     if scenario.as_of:
         lines.append(f"Forecast as of: {scenario.as_of}")
     lines.append(
-        "Issues: "
-        + "; ".join(f"{iid} (0 = {i.low}; 1 = {i.high})" for iid, i in scenario.issues.items())
+        "Issues: " + "; ".join(f"{iid} (0 = {i.low}; 1 = {i.high})" for iid, i in scenario.issues.items())
     )
     for heading, items in entries(scenario):
         lines += ["", f"== {heading}"]

@@ -55,9 +55,7 @@ class _Located:
         return Problem(path, line, col, message)
 
 
-def load_scenario(
-    path: str | Path, overrides: Sequence[str] = (), *, check_sources: bool = True
-) -> Scenario:
+def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, check_sources: bool = True) -> Scenario:
     """Load, merge, override, validate and source-check a scenario file.
 
     Args:
@@ -88,9 +86,7 @@ def _load_with_extends(path: Path, depth: int, chain: tuple[Path, ...]) -> _Loca
     doc = load_yaml(path, display=display)
     if not isinstance(doc.data, dict):
         kind = "empty" if doc.data is None else type(doc.data).__name__
-        raise ScenarioError.single(
-            display, 1, 1, f"a scenario must be a mapping (this one is {kind})"
-        )
+        raise ScenarioError.single(display, 1, 1, f"a scenario must be a mapping (this one is {kind})")
     data: dict[str, Any] = doc.data
     where = {loc: (display, *pos) for loc, pos in doc.positions.items()}
     parent_name = data.pop("extends", None)
@@ -153,9 +149,7 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
         if child_tp is None:
             valid = valid_keys(tp, node)
             hint = _suggest(part, valid)
-            raise ScenarioError.single(
-                display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}"
-            )
+            raise ScenarioError.single(display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}")
         index: str | int = int(part) if isinstance(node, list) and part.isdigit() else part
         container_is_collection = _is_collection(tp)
         if isinstance(node, list):
@@ -173,11 +167,7 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
                     display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}"
                 )
         if last:
-            if (
-                _is_param(child_tp)
-                and isinstance(value, (int, float))
-                and not isinstance(value, bool)
-            ):
+            if _is_param(child_tp) and isinstance(value, (int, float)) and not isinstance(value, bool):
                 target = node[index] if _has(node, index) else {}
                 new = {k: v for k, v in (target or {}).items() if k not in DIST_KEYS}
                 new["value"] = value
@@ -274,14 +264,10 @@ def check_quotes(scenario: Scenario, located: _Located, seeds_dir: Path) -> list
         seed = library.find(str(seed_id))
         if seed is None:
             known = ", ".join(library.ids()) or f"none found in {seeds_dir}"
-            problems.append(
-                located.problem((*loc, "seed"), f"unknown seed '{seed_id}' (seeds: {known})")
-            )
+            problems.append(located.problem((*loc, "seed"), f"unknown seed '{seed_id}' (seeds: {known})"))
         elif not seed.contains(str(quote)):
             problems.append(
-                located.problem(
-                    (*loc, "quote"), f"quote not found in seed '{seed.id}': \"{quote}\""
-                )
+                located.problem((*loc, "quote"), f"quote not found in seed '{seed.id}': \"{quote}\"")
             )
     return problems
 

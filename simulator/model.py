@@ -75,8 +75,7 @@ class NegotiationModel(mesa.Model):
         self.phase = 0
         classes = dict(agents or {})
         self.parties: dict[str, PartyAgent] = {
-            pid: classes.get(pid, PartyAgent)(self, pid, spec)
-            for pid, spec in scenario.parties.items()
+            pid: classes.get(pid, PartyAgent)(self, pid, spec) for pid, spec in scenario.parties.items()
         }
         self._init_records()
 
@@ -120,9 +119,7 @@ class NegotiationModel(mesa.Model):
         total = np.zeros(self.worlds)
         for tid, t in self.spec.threats.items():
             if t.against == party and t.trigger in triggers:
-                believed = self.value(
-                    f"threats.{tid}.{'believed' if t.believed else 'credibility'}"
-                )
+                believed = self.value(f"threats.{tid}.{'believed' if t.believed else 'credibility'}")
                 total += believed * self.value(f"threats.{tid}.severity")
         return (1.0 - reactance) * total
 
@@ -209,11 +206,7 @@ class NegotiationModel(mesa.Model):
             new_text = self._table_text(at_table, mediated, principals)
             text = np.where(active[:, None] & ~agreed, new_text, text)
             self._respond(principals, text, t, rounds, mediated, active, agreed)
-            done = (
-                agreed.all(axis=1)
-                if spec.protocol.agreement == "issue_by_issue"
-                else agreed.any(axis=1)
-            )
+            done = agreed.all(axis=1) if spec.protocol.agreement == "issue_by_issue" else agreed.any(axis=1)
             walked = np.zeros(n, dtype=bool)
             for p in principals:
                 w = active & ~done & p.walks_away(text)

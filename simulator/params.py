@@ -91,9 +91,7 @@ class Param(Strict):
         if self.triangular is not None:
             lo, mode, hi = self.triangular
             if not (lo <= mode <= hi and lo < hi):
-                raise ValueError(
-                    "triangular: [low, mode, high] needs low <= mode <= high, low < high"
-                )
+                raise ValueError("triangular: [low, mode, high] needs low <= mode <= high, low < high")
         if self.beta is not None and not self.beta.low < self.beta.high:
             raise ValueError("beta: needs low < high")
         return self

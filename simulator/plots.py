@@ -26,11 +26,11 @@ from matplotlib.figure import Figure
 from simulator.storage import atomic_path
 
 DPI = 150
-MAX_SAMPLE = 200_000
+MAX_SAMPLE = 200_000  # rows of worlds.parquet read for histograms, evenly spaced
 LEVELS = ("absent", "official", "minister", "leader")
 LEVEL_COLOURS = ("#d0d0d0", *(colormaps["Blues"](x) for x in (0.45, 0.7, 0.95)))
 ROLES = {"mediator": "mediator", "third_party": "third party"}
-OUTCOME_LABELS = {
+OUTCOMES = {
     "no_talks": ("No talks", "#b2182b"),
     "collapse": ("Talks collapse", "#ef8a62"),
     "continue": ("Talks continue, nothing agreed", "#999999"),
@@ -43,13 +43,14 @@ TRIGGERS = {
     "absent": "if it stays away",
     "walkout": "if it walks out",
 }
-CATEGORY_COLOURS = {
+CATEGORIES = {
     "Attendance": "#4c72b0",
     "Talks": "#8172b2",
     "Agreement": "#55a868",
     "Sanctions": "#c44e52",
     "Walkout": "#dd8452",
 }
+CENTRED: dict[str, Any] = {"ha": "center", "va": "center"}
 
 
 def run_figures(out: Path) -> list[Path]:
@@ -60,25 +61,22 @@ def run_figures(out: Path) -> list[Path]:
             ``scenario.resolved.yaml``.
 
     Returns:
-        The paths of the PNG files written, in a fixed order.
+        The paths of the PNG files written: levels, events, outcomes, positions, threats.
     """
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     scenario = yaml.safe_load((out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
-    folder = out / "figures"
-    folder.mkdir(parents=True, exist_ok=True)
-    drawers = {
-        "levels": _levels,
-        "events": _events,
-        "outcomes": _outcomes,
-        "positions": lambda s, sc: _positions(s, sc, out / "worlds.parquet"),
-        "threats": _threats,
+    figures = {
+        "levels": _levels(summary, scenario),
+        "events": _events(summary, scenario),
+        "outcomes": _outcomes(summary, scenario),
+        "positions": _positions(summary, scenario, out / "worlds.parquet"),
+        "threats": _threats(summary, scenario),
     }
     paths = []
-    for name, draw in drawers.items():
-        fig = draw(summary, scenario)
-        path = folder / f"{name}.png"
+    for name, fig in figures.items():
+        path = out / "figures" / f"{name}.png"
         FigureCanvasAgg(fig)
-        with atomic_path(path) as tmp:
+        with atomic_path(path) as tmp:  # creates out/figures/
             fig.savefig(tmp, format="png", dpi=DPI)
         paths.append(path)
     return paths
@@ -86,21 +84,21 @@ def run_figures(out: Path) -> list[Path]:
 
 def _title(summary: dict[str, Any], what: str) -> str:
     """Figure title: scenario name, what is shown and the number of worlds."""
-    return f"{summary['scenario']['name']}: {what} ({summary['runs']:,} worlds)"
+    # Two lines: the scenario name can be long, and what is shown must stay readable.
+    return f"{summary['scenario']['name']}\n{what} ({summary['runs']:,} worlds)"
 
 
-def _name(scenario: dict[str, Any], pid: str) -> str:
-    """A party's display name."""
-    return str(scenario["parties"].get(pid, {}).get("name", pid))
+def _name(scenario: dict[str, Any], pid: str, width: int = 0) -> str:
+    """A party's display name, wrapped to ``width`` characters if given."""
+    name = str(scenario["parties"].get(pid, {}).get("name", pid))
+    return textwrap.fill(name, width) if width else name
 
 
 def _pct(p: float) -> str:
     """A probability as a short percentage that never rounds a rare event to 0% or 100%."""
     if 0 < p < 0.01:
         return "<1%"
-    if 0.99 < p < 1:
-        return ">99%"
-    return f"{p:.0%}"
+    return ">99%" if 0.99 < p < 1 else f"{p:.0%}"
 
 
 def _short(text: str, width: int = 24) -> str:
@@ -108,29 +106,25 @@ def _short(text: str, width: int = 24) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
-def _interval_chart(
-    ax: Axes,
-    labels: Sequence[str],
-    events: Sequence[dict[str, Any]],
-    colours: Sequence[Any],
-    bars: bool = False,
+def _intervals(
+    ax: Axes, labels: list[str], events: list[dict[str, Any]], colours: list[Any], bars: bool
 ) -> None:
-    """Horizontal points (or bars) with 95% intervals, one row per event, top to bottom."""
+    """One row per event, top to bottom: bars (or points) at p with 95% interval whiskers."""
     y = np.arange(len(labels))
     p = np.array([e["p"] for e in events], dtype=float)
-    lo = np.array([e["ci95"][0] for e in events], dtype=float)
-    hi = np.array([e["ci95"][1] for e in events], dtype=float)
-    err = np.vstack([np.clip(p - lo, 0, None), np.clip(hi - p, 0, None)])
+    ci = np.array([e["ci95"] for e in events], dtype=float).reshape(-1, 2)
+    err = np.clip(np.vstack([p - ci[:, 0], ci[:, 1] - p]), 0, None)
     if bars:
         ax.barh(y, p, color=colours, height=0.6)
         ax.errorbar(
-            p, y, xerr=err, fmt="none", ecolor="black", capsize=4, lw=1.2, label="95% interval"
+            p, y, xerr=err, fmt="none", ecolor="black", capsize=4, label="95% interval", clip_on=False
         )
+        ax.figure.legend(loc="outside lower right", frameon=False, fontsize=9)
     else:
         for yi, pi, e, c in zip(y, p, err.T, colours, strict=True):
-            ax.errorbar(pi, yi, xerr=e[:, None], fmt="o", color=c, ms=6, capsize=4, lw=1.6)
-    for yi, pi in zip(y, p, strict=True):
-        ax.text(1.015, yi, _pct(pi), transform=ax.get_yaxis_transform(), va="center", fontsize=9)
+            ax.errorbar(pi, yi, xerr=e[:, None], fmt="o", color=c, capsize=4, clip_on=False)
+    for row, pi in enumerate(p):
+        ax.text(1.02, row, _pct(pi), transform=ax.get_yaxis_transform(), va="center", fontsize=9)
     ax.set_yticks(y, labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, 1)
@@ -141,154 +135,102 @@ def _interval_chart(
 
 
 def _levels(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
-    """Stacked bars of the delegation level each party sent."""
+    """Stacked horizontal bars of the delegation level each party sent."""
     parties = list(scenario["parties"])
-    fig = Figure(figsize=(9, 1.6 + 0.55 * len(parties)), layout="constrained")
+    fig = Figure(figsize=(9, 1.8 + 0.6 * len(parties)), layout="constrained")
     ax = fig.add_subplot()
     labels = []
     for pid in parties:
         role = ROLES.get(scenario["parties"][pid].get("role", ""))
-        labels.append(_name(scenario, pid) + (f"\n({role})" if role else ""))
+        labels.append(_name(scenario, pid, 22) + (f"\n({role})" if role else ""))
     left = np.zeros(len(parties))
     for level, colour in zip(LEVELS, LEVEL_COLOURS, strict=True):
-        share = (
-            np.array(
-                [summary["events"].get(f"level.{pid}.{level}", {"p": 0.0})["p"] for pid in parties]
-            )
-            * 100
-        )
-        ax.barh(
-            labels,
-            share,
-            left=left,
-            color=colour,
-            label=level,
-            height=0.65,
-            edgecolor="white",
-            linewidth=0.8,
-        )
-        dark = level in ("minister", "leader")
+        events = [summary["events"].get(f"level.{pid}.{level}", {"p": 0.0}) for pid in parties]
+        share = np.array([e["p"] for e in events]) * 100
+        ax.barh(labels, share, left=left, color=colour, label=level, height=0.65, ec="white")
+        text_colour = "white" if level in ("minister", "leader") else "black"
         for i, s in enumerate(share):
             if s >= 6:
-                ax.text(
-                    left[i] + s / 2,
-                    i,
-                    f"{s:.0f}%",
-                    ha="center",
-                    va="center",
-                    fontsize=9,
-                    color="white" if dark else "black",
-                )
+                ax.text(left[i] + s / 2, i, f"{s:.0f}%", color=text_colour, fontsize=9, **CENTRED)
         left += share
     ax.set_xlim(0, 100)
     ax.set_ylim(len(parties) - 0.5, -0.5)
     ax.set_xlabel("share of worlds (%)")
-    ax.set_title(_title(summary, "delegation level sent"))
+    fig.suptitle(_title(summary, "delegation level sent"))
     fig.legend(title="delegation level", loc="outside lower center", ncols=4, frameon=False)
     return fig
 
 
 def _events(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     """Key events (attendance, talks, agreements, sanctions, walkouts) with 95% intervals."""
-    ev, parties = summary["events"], scenario["parties"]
-    by = {
-        t["by"]
-        for t in (scenario.get("threats") or {}).values()
-        if t.get("action", "sanctions") == "sanctions"
-    }
-    rows: list[tuple[str, str, str]] = [
-        (f"attend.{p}", f"{_name(scenario, p)} attends", "Attendance") for p in parties
-    ]
+    parties, threats = scenario["parties"], (scenario.get("threats") or {}).values()
+    sanctioners = {t["by"] for t in threats if t.get("action", "sanctions") == "sanctions"}
+    rows = [(f"attend.{p}", f"{_name(scenario, p)} attends", "Attendance") for p in parties]
+    rows += [("talks.direct", "Direct talks held", "Talks")]
+    rows += [("talks.leaders", "Leaders meet", "Talks")]
     rows += [
-        ("talks.direct", "Direct talks held", "Talks"),
-        ("talks.leaders", "Leaders meet", "Talks"),
-    ]
-    rows += [
-        (f"agreement.{i}", f"Agreement: {iss.get('name', i)}", "Agreement")
-        for i, iss in scenario["issues"].items()
+        (f"agreement.{i}", f"Agreement: {issue.get('name', i)}", "Agreement")
+        for i, issue in scenario["issues"].items()
     ]
     rows += [("agreement.any", "Agreement on any issue", "Agreement")]
     rows += [
         (f"sanctions.{p}", f"Sanctions by {_name(scenario, p)}", "Sanctions")
         for p in parties
-        if p in by
+        if p in sanctioners
     ]
     rows += [
         (f"walkout.{p}", f"{_name(scenario, p)} walks out", "Walkout")
         for p, d in parties.items()
         if d.get("role") == "principal"
     ]
-    rows = [r for r in rows if r[0] in ev]
-    fig = Figure(figsize=(9, 1.8 + 0.34 * len(rows)), layout="constrained")
+    rows = [r for r in rows if r[0] in summary["events"]]
+    labels = [textwrap.fill(r[1], 34) for r in rows]
+    lines = sum(label.count("\n") + 1 for label in labels)
+    fig = Figure(figsize=(9, 1.9 + 0.2 * lines + 0.15 * len(rows)), layout="constrained")
     ax = fig.add_subplot()
-    _interval_chart(
-        ax, [r[1] for r in rows], [ev[r[0]] for r in rows], [CATEGORY_COLOURS[r[2]] for r in rows]
-    )
-    ax.set_title(_title(summary, "key events with 95% intervals"))
+    events = [summary["events"][r[0]] for r in rows]
+    _intervals(ax, labels, events, [CATEGORIES[r[2]] for r in rows], bars=False)
     for cat in dict.fromkeys(r[2] for r in rows):
-        ax.errorbar([], [], xerr=[], fmt="o", color=CATEGORY_COLOURS[cat], capsize=4, label=cat)
-    fig.legend(
-        loc="outside lower center",
-        ncols=5,
-        frameon=False,
-        title="point = share of worlds, whiskers = 95% interval",
-    )
+        ax.errorbar([], [], xerr=[], fmt="o", color=CATEGORIES[cat], capsize=4, label=cat)
+    fig.suptitle(_title(summary, "key events with 95% intervals"))
+    note = "point = share of worlds, whiskers = 95% interval"
+    fig.legend(loc="outside lower center", ncols=5, frameon=False, title=note)
     return fig
 
 
 def _outcomes(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     """The mutually exclusive outcome categories as bars with 95% intervals."""
-    keys = [k for k in OUTCOME_LABELS if f"outcome.{k}" in summary["events"]]
+    keys = [k for k in OUTCOMES if f"outcome.{k}" in summary["events"]]
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.add_subplot()
-    _interval_chart(
-        ax,
-        [OUTCOME_LABELS[k][0] for k in keys],
-        [summary["events"][f"outcome.{k}"] for k in keys],
-        [OUTCOME_LABELS[k][1] for k in keys],
-        bars=True,
-    )
-    ax.set_title(_title(summary, "how the talks end"))
-    ax.legend(loc="lower right", fontsize=9)
+    events = [summary["events"][f"outcome.{k}"] for k in keys]
+    labels, colours = [OUTCOMES[k][0] for k in keys], [OUTCOMES[k][1] for k in keys]
+    _intervals(ax, labels, events, colours, bars=True)
+    fig.suptitle(_title(summary, "how the talks end"))
     return fig
 
 
 def _threats(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     """Probability that each threat was carried out, with 95% intervals."""
-    threats = {
-        t: d
-        for t, d in (scenario.get("threats") or {}).items()
-        if f"threat.{t}" in summary["events"]
-    }
+    listed = (scenario.get("threats") or {}).items()
+    threats = {t: d for t, d in listed if f"threat.{t}" in summary["events"]}
     labels = []
     for d in threats.values():
-        what = d.get("description") or TRIGGERS.get(d.get("trigger", ""), d.get("trigger", ""))
-        text = f"{_name(scenario, d['by'])} → {_name(scenario, d['against'])}: {what}"
-        labels.append(textwrap.fill(text, 45))
+        trigger = TRIGGERS.get(d.get("trigger", ""), str(d.get("trigger", "")))
+        action = "sanctions" if d.get("action", "sanctions") == "sanctions" else "other measures"
+        what = d.get("description") or f"{action} {trigger}"
+        who = f"{_name(scenario, d['by'])} → {_name(scenario, d['against'])}"
+        labels.append(textwrap.fill(f"{who}: {what}", 50))
     lines = sum(label.count("\n") + 1 for label in labels)
-    fig = Figure(figsize=(9, 2.2 + 0.3 * max(lines, 2)), layout="constrained")
+    fig = Figure(figsize=(9, max(2.4, 1.6 + 0.2 * lines + 0.35 * len(labels))), layout="constrained")
     ax = fig.add_subplot()
-    ax.set_title(_title(summary, "threats carried out"))
+    fig.suptitle(_title(summary, "threats carried out"))
     if not threats:
-        ax.text(
-            0.5,
-            0.5,
-            "This scenario has no threats.",
-            ha="center",
-            va="center",
-            transform=ax.transAxes,
-            fontsize=12,
-        )
+        ax.text(0.5, 0.5, "This scenario has no threats.", transform=ax.transAxes, **CENTRED)
         ax.set_axis_off()
         return fig
-    _interval_chart(
-        ax,
-        labels,
-        [summary["events"][f"threat.{t}"] for t in threats],
-        ["#c44e52"] * len(threats),
-        bars=True,
-    )
-    ax.legend(loc="lower right", fontsize=9)
+    events = [summary["events"][f"threat.{t}"] for t in threats]
+    _intervals(ax, labels, events, [CATEGORIES["Sanctions"]] * len(threats), bars=True)
     return fig
 
 
@@ -308,20 +250,20 @@ def _sample(path: Path, columns: Sequence[str]) -> dict[str, np.ndarray]:
     return {c: np.concatenate(v) if v else np.array([]) for c, v in parts.items()}
 
 
-def _red_line(spec: dict[str, Any], drawn: np.ndarray | None) -> tuple[float, float]:
-    """A red line's fixed value (lo == hi), or its 5–95% range (drawn values, else support)."""
+def _red_line(spec: dict[str, Any], drawn: np.ndarray | None) -> tuple[float, float, str]:
+    """A red line's value (lo == hi), or its 5–95% range from drawn values, else its support."""
     if "value" in spec:
-        return float(spec["value"]), float(spec["value"])
+        return float(spec["value"]), float(spec["value"]), "red line"
     if drawn is not None and np.isfinite(drawn).any():
         lo, hi = np.nanquantile(drawn, [0.05, 0.95])
-        return float(lo), float(hi)
+        return float(lo), float(hi), "red line (5–95% range)"
     if "uniform" in spec or "triangular" in spec:
         bounds = spec.get("uniform") or spec["triangular"]
-        return float(bounds[0]), float(bounds[-1])
+        return float(bounds[0]), float(bounds[-1]), "red line (range)"
     if "beta" in spec:
-        return float(spec["beta"]["low"]), float(spec["beta"]["high"])
+        return float(spec["beta"]["low"]), float(spec["beta"]["high"]), "red line (range)"
     mean, sd = float(spec["normal"]["mean"]), float(spec["normal"]["sd"])
-    return max(0.0, mean - 1.645 * sd), min(1.0, mean + 1.645 * sd)
+    return max(0.0, mean - 1.645 * sd), min(1.0, mean + 1.645 * sd), "red line (5–95% range)"
 
 
 def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) -> Figure:
@@ -329,75 +271,55 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
     issues = scenario["issues"]
     principals = [p for p, d in scenario["parties"].items() if d.get("role") == "principal"]
     red = {(p, i): f"param.parties.{p}.positions.{i}.red_line" for p in principals for i in issues}
-    cols = [
-        "talks.direct",
-        *(f"position.{p}.{i}" for p in principals for i in issues),
-        *red.values(),
-    ]
-    data = _sample(worlds, cols)
-    held = data.get("talks.direct", np.array([], dtype=bool)).astype(bool)
+    pos_cols = [f"position.{p}.{i}" for p in principals for i in issues]
+    data = _sample(worlds, ["talks.direct", *pos_cols, *red.values()])
+    held = data.get("talks.direct", np.zeros(0, dtype=bool)).astype(bool)
+    n_held = int(summary["events"].get("talks.direct", {}).get("count", held.sum()))
     colours = {p: colormaps["tab10"](k % 10) for k, p in enumerate(principals)}
-    fig = Figure(figsize=(10, 0.6 + 2.7 * len(issues)), layout="constrained")
+    fig = Figure(figsize=(10, 0.7 + 2.8 * len(issues)), layout="constrained")
     axes = fig.subplots(len(issues), 1, squeeze=False)[:, 0]
     fig.suptitle(_title(summary, "final positions of the principals against their red lines"))
-    bins = np.linspace(0, 1, 41)
     for ax, (iid, issue) in zip(axes, issues.items(), strict=True):
-        low, high = _short(str(issue.get("low", "0"))), _short(str(issue.get("high", "1")))
+        name = issue.get("name", iid)
+        low, high = _short(str(issue.get("low", ""))), _short(str(issue.get("high", "")))
         ax.set_xlim(0, 1)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1], [f"0\n{low}", "0.25", "0.5", "0.75", f"1\n{high}"])
-        ax.set_xlabel(f"final position on {issue.get('name', iid)} (0–1 scale)")
+        ax.get_xticklabels()[0].set_horizontalalignment("left")
+        ax.get_xticklabels()[-1].set_horizontalalignment("right")
+        ax.set_xlabel(f"final position on {name} (0–1 scale)")
         shown = False
         for p in principals:
-            pos = data.get(f"position.{p}.{iid}", np.array([]))[held] if held.any() else []
-            pos = np.asarray(pos, dtype=float)
+            pos = data.get(f"position.{p}.{iid}", np.zeros(held.size))[held].astype(float)
             pos = pos[np.isfinite(pos)]
+            label = _name(scenario, p, 26)
             if pos.size:
                 shown = True
+                weights = np.full(pos.size, 100 / pos.size)
+                style: dict[str, Any] = {"color": colours[p], "ec": colours[p], "alpha": 0.45}
                 ax.hist(
                     pos,
-                    bins=bins,
-                    weights=np.full(pos.size, 100 / pos.size),
-                    alpha=0.45,
-                    color=colours[p],
-                    label=f"{_name(scenario, p)}: final position",
-                    edgecolor=colours[p],
+                    np.linspace(0, 1, 41),
+                    weights=weights,
                     histtype="stepfilled",
+                    label=f"{label}:\nfinal position",
+                    **style,
                 )
             spec = scenario["parties"][p].get("positions", {}).get(iid, {}).get("red_line")
-            if spec is None:
-                continue
-            lo, hi = _red_line(spec, data.get(red[(p, iid)]))
-            if lo == hi:
-                ax.axvline(
-                    lo, color=colours[p], ls="--", lw=1.8, label=f"{_name(scenario, p)}: red line"
-                )
-            else:
-                ax.axvspan(
-                    lo,
-                    hi,
-                    color=colours[p],
-                    alpha=0.15,
-                    hatch="//",
-                    label=f"{_name(scenario, p)}: red line (5–95% range)",
-                )
-        n_held = int(summary["events"].get("talks.direct", {}).get("count", held.sum()))
+            if spec is not None:
+                lo, hi, what = _red_line(spec, data.get(red[(p, iid)]))
+                mark: dict[str, Any] = {"color": colours[p], "label": f"{label}:\n{what}"}
+                if lo == hi:
+                    ax.axvline(lo, ls="--", lw=1.8, **mark)
+                else:
+                    ax.axvspan(lo, hi, alpha=0.15, hatch="//", **mark)
         if shown:
-            ax.set_title(
-                f"{issue.get('name', iid)}: {n_held:,} worlds with direct talks", fontsize=10
-            )
+            ax.set_title(f"{name}: {n_held:,} worlds with direct talks", fontsize=10)
             ax.set_ylabel("share of those worlds (%)")
         else:
-            ax.set_title(str(issue.get("name", iid)), fontsize=10)
-            ax.text(
-                0.5,
-                0.5,
-                "No world held direct talks: no final positions to show.",
-                ha="center",
-                va="center",
-                transform=ax.transAxes,
-                fontsize=11,
-                bbox={"facecolor": "white", "edgecolor": "#999999"},
-            )
+            ax.set_title(str(name), fontsize=10)
+            note = "No world held direct talks: no final positions to show."
+            box = {"facecolor": "white", "edgecolor": "#999999"}
+            ax.text(0.5, 0.5, note, transform=ax.transAxes, fontsize=11, bbox=box, **CENTRED)
             ax.set_yticks([])
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
     return fig

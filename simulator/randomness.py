@@ -45,9 +45,7 @@ class Streams:
 
     def get(self, name: str) -> np.random.Generator:
         """The generator for ``name`` (a fresh one each call, always starting at the same state)."""
-        ss = np.random.SeedSequence(
-            self.seed.entropy, spawn_key=(*self.seed.spawn_key, *_key(name))
-        )
+        ss = np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, *_key(name)))
         return np.random.default_rng(ss)
 
     def uniform(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:

@@ -61,9 +61,7 @@ def events_of(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, np.nd
 def stats_of(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Continuous per-world quantities summarised by mean and quantiles (NaN = not applicable)."""
     held = rec["talks.direct"]
-    st: dict[str, np.ndarray] = {
-        "rounds": np.where(held, rec["rounds"] / scenario.protocol.rounds, np.nan)
-    }
+    st: dict[str, np.ndarray] = {"rounds": np.where(held, rec["rounds"] / scenario.protocol.rounds, np.nan)}
     for pid in scenario.principals:
         for iid in scenario.issues:
             st[f"concession.{pid}.{iid}"] = rec[f"concession.{pid}.{iid}"]
@@ -159,7 +157,8 @@ def summary_dict(
 ) -> dict[str, Any]:
     """The ``summary.json`` document (see ``contracts.md``): events with Wilson intervals, stats."""
     events = {}
-    for key in sorted(tally.counts, key=_event_order):
+    rank = {name: i for i, name in enumerate([*scenario.parties, *scenario.issues, *scenario.threats])}
+    for key in sorted(tally.counts, key=lambda k: _event_order(k, rank)):
         k = tally.counts[key]
         lo, hi = wilson(k, tally.n)
         events[key] = {
@@ -201,19 +200,20 @@ _PREFIX_ORDER = (
 )
 
 
-def _event_order(key: str) -> tuple[int, str]:
+def _event_order(key: str, rank: dict[str, int]) -> tuple[int, int, str]:
+    """Sort events by kind, then by the scenario's order of parties/issues/threats, then level."""
     head, _, rest = key.partition(".")
+    subject = rest.split(".", 1)[0]
     if head == "level":  # levels of one party in rank order, absent first
         party, _, lv = rest.rpartition(".")
         rest = f"{party}.{[x.value for x in LEVELS].index(lv)}"
     elif head == "outcome":
         rest = str(OUTCOMES.index(rest)) if rest in OUTCOMES else rest
-    return (_PREFIX_ORDER.index(head) if head in _PREFIX_ORDER else 99, rest)
+    kind = _PREFIX_ORDER.index(head) if head in _PREFIX_ORDER else 99
+    return (kind, rank.get(subject, -1), rest)
 
 
-def worlds_table(
-    scenario: Scenario, rec: dict[str, np.ndarray], start: int, chunk: int
-) -> pa.Table:
+def worlds_table(scenario: Scenario, rec: dict[str, np.ndarray], start: int, chunk: int) -> pa.Table:
     """One Parquet row per world: index, chunk, drawn parameters, levels, flags, positions, outcome."""
     n = len(rec["outcome"])
     cols: dict[str, pa.Array] = {

@@ -137,8 +137,7 @@ def _finish(
         version=str(manifest["negsim_version"]),
         extra={
             "chunks": [
-                {"index": k, "seed_entropy": str(result.seed), "spawn_key": [k]}
-                for k in range(result.chunks)
+                {"index": k, "seed_entropy": str(result.seed), "spawn_key": [k]} for k in range(result.chunks)
             ]
         },
     )

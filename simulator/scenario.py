@@ -164,9 +164,7 @@ class Attendance(Strict):
     )
     talks_value: Unit = Field(description="Value of attending with a full (leader's) mandate.")
     leader_cost: Unit = Field(description="Schedule and opportunity cost of the leader going.")
-    legitimacy_cost: Unit = Field(
-        description="Cost of one's leader sitting with the counterpart's."
-    )
+    legitimacy_cost: Unit = Field(description="Cost of one's leader sitting with the counterpart's.")
     protocol_cost: Unit = Field(description="Cost of outranking the counterpart by three levels.")
     empty_chair_cost: Unit = Field(
         description="Cost of being outranked by (or absent against) the counterpart by three levels."
@@ -213,9 +211,7 @@ class Threat(Strict):
     believed: Unit | None = Field(
         default=None, description="How credible the target finds it (default: credibility)."
     )
-    severity: Unit = Field(
-        description="How much it hurts the target, on the scale of a deal's value."
-    )
+    severity: Unit = Field(description="How much it hurts the target, on the scale of a deal's value.")
 
 
 class Pressure(Strict):
@@ -286,9 +282,7 @@ class Scenario(Strict):
     def _references(self, info: ValidationInfo) -> Self:
         # The loader defers this check so it can place each problem at its own line and column.
         if not (info.context or {}).get("defer_references"):
-            problems = [
-                f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in self.reference_problems()
-            ]
+            problems = [f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in self.reference_problems()]
             if problems:
                 raise ValueError("; ".join(problems))
         return self
@@ -324,9 +318,7 @@ class Scenario(Strict):
                 if missing:
                     yield (
                         ("parties", pid, "positions"),
-                        (
-                            f"a principal needs a position on every issue; missing: {', '.join(missing)}"
-                        ),
+                        (f"a principal needs a position on every issue; missing: {', '.join(missing)}"),
                     )
                 for name in ("outside_option", "reactance"):
                     if getattr(p, name) is None:

@@ -44,16 +44,13 @@ _MAX_INT_DIGITS = 100
 _PARSER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _ANCHOR_MESSAGE = (
-    "anchors and aliases are not allowed (they can make a small file expand enormously); "
-    "write the value out"
+    "anchors and aliases are not allowed (they can make a small file expand enormously); write the value out"
 )
 
 _KeyPath = tuple[str | int, ...]
 
 # Characters YAML allows in a stream (YAML 1.2, section 5.1); anything else is refused up front.
-_NON_PRINTABLE = re.compile(
-    "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
-)
+_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NULL = re.compile(r"null|Null|NULL|~|")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT10 = re.compile(r"[-+]?([0-9]+)")
@@ -199,9 +196,7 @@ def _build(text: str, display: str) -> Document:
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
-                    raise _Refused(
-                        "only one YAML document is allowed per file; this starts a second"
-                    )
+                    raise _Refused("only one YAML document is allowed per file; this starts a second")
                 continue
             if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
                 stack.pop()

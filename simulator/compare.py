@@ -1,0 +1,360 @@
+"""Two scenarios on common random numbers: the paired difference of every event probability.
+
+World *i* of scenario A and world *i* of scenario B are played with the same chunk seed, and the
+model draws every random number from a stream named after what it is for, so the two worlds see
+the same numbers wherever the scenarios share a name. Each chunk is simulated for A and for B in
+the same task and tallied *paired*: per event, how often it happened in A, in B, and the
+discordant worlds (``n10``: in A but not B; ``n01``: in B but not A). The difference
+``p_b - p_a = (n01 - n10) / n`` then has the paired variance ``(n01 + n10) / n - diff**2``,
+usually far smaller than that of two independent runs, so a real effect stands out from noise
+with few worlds; a scenario compared with itself gives exactly 0 with the interval [0, 0].
+
+Example:
+    >>> result = compare_scenarios(a, b, runs=10_000, seed=0)  # doctest: +SKIP
+    >>> result.events()["talks.direct"].diff  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import functools
+import json
+import math
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from simulator import __version__, storage
+from simulator.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
+from simulator.errors import UserError
+from simulator.results import Z95, events_of
+from simulator.scenario import Scenario
+
+DPI = 150
+KEY_PREFIXES = ("attend.", "talks.", "agreement.", "sanctions.", "outcome.")
+SIGNIFICANT_COLOUR = "#c44e52"
+PLAIN_COLOUR = "#8c8c8c"
+
+
+@dataclass
+class PairedTally:
+    """Mergeable paired counts of a set of worlds played under both scenarios.
+
+    Attributes:
+        n: Worlds (each played once under A and once under B).
+        a: Per event, worlds where it happened under A.
+        b: Per event, worlds where it happened under B.
+        n10: Per event, worlds where it happened under A but not under B.
+        n01: Per event, worlds where it happened under B but not under A.
+    """
+
+    n: int = 0
+    a: dict[str, int] = field(default_factory=dict)
+    b: dict[str, int] = field(default_factory=dict)
+    n10: dict[str, int] = field(default_factory=dict)
+    n01: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ev_a: dict[str, np.ndarray], ev_b: dict[str, np.ndarray], n: int) -> PairedTally:
+        """Tally one batch; an event one scenario lacks counts as never happening there."""
+        never = np.zeros(n, dtype=bool)
+        t = cls(n=n)
+        for key in [*ev_a, *(k for k in ev_b if k not in ev_a)]:
+            x, y = ev_a.get(key, never), ev_b.get(key, never)
+            t.a[key], t.b[key] = int(x.sum()), int(y.sum())
+            t.n10[key], t.n01[key] = int((x & ~y).sum()), int((~x & y).sum())
+        return t
+
+    def merge(self, other: PairedTally) -> PairedTally:
+        """The tally of both sets of worlds (counts add; key order: self's, then other's new)."""
+        out = PairedTally(n=self.n + other.n)
+        for key in [*self.a, *(k for k in other.a if k not in self.a)]:
+            for name in ("a", "b", "n10", "n01"):
+                mine, theirs = getattr(self, name), getattr(other, name)
+                getattr(out, name)[key] = mine.get(key, 0) + theirs.get(key, 0)
+        return out
+
+
+@dataclass(frozen=True)
+class EventDiff:
+    """One event under both scenarios: probabilities, paired difference and its 95% interval."""
+
+    key: str
+    a: float
+    b: float
+    diff: float
+    lo: float
+    hi: float
+
+    @property
+    def significant(self) -> bool:
+        """Whether the 95% interval excludes 0 (a [0, 0] interval never does)."""
+        return self.lo > 0 or self.hi < 0
+
+
+def paired_diff(key: str, n: int, count_a: int, count_b: int, n10: int, n01: int) -> EventDiff:
+    """The paired difference ``p_b - p_a`` and its normal 95% interval.
+
+    The per-world difference ``d`` is -1, 0 or 1, so ``var(d) = (n01 + n10) / n - diff**2`` and
+    the interval is ``diff ± 1.96 * sqrt(var / n)``; with no discordant world it is exactly [0, 0].
+    """
+    if n == 0:
+        return EventDiff(key, 0.0, 0.0, 0.0, 0.0, 0.0)
+    diff = (count_b - count_a) / n
+    var = max(0.0, (n01 + n10) / n - diff * diff)
+    half = Z95 * math.sqrt(var / n)
+    return EventDiff(key, count_a / n, count_b / n, diff, max(-1.0, diff - half), min(1.0, diff + half))
+
+
+@dataclass
+class Comparison:
+    """The merged paired tally of a comparison and how it was run."""
+
+    tally: PairedTally
+    seed: int
+    chunk_size: int
+
+    def events(self) -> dict[str, EventDiff]:
+        """Every event of either scenario, in the order the model reports them."""
+        t = self.tally
+        return {k: paired_diff(k, t.n, t.a[k], t.b[k], t.n10[k], t.n01[k]) for k in t.a}
+
+
+def _compare_chunk(a: Scenario, b: Scenario, seed: int, chunk: Chunk) -> tuple[int, PairedTally]:
+    """Worker task: play one chunk under A and under B with the same seed and tally it paired."""
+    rec_a = simulate_chunk(a, seed, chunk)
+    rec_b = simulate_chunk(b, seed, chunk)
+    return chunk.index, PairedTally.of(events_of(a, rec_a), events_of(b, rec_b), chunk.size)
+
+
+def compare_scenarios(
+    a: Scenario,
+    b: Scenario,
+    *,
+    runs: int,
+    seed: int = 0,
+    executor: cf.Executor | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: Callable[[int], None] | None = None,
+) -> Comparison:
+    """Play ``runs`` worlds of both scenarios on common random numbers and tally them paired.
+
+    Args:
+        a: The reference scenario.
+        b: The scenario compared with it (differences are ``b - a``).
+        runs: Number of worlds (each played under both scenarios).
+        seed: Root seed; chunk k of both scenarios uses the same chunk seed.
+        executor: Where chunks run (None: this process).
+        chunk_size: Worlds per chunk (part of what makes the result reproducible).
+        progress: Called with a chunk's number of worlds when it finishes.
+    """
+    task = functools.partial(_compare_chunk, a, b, seed)
+    tally = map_chunks(
+        task,
+        plan(runs, chunk_size),
+        merge=PairedTally.merge,
+        initial=PairedTally(),
+        executor=executor,
+        progress=progress,
+    )
+    return Comparison(tally, seed, chunk_size)
+
+
+def comparison_dict(result: Comparison, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """The ``comparison.json`` document (``contracts.md``), with the raw paired counts beside it."""
+    t = result.tally
+    events = {
+        k: {
+            "a": round(e.a, 6),
+            "b": round(e.b, 6),
+            "diff": round(e.diff, 6),
+            "ci95": [round(e.lo, 6), round(e.hi, 6)],
+            "significant": e.significant,
+        }
+        for k, e in result.events().items()
+    }
+    counts = {k: {"a": t.a[k], "b": t.b[k], "n10": t.n10[k], "n01": t.n01[k]} for k in t.a}
+    return {
+        "negsim_version": __version__,
+        "a": a,
+        "b": b,
+        "runs": t.n,
+        "seed": result.seed,
+        "chunk_size": result.chunk_size,
+        "method": "paired worlds on common random numbers; ci95 = diff ± 1.96·sqrt(var/n), "
+        "var = (n01 + n10)/n − diff²",
+        "events": events,
+        "counts": counts,
+    }
+
+
+def key_events(doc: dict[str, Any]) -> list[str]:
+    """Events worth showing: attendance, leaders' share, talks, agreements, sanctions, outcomes.
+
+    Sanctions that happen in neither scenario are left out (parties without a sanctions threat).
+    """
+    keys = []
+    for k, e in doc["events"].items():
+        if not (k.startswith(KEY_PREFIXES) or (k.startswith("level.") and k.endswith(".leader"))):
+            continue
+        if k.startswith("sanctions.") and e["a"] == 0 and e["b"] == 0:
+            continue
+        keys.append(k)
+    return keys
+
+
+def comparison_table(doc: dict[str, Any]) -> str:
+    """A terminal table of the key events: A, B, the difference and its 95% interval."""
+    a, b = doc["a"], doc["b"]
+    lines = [
+        f"A = {a['name']} ({a['path']}){_with(a)}",
+        f"B = {b['name']} ({b['path']}){_with(b)}",
+        f"{doc['runs']:,} worlds on common random numbers, seed {doc['seed']}",
+        "",
+        f"{'event':<32}{'A':>8}{'B':>8}{'B − A':>10}   {'95% CI (points)':<18}",
+    ]
+    for k in key_events(doc):
+        e = doc["events"][k]
+        lo, hi = e["ci95"]
+        ci = f"[{100 * lo:+.1f}, {100 * hi:+.1f}]"
+        mark = " *" if e["significant"] else ""
+        lines.append(f"{k:<32}{e['a']:>8.1%}{e['b']:>8.1%}{100 * e['diff']:>+8.1f}pt   {ci:<18}{mark}")
+    lines += ["", "* the 95% interval of the difference excludes 0 (pt = percentage points)"]
+    return "\n".join(lines)
+
+
+def _with(info: dict[str, Any]) -> str:
+    sets = info.get("overrides") or []
+    return f" with {', '.join(sets)}" if sets else ""
+
+
+def comparison_figure(doc: dict[str, Any]) -> Figure:
+    """Dot-and-whisker plot of the key events' differences (B − A) with their 95% intervals."""
+    keys = key_events(doc)
+    ev = [doc["events"][k] for k in keys]
+    fig = Figure(figsize=(9.5, 2.4 + 0.3 * len(keys)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(keys))
+    diff = np.array([100 * e["diff"] for e in ev])
+    ci = np.array([[100 * c for c in e["ci95"]] for e in ev]).reshape(-1, 2)
+    sig = np.array([e["significant"] for e in ev], dtype=bool)
+    ax.axvline(0, color="black", lw=1, label="no difference")
+    for mask, colour, label in (
+        (sig, SIGNIFICANT_COLOUR, "significant (95% interval excludes 0)"),
+        (~sig, PLAIN_COLOUR, "not significant"),
+    ):
+        if mask.any():
+            err = np.clip(np.vstack([diff[mask] - ci[mask, 0], ci[mask, 1] - diff[mask]]), 0, None)
+            ax.errorbar(diff[mask], y[mask], xerr=err, fmt="o", color=colour, capsize=4, label=label)
+    for yi, e in zip(y, ev, strict=True):
+        ax.text(1.01, yi, f"{e['a']:.0%} → {e['b']:.0%}", transform=ax.get_yaxis_transform(), va="center")
+    ax.text(1.01, 1.005, "P(A) → P(B)", transform=ax.transAxes, va="bottom", fontweight="bold")
+    ax.set_yticks(y, keys)
+    ax.set_ylim(len(keys) - 0.5, -0.5)
+    span = max(1.0, float(np.abs(ci).max(initial=0.0)) * 1.15)
+    ax.set_xlim(-span, span)
+    ax.set_xlabel("difference in probability, B − A (percentage points; whiskers: 95% interval)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    a, b = doc["a"], doc["b"]
+    fig.suptitle(f"{b['name']} vs {a['name']}, {doc['runs']:,} worlds on common random numbers")
+    subtitle = f"A = {a['name']}{_with(a)};  B = {b['name']}{_with(b)}"
+    ax.set_title(textwrap.fill(subtitle, 110), fontsize=9)
+    fig.legend(loc="outside lower center", ncols=3, frameon=False)
+    return fig
+
+
+def write_comparison(out: Path, doc: dict[str, Any]) -> list[Path]:
+    """Write ``comparison.json`` and ``figures/comparison.png`` into ``out`` (atomically)."""
+    out.mkdir(parents=True, exist_ok=True)
+    storage.write_text(out / "comparison.json", json.dumps(doc, indent=2) + "\n")
+    fig = comparison_figure(doc)
+    FigureCanvasAgg(fig)
+    png = out / "figures" / "comparison.png"
+    with storage.atomic_path(png) as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI)
+    return [out / "comparison.json", png]
+
+
+# --- the command --------------------------------------------------------------------------------
+
+
+def add_command(sub: Any) -> None:
+    """Add ``negsim compare`` to the CLI's subparsers."""
+    from simulator.cli import add_run_options
+
+    p = sub.add_parser(
+        "compare",
+        help="compare two scenarios on common random numbers",
+        description=(
+            "Play the same worlds under scenario A and scenario B (common random numbers: world i "
+            "of both uses the same random draws) and report, for every event, P(A), P(B), the "
+            "difference B − A with a paired 95%% interval, and whether it is significant. Writes "
+            "DIR/comparison.json and DIR/figures/comparison.png. --set changes BOTH scenarios; "
+            "--set-b changes B only, so `negsim compare X X --set-b KEY=VALUE` is a what-if."
+        ),
+    )
+    p.add_argument("a", type=Path, metavar="A", help="reference scenario")
+    p.add_argument("b", type=Path, metavar="B", help="scenario compared with A (differences are B − A)")
+    add_run_options(p)
+    for action in p._actions:
+        if action.dest == "overrides":
+            action.help = "override a value in BOTH scenarios by dotted path (repeatable)"
+    p.add_argument(
+        "--set-b",
+        dest="overrides_b",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a value in scenario B only (repeatable; applied after --set)",
+    )
+    p.add_argument("--out", type=Path, help="output folder (default: runs/compare-<a>-vs-<b>-<time>)")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
+    p.set_defaults(func=cmd_compare)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run ``negsim compare``."""
+    from simulator.cli import executor_for, progress_bar
+    from simulator.loading import load_scenario
+
+    a = load_scenario(args.a, args.overrides)
+    b = load_scenario(args.b, [*args.overrides, *args.overrides_b])
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("runs") / f"compare-{args.a.stem}-vs-{args.b.stem}-{stamp}"
+    if (out / "comparison.json").exists() and not args.overwrite:
+        raise UserError(f"{out} already holds a comparison; choose another --out or pass --overwrite")
+    chunk = args.chunk_size or DEFAULT_CHUNK
+    with (
+        executor_for(args, chunks=-(-args.runs // chunk)) as ex,
+        progress_bar(args.runs, f"{args.a.stem} vs {args.b.stem}") as tick,
+    ):
+        result = compare_scenarios(
+            a, b, runs=args.runs, seed=args.seed, executor=ex, chunk_size=chunk, progress=tick
+        )
+    doc = comparison_dict(result, _info(a, args.a, args.overrides), _info(b, args.b, _b_sets(args)))
+    write_comparison(out, doc)
+    print(comparison_table(doc))
+    print(f"\nwrote {out}/: comparison.json (all {len(doc['events'])} events), figures/comparison.png")
+    return 0
+
+
+def _b_sets(args: argparse.Namespace) -> list[str]:
+    return [*args.overrides, *args.overrides_b]
+
+
+def _info(scenario: Scenario, path: Path, overrides: Sequence[str]) -> dict[str, Any]:
+    return {
+        "name": scenario.name,
+        "path": str(path),
+        "sha256": scenario.sha256(),
+        "overrides": list(overrides),
+    }
