@@ -12,6 +12,7 @@ Example:
 from __future__ import annotations
 
 import copy
+import os
 import difflib
 import types
 import typing
@@ -24,13 +25,14 @@ from pydantic import BaseModel, ValidationError
 from simulator.errors import Problem, ScenarioError
 from simulator.params import DIST_KEYS, PROVENANCE_KEYS, Param
 from simulator.scenario import Scenario
-from simulator.sources import SeedLibrary
+from simulator.sources import SeedLibrary, normalize
 from simulator.yamlsafe import Document, load_yaml, parse_yaml
 
 Loc = tuple[str | int, ...]
 Where = tuple[str, int, int]
 
 MAX_EXTENDS_DEPTH = 10
+DEFAULT_SEEDS = "../seeds"
 SET_ASSUMPTION = "set on the command line with --set"
 
 
@@ -97,38 +99,53 @@ def _load_with_extends(path: Path, depth: int, chain: tuple[Path, ...]) -> _Loca
         raise ScenarioError.single(display, line, col, "extends: give a file name")
     parent_path = (path.parent / parent_name).resolve()
     if parent_path in chain or parent_path == path.resolve():
-        raise ScenarioError.single(display, line, col, f"extends: '{parent_name}' extends itself")
+        raise ScenarioError.single(
+            display, line, col, f"extends: '{parent_name}' leads back to this file (a cycle)"
+        )
     if depth >= MAX_EXTENDS_DEPTH:
         raise ScenarioError.single(display, line, col, "extends: chain is too long")
     if not parent_path.is_file():
         raise ScenarioError.single(display, line, col, f"extends: no such file '{parent_name}'")
     parent = _load_with_extends(parent_path, depth + 1, (*chain, path.resolve()))
+    if "seeds" not in data and "seeds" not in parent.data:
+        # The default seeds folder is relative to the file that relies on it: the base file.
+        parent.data["seeds"] = str(Path(os.path.relpath(parent_path.parent, path.parent.resolve())) / DEFAULT_SEEDS)
+    elif "seeds" not in data:
+        parent.data["seeds"] = _rebase(parent.data["seeds"], parent_path.parent, path.parent)
     parent.data = merge(parent.data, data)
     parent.where.update(where)
     parent.root = (display, 1, 1)
     return parent
 
 
-def merge(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+def merge(base: dict[str, Any], change: dict[str, Any], tp: Any = None) -> dict[str, Any]:
     """Deep-merge ``change`` into a copy of ``base``; lists and scalars are replaced.
 
-    Inside a parameter, giving any distribution key replaces the base's distribution, and giving
-    ``source`` or ``assumption`` replaces the base's provenance, so a what-if can write
+    Inside a parameter (``tp`` is the schema type at this level, :class:`Scenario` at the top),
+    giving any distribution key replaces the base's distribution, and giving ``source`` or
+    ``assumption`` replaces the base's provenance, so a what-if can write
     ``{value: 1, assumption: ...}`` over a ``triangular`` with a quote.
     """
+    tp = Scenario if tp is None else tp
     out = copy.deepcopy(base)
-    if any(k in change for k in DIST_KEYS):
-        for k in DIST_KEYS:
-            out.pop(k, None)
-    if any(k in change for k in PROVENANCE_KEYS):
-        for k in PROVENANCE_KEYS:
-            out.pop(k, None)
+    if _is_param(tp):
+        for keys in (DIST_KEYS, PROVENANCE_KEYS):
+            if any(k in change for k in keys):
+                for k in keys:
+                    out.pop(k, None)
     for key, value in change.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merge(out[key], value)
+            out[key] = merge(out[key], value, child_type(tp, key))
         else:
             out[key] = copy.deepcopy(value)
     return out
+
+
+def _rebase(folder: str, old_base: Path, new_base: Path) -> str:
+    """``folder`` written relative to ``old_base``, rewritten relative to ``new_base``."""
+    if Path(folder).is_absolute():
+        return folder
+    return os.path.relpath((old_base / folder).resolve(), new_base.resolve())
 
 
 def _apply_override(located: _Located, text: str, display: str) -> None:
@@ -174,7 +191,10 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
                 new["assumption"] = SET_ASSUMPTION
                 value = new
             node[index] = value
-            located.where[tuple(_loc(parts))] = (display, 1, len(key) + 2)
+            loc = tuple(_loc(parts))
+            for old in [w for w in located.where if w[: len(loc)] == loc]:
+                del located.where[old]  # the old children's file positions no longer apply
+            located.where[loc] = (display, 1, len(key) + 2)
             return
         if not _has(node, index) or node[index] is None:
             node[index] = {}
@@ -262,12 +282,15 @@ def check_quotes(scenario: Scenario, located: _Located, seeds_dir: Path) -> list
     for loc, source in _sources(located.data, ()):
         seed_id, quote = source.get("seed"), source.get("quote")
         seed = library.find(str(seed_id))
-        if seed is None:
+        shown = normalize(str(quote))
+        if len(shown) < 8:
+            problems.append(located.problem((*loc, "quote"), "quote is empty or too short (8 characters at least)"))
+        elif seed is None:
             known = ", ".join(library.ids()) or f"none found in {seeds_dir}"
             problems.append(located.problem((*loc, "seed"), f"unknown seed '{seed_id}' (seeds: {known})"))
         elif not seed.contains(str(quote)):
             problems.append(
-                located.problem((*loc, "quote"), f"quote not found in seed '{seed.id}': \"{quote}\"")
+                located.problem((*loc, "quote"), f"quote not found in seed '{seed.id}': \"{shown}\"")
             )
     return problems
 

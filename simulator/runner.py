@@ -32,6 +32,7 @@ from simulator.errors import UserError
 from simulator.loading import load_scenario
 from simulator.results import summary_dict
 from simulator.scenario import Scenario
+from simulator.yamlsafe import dump_yaml
 
 RESOLVED = "scenario.resolved.yaml"
 FINAL_FILES = ("summary.json", "worlds.parquet", RESOLVED)
@@ -50,7 +51,7 @@ def resolved_yaml(scenario: Scenario, out: Path) -> str:
     data = yaml.safe_load(scenario.to_yaml())
     if scenario.seeds_dir is not None:
         data["seeds"] = os.path.relpath(scenario.seeds_dir, out.resolve())
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return dump_yaml(data)
 
 
 def start_run(
@@ -81,6 +82,7 @@ def start_run(
         "chunk_size": chunk_size,
         "sha256": scenario.sha256(),
         "scenario_path": str(scenario.path) if scenario.path else None,
+        "seeds": scenario.seeds,
     }
     write_manifest(out, manifest)
     result = run_ensemble(
@@ -110,6 +112,10 @@ def resume_run(
             return RunOutput(out, json.loads((out / "summary.json").read_text()))
         raise UserError(f"{out}: no interrupted run to resume here")
     scenario = load_scenario(out / RESOLVED, check_sources=False)
+    if "seeds" in manifest:
+        # The resolved file points at the seeds from the output folder; the scenario as run (and
+        # its fingerprint, which is in summary.json) kept the value its own file gave.
+        scenario = scenario.model_copy(update={"seeds": manifest["seeds"]})
     if scenario.sha256() != manifest["sha256"]:
         raise UserError(f"{out / RESOLVED} changed since the run started; cannot resume it")
     scenario._path = Path(str(manifest["scenario_path"])) if manifest.get("scenario_path") else None

@@ -21,9 +21,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Self, get_args, get_origin
 
-import yaml
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from simulator.yamlsafe import dump_yaml
 from simulator.params import (
     Exponent,
     Multiplier,
@@ -271,8 +271,7 @@ class Scenario(Strict):
 
     def to_yaml(self) -> str:
         """The scenario as YAML, exactly as it runs (after ``extends:`` and ``--set``)."""
-        data = self.model_dump(mode="json", exclude_none=True)
-        return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+        return dump_yaml(self.model_dump(mode="json", exclude_none=True))
 
     def sha256(self) -> str:
         """A fingerprint of the scenario as it runs (of :meth:`to_yaml`)."""

@@ -300,3 +300,32 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     line_start = raw.rfind(b"\n", 0, offset) + 1
     col = len(raw[line_start:offset].decode("utf-8", errors="replace")) + 1
     return raw.count(b"\n", 0, offset) + 1, col
+
+
+def is_plain_string(value: str) -> bool:
+    """True when ``value`` written unquoted would be read back as this same string."""
+    try:
+        return isinstance(_resolve(value), str)
+    except _Refused:
+        return False
+
+
+class SafeDumper(yaml.SafeDumper):
+    """PyYAML's dumper, quoting every string that YAML 1.2 would read back as something else.
+
+    PyYAML writes YAML 1.1 and leaves strings such as ``1e3`` or ``0o17`` unquoted; our YAML 1.2
+    loader would read them as numbers, so a written scenario would not load back as it was.
+    """
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = None if is_plain_string(value) else "'"
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+SafeDumper.add_representer(str, _represent_str)
+
+
+def dump_yaml(data: Any) -> str:
+    """Write plain data as YAML that :func:`parse_yaml` reads back identically."""
+    return yaml.dump(data, Dumper=SafeDumper, sort_keys=False, allow_unicode=True, width=100)
