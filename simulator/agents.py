@@ -10,6 +10,7 @@ The rules and their formulas are documented in ``docs/model.md`` (section "Detai
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import mesa
@@ -67,13 +68,18 @@ class PartyAgent(mesa.Agent):
 
     def mandate(self, rank: np.ndarray) -> np.ndarray:
         """Share of the way to its red line a delegation of level ``rank`` may concede."""
+        rank = np.asarray(rank, dtype=np.intp)
+        return np.take_along_axis(self.mandate_table, rank[..., None], axis=-1)[..., 0]
+
+    @functools.cached_property
+    def mandate_table(self) -> np.ndarray:
+        """Mandate per world and level rank, ``(worlds, 4)``; 0 for absent."""
         prefix = f"parties.{self.party_id}" if self.spec.mandate else "protocol"
-        table = np.stack(
-            [np.zeros(self.model.worlds)]
-            + [self.model.value(f"{prefix}.mandate.{lv}") for lv in ("official", "minister", "leader")],
-            axis=1,
-        )
-        return np.take_along_axis(table, np.asarray(rank, dtype=np.intp)[..., None], axis=-1)[..., 0]
+        levels = ("official", "minister", "leader")
+        columns = [np.zeros(self.model.worlds)] + [
+            self.model.value(f"{prefix}.mandate.{lv}") for lv in levels
+        ]
+        return np.stack(columns, axis=1)
 
     # --- phase 1: attendance ----------------------------------------------------------------
 
@@ -87,7 +93,7 @@ class PartyAgent(mesa.Agent):
         n = self.model.worlds
         r = RANKS[None, :]
         attending = r > 0
-        u = self.param("attendance.talks_value")[:, None] * self._mandate_table()
+        u = self.param("attendance.talks_value")[:, None] * self.mandate_table
         u[:, LEADER] -= self.param("attendance.leader_cost")
         if a.counterpart is not None:
             c = announced[a.counterpart].astype(float)[:, None]
@@ -135,9 +141,6 @@ class PartyAgent(mesa.Agent):
         scale = self.model.value("protocol.choice_noise")[:, None]
         return np.argmax(u + scale * noise, axis=1).astype(np.int8)
 
-    def _mandate_table(self) -> np.ndarray:
-        return np.stack([self.mandate(np.full(self.model.worlds, r)) for r in RANKS], axis=1)
-
     def _condition_holds(self, cond: object, announced: dict[str, np.ndarray]) -> np.ndarray:
         if cond is None:
             return np.ones(self.model.worlds, dtype=bool)
@@ -170,6 +173,10 @@ class PartyAgent(mesa.Agent):
         """How far it may concede per issue: its red line, scaled down by its delegation's mandate."""
         return self.ideal + self.mandate(self.level)[:, None] * (self.red_line - self.ideal)
 
+    def outside_option(self) -> np.ndarray:
+        """Value of no deal after believed threats (see ``NegotiationModel.outside_option``)."""
+        return self.model.outside_option(self.party_id)
+
     def concede(self, t: int, rounds: int) -> np.ndarray:
         """Position after round ``t`` of ``rounds``: share ``(t/T)^(1/e)`` of the way to its limit.
 
@@ -200,7 +207,7 @@ class PartyAgent(mesa.Agent):
         """
         ideal = self.ideal
         utility = 1.0 - np.abs(text - ideal)
-        outside = self.model.outside_option(self.party_id)
+        outside = self.outside_option()
         by_aspiration = utility >= self.aspiration(t, rounds, outside) - EPS
         ideal_dir = np.sign(self.red_line - ideal)
         conceded = (text - ideal) * ideal_dir <= (self.position - ideal) * ideal_dir + EPS
@@ -216,6 +223,6 @@ class PartyAgent(mesa.Agent):
 
     def walks_away(self, text: np.ndarray) -> np.ndarray:
         """Whether the text is worse than its outside option by more than the walk-away margin."""
-        outside = self.model.outside_option(self.party_id)
+        outside = self.outside_option()
         margin = self.model.value("protocol.walkaway_margin")
         return self.text_utility(text) < outside - margin

@@ -12,8 +12,8 @@ Example:
 from __future__ import annotations
 
 import copy
-import os
 import difflib
+import os
 import types
 import typing
 from collections.abc import Sequence
@@ -107,11 +107,10 @@ def _load_with_extends(path: Path, depth: int, chain: tuple[Path, ...]) -> _Loca
     if not parent_path.is_file():
         raise ScenarioError.single(display, line, col, f"extends: no such file '{parent_name}'")
     parent = _load_with_extends(parent_path, depth + 1, (*chain, path.resolve()))
-    if "seeds" not in data and "seeds" not in parent.data:
-        # The default seeds folder is relative to the file that relies on it: the base file.
-        parent.data["seeds"] = str(Path(os.path.relpath(parent_path.parent, path.parent.resolve())) / DEFAULT_SEEDS)
-    elif "seeds" not in data:
-        parent.data["seeds"] = _rebase(parent.data["seeds"], parent_path.parent, path.parent)
+    if "seeds" not in data:
+        # A relative seeds folder belongs to the file that relies on it: the base file.
+        base_seeds = parent.data.get("seeds", DEFAULT_SEEDS)
+        parent.data["seeds"] = _rebase(base_seeds, parent_path.parent, path.parent)
     parent.data = merge(parent.data, data)
     parent.where.update(where)
     parent.root = (display, 1, 1)
@@ -177,12 +176,11 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
                     col,
                     f"'{'.'.join(parts[: i + 1])}': no item {part} (0..{len(node) - 1})",
                 )
-        elif isinstance(node, dict):
-            if part not in node and container_is_collection:
-                hint = _suggest(part, list(node))
-                raise ScenarioError.single(
-                    display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}"
-                )
+        elif isinstance(node, dict) and part not in node and container_is_collection:
+            hint = _suggest(part, list(node))
+            raise ScenarioError.single(
+                display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}"
+            )
         if last:
             if _is_param(child_tp) and isinstance(value, (int, float)) and not isinstance(value, bool):
                 target = node[index] if _has(node, index) else {}
@@ -284,7 +282,8 @@ def check_quotes(scenario: Scenario, located: _Located, seeds_dir: Path) -> list
         seed = library.find(str(seed_id))
         shown = normalize(str(quote))
         if len(shown) < 8:
-            problems.append(located.problem((*loc, "quote"), "quote is empty or too short (8 characters at least)"))
+            message = "quote is empty or too short (8 characters at least)"
+            problems.append(located.problem((*loc, "quote"), message))
         elif seed is None:
             known = ", ".join(library.ids()) or f"none found in {seeds_dir}"
             problems.append(located.problem((*loc, "seed"), f"unknown seed '{seed_id}' (seeds: {known})"))

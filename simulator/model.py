@@ -16,7 +16,8 @@ Each party is a :class:`~simulator.agents.PartyAgent` whose state is numpy array
 taken by Mesa's own experiment record, so the negotiation scenario lives in :attr:`spec`.
 
 Example:
-    >>> model = NegotiationModel(load_scenario("scenarios/istanbul_2025.yaml"), worlds=1, rng=42)  # doctest: +SKIP
+    >>> scenario = load_scenario("scenarios/istanbul_2025.yaml")  # doctest: +SKIP
+    >>> model = NegotiationModel(scenario, worlds=1, rng=42)  # doctest: +SKIP
     >>> model.step()  # attendance  # doctest: +SKIP
 """
 
@@ -72,6 +73,7 @@ class NegotiationModel(mesa.Model):
         self.issue_ids = list(scenario.issues)
         self.slots = scenario.parameter_slots()
         self.values = self._draw_values(quantiles or {})
+        self._outside: dict[str, np.ndarray] = {}
         self.phase = 0
         classes = dict(agents or {})
         self.parties: dict[str, PartyAgent] = {
@@ -129,8 +131,10 @@ class NegotiationModel(mesa.Model):
 
     def outside_option(self, party: str) -> np.ndarray:
         """Value of no deal for ``party`` after believed threats, in [0, 1], per world."""
-        base = self.value(f"parties.{party}.outside_option")
-        return np.clip(base - self.threat_pressure(party, TALKS_TRIGGERS), 0.0, 1.0)
+        if party not in self._outside:  # parameters are fixed once drawn: compute once per batch
+            base = self.value(f"parties.{party}.outside_option")
+            self._outside[party] = np.clip(base - self.threat_pressure(party, TALKS_TRIGGERS), 0.0, 1.0)
+        return self._outside[party]
 
     def records(self) -> dict[str, np.ndarray]:
         """What each world recorded, as columns (one array per column, one row per world)."""
@@ -198,12 +202,13 @@ class NegotiationModel(mesa.Model):
         active = held.copy()
         rounds_held = np.zeros(n, dtype=np.int8)
         rounds = spec.protocol.rounds
+        weights = self._text_weights(at_table)
         for t in range(1, rounds + 1):
             if not active.any():
                 break
             rounds_held[active] = t
             self._concede(principals, t, rounds, active, agreed)
-            new_text = self._table_text(at_table, mediated, principals)
+            new_text = self._table_text(weights, mediated, principals)
             text = np.where(active[:, None] & ~agreed, new_text, text)
             self._respond(principals, text, t, rounds, mediated, active, agreed)
             done = agreed.all(axis=1) if spec.protocol.agreement == "issue_by_issue" else agreed.any(axis=1)
@@ -245,7 +250,7 @@ class NegotiationModel(mesa.Model):
             p.history.append(p.position.copy())
 
     def _table_text(
-        self, at_table: dict[str, np.ndarray], mediated: np.ndarray, principals: list[PartyAgent]
+        self, weights: dict[str, np.ndarray], mediated: np.ndarray, principals: list[PartyAgent]
     ) -> np.ndarray:
         """The text on the table per world and issue.
 
@@ -255,14 +260,20 @@ class NegotiationModel(mesa.Model):
         """
         num = np.zeros((self.worlds, len(self.issue_ids)))
         den = np.zeros_like(num)
-        for pid, agent in self.parties.items():
-            w = self.value(f"parties.{pid}.capability")[:, None] * agent.salience
-            w = np.where(at_table[pid][:, None] & ~np.isnan(agent.position), w, 0.0)
-            num += w * np.nan_to_num(agent.position)
+        for pid, w in weights.items():
+            num += w * np.nan_to_num(self.parties[pid].position)
             den += w
         plain = np.mean([p.position for p in principals], axis=0)
         weighted = np.where(den > EPS, num / np.maximum(den, EPS), plain)
         return np.where(mediated[:, None], weighted, plain)
+
+    def _text_weights(self, at_table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Each party's pull on the text per world and issue: capability x salience, if at the table."""
+        weights = {}
+        for pid, agent in self.parties.items():
+            w = self.value(f"parties.{pid}.capability")[:, None] * agent.salience
+            weights[pid] = np.where(at_table[pid][:, None] & ~np.isnan(agent.ideal), w, 0.0)
+        return weights
 
     def _respond(
         self,

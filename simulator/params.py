@@ -153,8 +153,14 @@ class Param(Strict):
             a, b = self.uniform
             out = a + (b - a) * q
         elif self.triangular is not None:
+            # Closed-form inverse CDF (scipy's generic ppf is ten times slower on large batches).
             a, m, b = self.triangular
-            out = stats.triang.ppf(q, c=(m - a) / (b - a), loc=a, scale=b - a)
+            c = (m - a) / (b - a)
+            out = np.where(
+                q < c,
+                a + np.sqrt(q * (b - a) * (m - a)),
+                b - np.sqrt((1 - q) * (b - a) * (b - m)),
+            )
         elif self.beta is not None:
             bt = self.beta
             out = bt.low + (bt.high - bt.low) * stats.beta.ppf(q, bt.a, bt.b)

@@ -23,7 +23,6 @@ from typing import Annotated, Literal, Self, get_args, get_origin
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from simulator.yamlsafe import dump_yaml
 from simulator.params import (
     Exponent,
     Multiplier,
@@ -35,6 +34,7 @@ from simulator.params import (
     Unit,
     bounds_of,
 )
+from simulator.yamlsafe import dump_yaml
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=40)]
@@ -274,8 +274,13 @@ class Scenario(Strict):
         return dump_yaml(self.model_dump(mode="json", exclude_none=True))
 
     def sha256(self) -> str:
-        """A fingerprint of the scenario as it runs (of :meth:`to_yaml`)."""
-        return hashlib.sha256(self.to_yaml().encode()).hexdigest()
+        """A fingerprint of what the scenario simulates (its YAML, less where the seeds live).
+
+        The seeds folder is left out: it moves when a run folder's resolved copy is written, and
+        it changes no number.
+        """
+        data = self.model_dump(mode="json", exclude_none=True, exclude={"seeds"})
+        return hashlib.sha256(dump_yaml(data).encode()).hexdigest()
 
     @model_validator(mode="after")
     def _references(self, info: ValidationInfo) -> Self:

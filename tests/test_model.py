@@ -59,7 +59,8 @@ def test_only_if_closes_levels_until_condition_holds(scenario):
 def test_promise_costs_audience_cost_when_broken():
     s = two_party(
         "parties.alpha.attendance.commitments=[{kind: promise, level: leader, "
-        "condition: {party: beta, level: leader}, audience_cost: {value: 0.4, assumption: test}, assumption: test}]"
+        "condition: {party: beta, level: leader}, "
+        "audience_cost: {value: 0.4, assumption: test}, assumption: test}]"
     )
     agent = NegotiationModel(s, worlds=1, rng=0).parties["alpha"]
     held = agent.attendance_utility(ranks(beta=LEADER))[0]
@@ -83,7 +84,11 @@ def test_threat_on_absence_raises_cost_of_staying_away():
         "credibility: {value: 1.0, assumption: test}, severity: {value: 0.5, assumption: test}}"
     )
     u = NegotiationModel(s, worlds=1, rng=0).parties["beta"].attendance_utility(ranks())[0]
-    u0 = NegotiationModel(two_party("threats={}"), worlds=1, rng=0).parties["beta"].attendance_utility(ranks())[0]
+    u0 = (
+        NegotiationModel(two_party("threats={}"), worlds=1, rng=0)
+        .parties["beta"]
+        .attendance_utility(ranks())[0]
+    )
     assert u[ABSENT] == pytest.approx(u0[ABSENT] - 0.5)
     np.testing.assert_allclose(u[1:], u0[1:])
 
@@ -126,8 +131,9 @@ def test_full_mandates_and_overlapping_zones_reach_agreement():
 
 
 def test_disjoint_red_lines_never_agree():
-    s = two_party("parties.alpha.positions.ceasefire.red_line=0.9",
-                  "parties.beta.positions.ceasefire.red_line=0.1")
+    s = two_party(
+        "parties.alpha.positions.ceasefire.red_line=0.9", "parties.beta.positions.ceasefire.red_line=0.1"
+    )
     rec = NegotiationModel(s, worlds=2000, rng=1).run().records()
     assert not rec["agreed.ceasefire"].any()
 
@@ -161,10 +167,18 @@ unit = st.floats(0.0, 1.0, allow_nan=False)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(a_ideal=unit, a_red=unit, b_ideal=unit, b_red=unit, mandate=unit, e=st.floats(0.1, 5.0),
-       seed=st.integers(0, 2**32 - 1))
-def test_positions_and_agreements_respect_red_lines_and_mandates(a_ideal, a_red, b_ideal, b_red,
-                                                                  mandate, e, seed):
+@given(
+    a_ideal=unit,
+    a_red=unit,
+    b_ideal=unit,
+    b_red=unit,
+    mandate=unit,
+    e=st.floats(0.1, 5.0),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_positions_and_agreements_respect_red_lines_and_mandates(
+    a_ideal, a_red, b_ideal, b_red, mandate, e, seed
+):
     s = two_party(
         f"parties.alpha.positions.ceasefire.ideal={a_ideal}",
         f"parties.alpha.positions.ceasefire.red_line={a_red}",
@@ -192,7 +206,9 @@ def test_positions_and_agreements_respect_red_lines_and_mandates(a_ideal, a_red,
         assert (conceded[ok] <= allowed[ok] + 1e-9).all()
     ev = events_of(s, rec)
     for pid in s.parties:
-        shares = sum(ev[f"level.{pid}.{lv}"].astype(int) for lv in ("absent", "official", "minister", "leader"))
+        shares = sum(
+            ev[f"level.{pid}.{lv}"].astype(int) for lv in ("absent", "official", "minister", "leader")
+        )
         assert (shares == 1).all()
 
 
@@ -211,7 +227,9 @@ def test_raising_leader_cost_never_raises_leader_attendance(cost):
 def test_lowering_pressure_never_raises_attendance():
     strong = NegotiationModel(two_party("pressures.patron_urges_alpha.strength=0.6"), worlds=20000, rng=4)
     weak = NegotiationModel(two_party("pressures.patron_urges_alpha.strength=0.0"), worlds=20000, rng=4)
-    assert (weak.run().records()["level.alpha"] > 0).mean() <= (strong.run().records()["level.alpha"] > 0).mean()
+    assert (weak.run().records()["level.alpha"] > 0).mean() <= (
+        strong.run().records()["level.alpha"] > 0
+    ).mean()
 
 
 def test_only_if_leader_never_comes_without_the_other_leader():
@@ -225,8 +243,10 @@ def test_only_if_leader_never_comes_without_the_other_leader():
 def test_removing_red_lines_never_lowers_agreement():
     with_lines = NegotiationModel(two_party(), worlds=20000, rng=6).run().records()
     s = two_party(
-        "parties.alpha.positions.ceasefire.red_line=0", "parties.alpha.positions.border.red_line=1",
-        "parties.beta.positions.ceasefire.red_line=1", "parties.beta.positions.border.red_line=0",
+        "parties.alpha.positions.ceasefire.red_line=0",
+        "parties.alpha.positions.border.red_line=1",
+        "parties.beta.positions.ceasefire.red_line=1",
+        "parties.beta.positions.border.red_line=0",
     )
     without = NegotiationModel(s, worlds=20000, rng=6).run().records()
     for key in ("agreed.ceasefire", "agreed.border"):
