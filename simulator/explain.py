@@ -68,9 +68,9 @@ def explain_text(scenario: Scenario) -> str:
     lines = [f"{scenario.name}" + (f"  ({scenario.path})" if scenario.path else "")]
     if scenario.as_of:
         lines.append(f"Forecast as of: {scenario.as_of}")
-    lines.append(
-        "Issues: " + "; ".join(f"{iid} (0 = {i.low}; 1 = {i.high})" for iid, i in scenario.issues.items())
-    )
+    lines += ["", "== Issues (0..1)"]
+    for iid, issue in scenario.issues.items():
+        lines += [f"  {iid}: {issue.name}", f"      0 = {issue.low}", f"      1 = {issue.high}"]
     for heading, items in entries(scenario):
         lines += ["", f"== {heading}"]
         for e in items:
