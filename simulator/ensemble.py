@@ -23,6 +23,7 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -244,7 +245,7 @@ def merge_parts(out: Path, chunks: int, dest: Path) -> None:
                 writer.close()
 
 
-def read_manifest(out: Path) -> dict[str, object] | None:
+def read_manifest(out: Path) -> dict[str, Any] | None:
     """The manifest of an unfinished run in ``out`` (None when there is none)."""
     f = out / WORK_DIR / "manifest.json"
     return json.loads(f.read_text()) if f.exists() else None
