@@ -310,7 +310,9 @@ class NegotiationModel(mesa.Model):
         """Each triggered threat is carried out with probability equal to its credibility."""
         r = self._records
         agreed_any = np.logical_or.reduce([r[f"agreed.{i}"] for i in self.issue_ids])
-        ceasefire = r["agreed.ceasefire"] if "agreed.ceasefire" in r else agreed_any
+        ceasefire = r.get("agreed.ceasefire")
+        if ceasefire is None:  # a scenario without a ceasefire issue: any agreement counts
+            ceasefire = agreed_any
         for tid, t in self.spec.threats.items():
             trigger = {
                 "no_ceasefire": ~ceasefire,
