@@ -17,7 +17,8 @@ from simulator.errors import Problem, ScenarioError, UserError
 from simulator.loading import load_scenario
 from simulator.model import OUTCOMES, NegotiationModel
 from simulator.params import Param, Source
-from simulator.results import Tally, wilson
+from simulator.results import Tally, events_of, wilson
+from simulator.runner import RunOutput, start_run
 from simulator.scenario import LEVELS, Level, Scenario
 
 __all__ = [
@@ -28,13 +29,16 @@ __all__ = [
     "Param",
     "PartyAgent",
     "Problem",
+    "RunOutput",
     "Scenario",
     "ScenarioError",
     "Source",
     "Tally",
     "UserError",
     "__version__",
+    "events_of",
     "load_scenario",
     "run_ensemble",
+    "start_run",
     "wilson",
 ]

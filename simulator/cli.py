@@ -11,7 +11,9 @@ import argparse
 import concurrent.futures as cf
 import contextlib
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -31,7 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
         return int(exc.code or 0)
     try:
-        return int(args.func(args) or 0)
+        with _sigterm_as_interrupt():
+            return int(args.func(args) or 0)
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -41,8 +44,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"negsim: interrupted{hint}", file=sys.stderr)
         return 130
     except OSError as exc:
-        print(f"negsim: cannot write output: {exc}", file=sys.stderr)
+        out = getattr(args, "out_dir_for_resume", None)
+        hint = ""
+        if out is not None and (Path(out) / ".negsim" / "manifest.json").exists():
+            hint = f"; finished chunks are kept: fix that, then resume with `negsim run --resume {out}`"
+        print(f"negsim: cannot write output: {exc}{hint}", file=sys.stderr)
         return 1
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGTERM (``kill``, a batch scheduler) stops it as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can only be installed from the main thread
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,9 +123,21 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_run)
 
     # Exploration commands: each lives in its own module and adds its own subcommand here.
+    from simulator.report import add_command as _add_report
+
+    _add_report(sub)
+    from simulator.sensitivity import add_command as _add_sensitivity
+
+    _add_sensitivity(sub)
     from simulator.compare import add_command as _add_compare
 
     _add_compare(sub)
+    from simulator.sweep import add_command as _add_sweep
+
+    _add_sweep(sub)
+    from simulator.score import add_command as _add_score
+
+    _add_score(sub)
     return p
 
 
@@ -239,6 +275,7 @@ def executor_for(args: argparse.Namespace, chunks: int) -> Iterator[cf.Executor 
 def dask_executor(address: str | None, workers: int) -> Iterator[cf.Executor]:
     """A Dask client's executor: on ``address``, or on a LocalCluster started here."""
     try:
+        import dask
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise UserError("--backend dask needs Dask: pip install 'negsim[dask]'") from None
@@ -251,8 +288,14 @@ def dask_executor(address: str | None, workers: int) -> Iterator[cf.Executor]:
             yield client.get_executor()
         return
     with (
+        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's adaptive
+        # mmap threshold: each of a chunk's temporary arrays is then mapped and unmapped afresh,
+        # and chunks run 3x slower. Leave the allocator as it is everywhere else.
+        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}),
+        # The scheduler serves HTTP even without a dashboard, on port 8787 unless told otherwise
+        # (and warns when 8787 is taken): ask for any free port on this machine only.
         LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -254,8 +254,9 @@ def comparison_figure(doc: dict[str, Any]) -> Figure:
         if mask.any():
             err = np.clip(np.vstack([diff[mask] - ci[mask, 0], ci[mask, 1] - diff[mask]]), 0, None)
             ax.errorbar(diff[mask], y[mask], xerr=err, fmt="o", color=colour, capsize=4, label=label)
-    for yi, e in zip(y, ev, strict=True):
-        ax.text(1.01, yi, f"{e['a']:.0%} → {e['b']:.0%}", transform=ax.get_yaxis_transform(), va="center")
+    for row, e in enumerate(ev):
+        label = f"{_pct(e['a'])} → {_pct(e['b'])}"
+        ax.text(1.01, row, label, transform=ax.get_yaxis_transform(), va="center")
     ax.text(1.01, 1.005, "P(A) → P(B)", transform=ax.transAxes, va="bottom", fontweight="bold")
     ax.set_yticks(y, keys)
     ax.set_ylim(len(keys) - 0.5, -0.5)
@@ -265,11 +266,19 @@ def comparison_figure(doc: dict[str, Any]) -> Figure:
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
     a, b = doc["a"], doc["b"]
-    fig.suptitle(f"{b['name']} vs {a['name']}, {doc['runs']:,} worlds on common random numbers")
-    subtitle = f"A = {a['name']}{_with(a)};  B = {b['name']}{_with(b)}"
+    title = f"{b['name']} vs {a['name']}, {doc['runs']:,} worlds on common random numbers"
+    fig.suptitle(textwrap.fill(title, 80))
+    subtitle = f"A = {Path(a['path']).name}{_with(a)};  B = {Path(b['path']).name}{_with(b)}"
     ax.set_title(textwrap.fill(subtitle, 110), fontsize=9)
     fig.legend(loc="outside lower center", ncols=3, frameon=False)
     return fig
+
+
+def _pct(p: float) -> str:
+    """A probability as a short percentage that never rounds a rare event to 0% or 100%."""
+    if 0 < p < 0.01:
+        return "<1%"
+    return ">99%" if 0.99 < p < 1 else f"{p:.0%}"
 
 
 def write_comparison(out: Path, doc: dict[str, Any]) -> list[Path]:
@@ -297,8 +306,8 @@ def add_command(sub: Any) -> None:
         description=(
             "Play the same worlds under scenario A and scenario B (common random numbers: world i "
             "of both uses the same random draws) and report, for every event, P(A), P(B), the "
-            "difference B − A with a paired 95%% interval, and whether it is significant. Writes "
-            "DIR/comparison.json and DIR/figures/comparison.png. --set changes BOTH scenarios; "
+            "difference B − A with a paired 95% interval, and whether it is significant. Writes "
+            "comparison.json and figures/comparison.png into the --out folder. --set changes BOTH scenarios; "
             "--set-b changes B only, so `negsim compare X X --set-b KEY=VALUE` is a what-if."
         ),
     )

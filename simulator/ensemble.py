@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import functools
+import gc
 import json
 import multiprocessing
 import shutil
@@ -74,7 +75,13 @@ def simulate_chunk(
         quantiles=quantiles,
         agents=agents,
     )
-    return model.run().records()
+    records = model.run().records()
+    # Mesa's model, its agents and its event list refer to one another, so a finished model is
+    # freed only by the cycle collector, and chunks' models piled up between full collections
+    # (+330 MiB at 10^6 worlds). Collecting the young generations now is cheap and frees it.
+    del model
+    gc.collect(1)
+    return records
 
 
 def _run_chunk(

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# Every character str.splitlines() breaks at, mapped to its escape (\n, \x85, \u2028, ...).
+_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -20,7 +23,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.col}: {self.message}"
+        # One problem, one line: a key or quote written across lines is shown with escapes.
+        return f"{self.path}:{self.line}:{self.col}: {self.message}".translate(_LINE_BREAKS)
 
 
 class UserError(Exception):

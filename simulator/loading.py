@@ -166,6 +166,9 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
             valid = valid_keys(tp, node)
             hint = _suggest(part, valid)
             raise ScenarioError.single(display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}")
+        if not isinstance(node, dict | list):  # e.g. the file, or an earlier --set, wrote `protocol: 3`
+            where = ".".join(parts[:i])
+            raise ScenarioError.single(display, 1, col, f"'{where}' is a single value, so it has no '{part}'")
         index: str | int = int(part) if isinstance(node, list) and part.isdigit() else part
         container_is_collection = _is_collection(tp)
         if isinstance(node, list):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import os
+import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,8 @@ def start_run(
         raise UserError(f"{out} already holds files; choose another --out, pass --overwrite{hint}")
     if overwrite:
         clean_work(out)
+        # Else an earlier run's figures would sit beside this run's numbers (with --no-figures).
+        shutil.rmtree(out / "figures", ignore_errors=True)
     out.mkdir(parents=True, exist_ok=True)
     storage.write_text(out / RESOLVED, resolved_yaml(scenario, out))
     manifest = {

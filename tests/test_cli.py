@@ -153,9 +153,7 @@ def test_validate_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "cannot read file" in line
 
 
-def test_validate_reports_problems_of_every_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_validate_reports_problems_of_every_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first = scenario_file(tmp_path, "first.yaml", "against: beta", "against: gamma")
     second = scenario_file(tmp_path, "second.yaml", "  rounds: 6\n", "  rounds: 6\n  rounds: 7\n")
     assert main(["validate", str(first), str(TWO_PARTY), str(second)]) == 2
@@ -188,9 +186,7 @@ def test_explain_prints_every_party_and_assumption(capsys: pytest.CaptureFixture
     assert "assumption: test" in out
 
 
-def test_explain_shows_seed_and_quote_of_a_source(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_explain_shows_seed_and_quote_of_a_source(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = scenario_file(
         tmp_path,
         "sourced.yaml",
@@ -219,9 +215,7 @@ def test_explain_with_set(capsys: pytest.CaptureFixture[str]) -> None:
         ("protocol.rounds", "--set[1]:1:1: expected KEY=VALUE"),
     ],
 )
-def test_explain_with_bad_set(
-    capsys: pytest.CaptureFixture[str], override: str, expected: str
-) -> None:
+def test_explain_with_bad_set(capsys: pytest.CaptureFixture[str], override: str, expected: str) -> None:
     assert main(["explain", str(TWO_PARTY), "--set", override]) == 2
     captured = capsys.readouterr()
     [line] = problem_lines(captured.err)

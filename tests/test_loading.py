@@ -292,8 +292,7 @@ CASES = [
     Broken(
         "alias",
         sub(
-            "    reactance: {value: 0.0, assumption: test}\n    attendance:\n"
-            "      initial: {level: leader",
+            "    reactance: {value: 0.0, assumption: test}\n    attendance:\n      initial: {level: leader",
             "    reactance: *r\n    attendance:\n      initial: {level: leader",
         ),
         16,
@@ -485,9 +484,7 @@ BAD_SET_PATHS = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("override", "col", "message"), BAD_SET_PATHS, ids=[o for o, _, _ in BAD_SET_PATHS]
-)
+@pytest.mark.parametrize(("override", "col", "message"), BAD_SET_PATHS, ids=[o for o, _, _ in BAD_SET_PATHS])
 def test_set_path_that_does_not_exist(override: str, col: int, message: str) -> None:
     [problem] = problems_of(TWO_PARTY, [override])
     assert (problem.path, problem.line, problem.col) == ("--set[1]", 1, col)
@@ -553,11 +550,7 @@ def quoted(quote_yaml: str) -> str:
     """The base scenario with alpha's capability sourced from seed 002 by ``quote_yaml``."""
     return sub(
         ALPHA_CAPABILITY,
-        "capability:\n"
-        "      value: 0.5\n"
-        "      source:\n"
-        '        seed: "002"\n'
-        f"        quote: {quote_yaml}",
+        f'capability:\n      value: 0.5\n      source:\n        seed: "002"\n        quote: {quote_yaml}',
     )
 
 
@@ -575,9 +568,7 @@ def quoted(quote_yaml: str) -> str:
     ],
     ids=["line-break-curly-apostrophe", "paragraph-break", "straight-vs-curly", "tab"],
 )
-def test_quote_matching_forgives_whitespace_and_quote_style(
-    tmp_path: Path, quote_yaml: str
-) -> None:
+def test_quote_matching_forgives_whitespace_and_quote_style(tmp_path: Path, quote_yaml: str) -> None:
     write(tmp_path, {"s.yaml": quoted(quote_yaml), "seeds/002_apostrophe.txt": APOSTROPHE_SEED})
     scenario = load_scenario(tmp_path / "s.yaml")
     [source] = scenario.parties["alpha"].capability.sources
@@ -611,9 +602,7 @@ def test_quote_check_can_be_switched_off(tmp_path: Path) -> None:
 
 
 def test_blank_quote_is_not_found(tmp_path: Path) -> None:
-    write(
-        tmp_path, {"s.yaml": quoted('"            "'), "seeds/002_apostrophe.txt": APOSTROPHE_SEED}
-    )
+    write(tmp_path, {"s.yaml": quoted('"            "'), "seeds/002_apostrophe.txt": APOSTROPHE_SEED})
     problems_of(tmp_path / "s.yaml")
 
 
@@ -723,9 +712,7 @@ def test_round_trip_through_the_strict_loader(tmp_path: Path) -> None:
 
 
 def test_round_trip_keeps_party_no_and_dates(tmp_path: Path) -> None:
-    text = BASE.replace("patron", "no").replace(
-        "seeds: seeds\n", "seeds: seeds\nas_of: 2025-05-14\n"
-    )
+    text = BASE.replace("patron", "no").replace("seeds: seeds\n", "seeds: seeds\nas_of: 2025-05-14\n")
     write(tmp_path, {"s.yaml": text})
     scenario = load_scenario(tmp_path / "s.yaml")
     assert scenario.as_of == "2025-05-14"
@@ -735,9 +722,7 @@ def test_round_trip_keeps_party_no_and_dates(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("text", ["1e3", "0o17"])
-def test_round_trip_of_number_like_strings_through_the_strict_loader(
-    tmp_path: Path, text: str
-) -> None:
+def test_round_trip_of_number_like_strings_through_the_strict_loader(tmp_path: Path, text: str) -> None:
     source = sub("description: Small scenario for rule tests.", f"description: '{text}'")
     write(tmp_path, {"s.yaml": source})
     scenario = load_scenario(tmp_path / "s.yaml")

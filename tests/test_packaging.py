@@ -33,9 +33,7 @@ def test_networkx_imports() -> None:
     import networkx
 
     assert callable(networkx.Graph)
-    assert any(
-        d.replace(" ", "").startswith("mesa[network]") for d in PYPROJECT["project"]["dependencies"]
-    )
+    assert any(d.replace(" ", "").startswith("mesa[network]") for d in PYPROJECT["project"]["dependencies"])
 
 
 def test_all_names_exist_and_are_unique() -> None:
@@ -49,8 +47,7 @@ def test_all_lists_every_public_attribute() -> None:
     public = {
         name
         for name, value in vars(simulator).items()
-        if (not name.startswith("_") or name == "__version__")
-        and not isinstance(value, types.ModuleType)
+        if (not name.startswith("_") or name == "__version__") and not isinstance(value, types.ModuleType)
     }
     assert set(simulator.__all__) == public
 
@@ -83,17 +80,13 @@ def test_pyproject_declares_console_script_and_python() -> None:
 
 def test_installed_metadata_matches() -> None:
     assert importlib.metadata.version("negsim") == simulator.__version__
-    [entry] = [
-        ep for ep in importlib.metadata.entry_points(group="console_scripts") if ep.name == "negsim"
-    ]
+    [entry] = [ep for ep in importlib.metadata.entry_points(group="console_scripts") if ep.name == "negsim"]
     assert entry.value == "simulator.cli:main"
 
 
 def test_negsim_console_script_runs() -> None:
     script = Path(sys.executable).parent / "negsim"
     assert script.is_file(), f"no console script at {script}"
-    done = subprocess.run(
-        [str(script), "--version"], capture_output=True, text=True, timeout=60, check=False
-    )
+    done = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"negsim {simulator.__version__}"

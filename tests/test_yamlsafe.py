@@ -35,10 +35,7 @@ def problem_of(text: str | bytes) -> tuple[int, int, str]:
 
 BILLION_LAUGHS = "\n".join(
     ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
-    + [
-        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]"
-        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
-    ]
+    + [f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi", strict=True)]
 )
 
 BROKEN = [
@@ -81,9 +78,7 @@ BROKEN = [
     [case[1:] for case in BROKEN],
     ids=[case[0] for case in BROKEN],
 )
-def test_broken_input_is_located(
-    parser: type, text: str | bytes, line: int, col: int, message: str
-) -> None:
+def test_broken_input_is_located(parser: type, text: str | bytes, line: int, col: int, message: str) -> None:
     got_line, got_col, got_message = problem_of(text)
     assert message in got_message
     assert (got_line, got_col) == (line, col)
@@ -166,9 +161,7 @@ def test_keys_are_always_strings(parser: type) -> None:
         ("hello world", "hello world"),
     ],
 )
-def test_plain_scalars_follow_yaml_1_2_core_schema(
-    parser: type, plain: str, expected: object
-) -> None:
+def test_plain_scalars_follow_yaml_1_2_core_schema(parser: type, plain: str, expected: object) -> None:
     value = parse_yaml(f"v: {plain}\n", "s.yaml").data["v"]
     assert value == expected
     assert type(value) is type(expected)

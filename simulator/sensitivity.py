@@ -1,0 +1,585 @@
+"""``negsim sensitivity``: which uncertain parameters drive each key event (Sobol or Morris, via SALib).
+
+The analysis works in quantile space. The SALib problem has one variable per uncertain parameter of
+the scenario, each on [0, 1]; a sample row is a vector of quantiles, which the model maps through
+each parameter's own distribution (inverse CDF), exactly as it does with random draws. So the
+analysis covers the scenario's stated uncertainty and nothing else: a parameter the scenario fixes
+is not varied, and a narrow distribution counts for as little as it should.
+
+The model has noise inside a world (choice noise, whether a threat is carried out), so each sample
+row is played as ``replicates`` worlds and the output for that row is the event's share over them.
+That noise adds to every parameter's total index (and to Morris's mu*) about the share of the
+output's variance it makes up; it is estimated from the replicates, recorded as ``noise`` in
+``sensitivity.json`` and drawn as a dashed line in the figures, so a reader can tell an effect from
+the noise floor. More replicates lower the floor.
+
+Rows run in chunks through :func:`simulator.ensemble.map_chunks` (chunk *k* holds a fixed number of
+rows and is seeded like chunk *k* of a run), so the numbers depend on the scenario, method, N,
+replicates and seed, never on the number of workers or the backend.
+
+Example:
+    >>> result = run_sensitivity(scenario, method="sobol", n=64)  # doctest: +SKIP
+    >>> result.drivers()["talks.direct"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import difflib
+import functools
+import json
+import math
+import operator
+import sys
+import textwrap
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from simulator import __version__
+from simulator.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
+from simulator.errors import UserError
+from simulator.results import events_of
+from simulator.scenario import Scenario
+from simulator.storage import atomic_path, write_text
+
+Method = Literal["sobol", "morris"]
+METHODS: tuple[Method, ...] = ("sobol", "morris")
+DEFAULT_N: dict[str, int] = {"sobol": 512, "morris": 64}
+DEFAULT_REPLICATES = 16
+MORRIS_LEVELS = 4
+#: A parameter whose Sobol total index exceeds the replicate noise by this much is named as a driver.
+DRIVER_SHARE = 0.2
+#: Smallest Morris mu* (change in probability across the parameter's distribution) named as a driver.
+MORRIS_EFFECT = 0.05
+MAX_DRIVERS = 3
+TOP = 12
+DPI = 150
+
+
+class SamplingWarning(UserWarning):
+    """The sample size is not what the method's guarantees assume (Sobol': a power of 2)."""
+
+
+@dataclass(frozen=True)
+class Design:
+    """What is sampled: the method, the parameters (dotted paths), the base size N and the seed."""
+
+    method: Method
+    parameters: tuple[str, ...]
+    n: int
+    seed: int
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        """The SALib problem: one variable per parameter, a quantile on [0, 1]."""
+        d = len(self.parameters)
+        return {"num_vars": d, "names": list(self.parameters), "bounds": [[0.0, 1.0]] * d}
+
+    @property
+    def rows(self) -> int:
+        """Number of sample rows: N(D+2) for Sobol (no second order), N(D+1) for Morris."""
+        d = len(self.parameters)
+        return self.n * (d + 2 if self.method == "sobol" else d + 1)
+
+    def sample(self) -> np.ndarray:
+        """The sample matrix (rows x parameters) of quantiles; identical in every process."""
+        return _sample(self)
+
+    def announce(self, replicates: int) -> str:
+        """One line saying how much work this is, printed before it starts."""
+        name = "Sobol" if self.method == "sobol" else "Morris"
+        size = f"N={self.n}" if self.method == "sobol" else f"{self.n} trajectories"
+        return (
+            f"{name}, {len(self.parameters)} parameters, {size}: {self.rows:,} rows × "
+            f"{replicates} replicates = {self.rows * replicates:,} worlds"
+        )
+
+
+@functools.lru_cache(maxsize=4)
+def _sample(design: Design) -> np.ndarray:
+    # Cached and deterministic, so worker processes rebuild the same matrix from the (small)
+    # design instead of receiving the whole matrix with every chunk.
+    if design.method == "sobol":
+        from SALib.sample import sobol
+
+        with warnings.catch_warnings():
+            # scipy's own power-of-2 warning; ours (SamplingWarning) is raised in run_sensitivity.
+            warnings.filterwarnings("ignore", message=".*balance properties of Sobol", category=UserWarning)
+            return sobol.sample(design.problem, design.n, calc_second_order=False, seed=design.seed)
+    from SALib.sample import morris
+
+    return morris.sample(design.problem, design.n, num_levels=MORRIS_LEVELS, seed=design.seed)
+
+
+def is_power_of_two(n: int) -> bool:
+    """True for 1, 2, 4, 8, ..."""
+    return n > 0 and n & (n - 1) == 0
+
+
+def rows_per_chunk(replicates: int) -> int:
+    """Sample rows per chunk: about :data:`DEFAULT_CHUNK` worlds (fixed, so results reproduce)."""
+    return max(1, DEFAULT_CHUNK // replicates)
+
+
+# --- events -------------------------------------------------------------------------------------
+
+
+def event_keys(scenario: Scenario) -> list[str]:
+    """Every event key the scenario produces (those of ``summary.json``)."""
+    rec = simulate_chunk(scenario, 0, Chunk(0, 0, 1))
+    return list(events_of(scenario, rec))
+
+
+def default_events(scenario: Scenario) -> list[str]:
+    """The key events: talks, principals' attendance and leaders, agreements, sanctions."""
+    keys = ["talks.direct", "talks.leaders"]
+    keys += [f"attend.{pid}" for pid in scenario.principals]
+    keys += [f"level.{pid}.leader" for pid in scenario.principals]
+    keys += ["agreement.any"] + (["agreement.ceasefire"] if "ceasefire" in scenario.issues else [])
+    sanctioners = {t.by for t in scenario.threats.values() if t.action == "sanctions"}
+    keys += [f"sanctions.{pid}" for pid in scenario.parties if pid in sanctioners]
+    return keys
+
+
+def check_events(scenario: Scenario, events: Sequence[str]) -> list[str]:
+    """The requested events, in order and without repeats; unknown keys are a :class:`UserError`."""
+    valid = event_keys(scenario)
+    for e in events:
+        if e not in valid:
+            close = difflib.get_close_matches(e, valid, n=3, cutoff=0.6)
+            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+            raise UserError(f"--events: unknown event {e}{hint}; valid events: {', '.join(valid)}")
+    return list(dict.fromkeys(events))
+
+
+# --- running ------------------------------------------------------------------------------------
+
+
+def _evaluate_chunk(
+    scenario: Scenario, design: Design, events: tuple[str, ...], replicates: int, chunk: Chunk
+) -> tuple[int, list[np.ndarray]]:
+    """Worker task: play the chunk's rows, ``replicates`` worlds each; each event's share per row."""
+    x = design.sample()[chunk.start : chunk.start + chunk.size]
+    quantiles = {name: np.repeat(x[:, j], replicates) for j, name in enumerate(design.parameters)}
+    worlds = Chunk(chunk.index, chunk.start * replicates, chunk.size * replicates)
+    ev = events_of(scenario, simulate_chunk(scenario, design.seed, worlds, quantiles=quantiles))
+    y = np.column_stack([ev[e].reshape(chunk.size, replicates).mean(axis=1) for e in events])
+    return chunk.index, [y]
+
+
+def evaluate(
+    scenario: Scenario,
+    design: Design,
+    events: Sequence[str],
+    *,
+    replicates: int,
+    executor: cf.Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> np.ndarray:
+    """The output matrix Y (rows x events): each event's share of ``replicates`` worlds per row."""
+    chunks = plan(design.rows, rows_per_chunk(replicates))
+    task = functools.partial(_evaluate_chunk, scenario, design, tuple(events), replicates)
+    tick = (lambda rows: progress(rows * replicates)) if progress else None
+    initial: list[np.ndarray] = []
+    parts = map_chunks(task, chunks, merge=operator.add, initial=initial, executor=executor, progress=tick)
+    return np.concatenate(parts)
+
+
+@dataclass
+class SensitivityResult:
+    """Indices per event and parameter, with what was run and what was skipped."""
+
+    design: Design
+    replicates: int
+    indices: dict[str, dict[str, dict[str, float | None]]]
+    noise: dict[str, dict[str, float | None]]
+    skipped: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def worlds(self) -> int:
+        """Total number of worlds played."""
+        return self.design.rows * self.replicates
+
+    def ranked(self, event: str) -> list[tuple[str, dict[str, float | None]]]:
+        """The event's parameters, most influential first (by ST, or by mu* for Morris)."""
+        key = "ST" if self.design.method == "sobol" else "mu_star"
+        return sorted(self.indices[event].items(), key=lambda kv: -(kv[1][key] or 0.0))
+
+    def drivers(self) -> dict[str, str]:
+        """One sentence per analysed event naming the parameters that drive it."""
+        return {event: self._sentence(event) for event in self.indices}
+
+    def _sentence(self, event: str) -> str:
+        # A parameter is named when it is large and clearly above the replicate noise, which adds
+        # about the noise share to every ST (and the mu* floor to every mu*), relevant or not:
+        # its index must exceed the noise by DRIVER_SHARE and its interval must clear the noise.
+        ranked = self.ranked(event)
+        noise = self.noise[event]
+        scored: list[tuple[str, float, bool]] = []
+        if self.design.method == "sobol":
+            floor = noise.get("share") or 0.0
+            for p, v in ranked:
+                st, conf = v["ST"] or 0.0, v["ST_conf"] or 0.0
+                scored.append((p, st, st - floor >= DRIVER_SHARE and st - conf > floor))
+            unit = "ST {:.2f}"
+        else:
+            # mu* is an absolute effect (change in probability across the parameter's distribution):
+            # named when it is at least MORRIS_EFFECT, half the largest, and clear of the noise.
+            floor = noise.get("mu_star_floor") or 0.0
+            largest = max((v["mu_star"] or 0.0) for _, v in ranked)
+            for p, v in ranked:
+                mu, conf = v["mu_star"] or 0.0, v["mu_star_conf"] or 0.0
+                scored.append((p, mu, mu >= max(MORRIS_EFFECT, largest / 2) and mu - conf > floor))
+            unit = "mu* {:.2f}"
+        big = [(p, s) for p, s, named in scored if named][:MAX_DRIVERS]
+        share = noise.get("share") or 0.0
+        if big:
+            names = [f"{p} ({unit.format(s)})" for p, s in big]
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            text = f"{event} is driven mostly by {listed}."
+        elif share >= 0.5:
+            return (
+                f"{event}: no parameter stands out above the replicate noise ({share:.0%} of its "
+                "variance; raise --replicates to see more)."
+            )
+        else:
+            top, s, _ = scored[0]
+            text = f"{event}: no single parameter dominates (the largest is {top}, {unit.format(s)})."
+        if share >= 0.1:
+            text += f" Replicate noise is {share:.0%} of its variance."
+        return text
+
+    def to_dict(self, scenario: Scenario) -> dict[str, Any]:
+        """The ``sensitivity.json`` document (see ``contracts.md``), with extra context keys."""
+        return {
+            "method": self.design.method,
+            "worlds": self.worlds,
+            "events": self.indices,
+            "parameters": list(self.design.parameters),
+            "rows": self.design.rows,
+            "replicates": self.replicates,
+            "seed": self.design.seed,
+            "n": self.design.n,
+            "chunk_rows": rows_per_chunk(self.replicates),
+            "scenario": {
+                "name": scenario.name,
+                "path": str(scenario.path or ""),
+                "sha256": scenario.sha256(),
+            },
+            "drivers": self.drivers(),
+            "noise": self.noise,
+            "skipped": self.skipped,
+            "negsim_version": __version__,
+        }
+
+
+def run_sensitivity(
+    scenario: Scenario,
+    *,
+    method: Method,
+    n: int | None = None,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: int = 0,
+    events: Sequence[str] | None = None,
+    executor: cf.Executor | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> SensitivityResult:
+    """Sample the scenario's uncertain parameters, play every row and analyse each event.
+
+    Args:
+        scenario: The scenario; its uncertain parameters are the ones varied.
+        method: ``"sobol"`` (variance-based; N should be a power of 2) or ``"morris"`` (screening,
+            N trajectories).
+        n: Base sample size (default 512 for Sobol, 64 for Morris).
+        replicates: Worlds per sample row (the event's share over them is the row's output).
+        seed: Seeds the sample, the worlds and the bootstrap intervals.
+        events: Event keys to analyse (default :func:`default_events`).
+        executor: Where chunks run (None: this process).
+        progress: Called with the number of worlds each time a chunk finishes.
+
+    Raises:
+        UserError: No uncertain parameters, an unknown method or event, or a bad size.
+    """
+    if method not in METHODS:
+        raise UserError(f"unknown method '{method}' (methods: {', '.join(METHODS)})")
+    params = tuple(scenario.uncertain_parameters())
+    if not params:
+        raise UserError(f"{scenario.name}: no uncertain parameters, so nothing to analyse")
+    n = DEFAULT_N[method] if n is None else n
+    if n < 2 or replicates < 1:
+        raise UserError("need N >= 2 and replicates >= 1")
+    if method == "sobol" and not is_power_of_two(n):
+        warnings.warn(
+            f"Sobol' sequences keep their balance properties only when N is a power of 2 (got {n}; "
+            f"try {1 << n.bit_length()})",
+            SamplingWarning,
+            stacklevel=2,
+        )
+    events = check_events(scenario, events) if events is not None else default_events(scenario)
+    design = Design(method, params, n, seed)
+    y = evaluate(scenario, design, events, replicates=replicates, executor=executor, progress=progress)
+    x = design.sample()
+    indices, noise, skipped = {}, {}, {}
+    for j, event in enumerate(events):
+        col = y[:, j]
+        if np.ptp(col) == 0:
+            skipped[event] = f"its share is {col[0]:.0%} in every sample row (no variance to explain)"
+            continue
+        indices[event] = _analyse(design, x, col)
+        noise[event] = _noise(design, col, replicates)
+    return SensitivityResult(design, replicates, indices, noise, skipped)
+
+
+def _analyse(design: Design, x: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float | None]]:
+    # SALib's Sobol analysis falls back to numpy's global random state when seed is 0 or None,
+    # so the bootstrap is always given a nonzero seed derived from ours.
+    boot = int(np.random.SeedSequence([design.seed, 1]).generate_state(1)[0]) or 1
+    if design.method == "sobol":
+        from SALib.analyze import sobol
+
+        with warnings.catch_warnings():
+            # Bootstrap resamples of a rare event can be constant; the noise share already says
+            # how little such an event's indices mean.
+            warnings.filterwarnings("ignore", message="Constant values encountered", category=UserWarning)
+            si = sobol.analyze(design.problem, y, calc_second_order=False, seed=boot)
+        keys: tuple[str, ...] = ("S1", "S1_conf", "ST", "ST_conf")
+    else:
+        from SALib.analyze import morris
+
+        si = morris.analyze(design.problem, x, y, num_levels=MORRIS_LEVELS, seed=boot)
+        keys = ("mu_star", "mu_star_conf", "sigma")
+    return {name: {k: _number(si[k][i]) for k in keys} for i, name in enumerate(design.parameters)}
+
+
+def _noise(design: Design, y: np.ndarray, replicates: int) -> dict[str, float | None]:
+    """How much of the output's spread is replicate noise (None with a single replicate)."""
+    if replicates < 2:
+        return {"variance": None, "share": None}
+    # Unbiased estimate of the variance of a share of R Bernoulli worlds: p(1-p)/(R-1) per row.
+    var = float(np.mean(y * (1 - y)) / (replicates - 1))
+    out: dict[str, float | None] = {"variance": _number(var), "share": _number(min(1.0, var / y.var()))}
+    if design.method == "morris":
+        # An irrelevant parameter's elementary effects are differences of two noisy rows over the
+        # step Delta, so its mu* is about E|N(0, 2 var)| / Delta.
+        delta = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
+        out["mu_star_floor"] = _number(math.sqrt(2 * var) * math.sqrt(2 / math.pi) / delta)
+    return out
+
+
+def _number(v: float) -> float | None:
+    v = float(v)
+    return None if math.isnan(v) else round(v, 6)
+
+
+# --- output -------------------------------------------------------------------------------------
+
+
+def write_outputs(result: SensitivityResult, scenario: Scenario, out: Path) -> list[Path]:
+    """Write ``out/sensitivity.json`` and one figure per analysed event; returns the paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    paths = [out / "sensitivity.json"]
+    write_text(paths[0], json.dumps(result.to_dict(scenario), indent=2) + "\n")
+    for event in result.indices:
+        fig = figure(result, scenario, event)
+        FigureCanvasAgg(fig)
+        path = out / "figures" / f"sensitivity_{event}.png"
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=DPI)
+        paths.append(path)
+    return paths
+
+
+def short_label(path: str) -> str:
+    """A readable parameter label: ``russia · attendance.legitimacy_cost``."""
+    head, _, rest = path.partition(".")
+    if head in ("parties", "threats", "pressures"):
+        owner, _, name = rest.partition(".")
+        kind = {"parties": "", "threats": "threat ", "pressures": "pressure "}[head]
+        return f"{kind}{owner} · {name}"
+    return f"{head} · {rest}" if rest else path
+
+
+def event_phrase(scenario: Scenario, key: str) -> str:
+    """An event key in words, for figure titles (``attend.russia`` -> ``Russia attends``)."""
+    head, _, rest = key.partition(".")
+
+    def name(pid: str) -> str:
+        return scenario.parties[pid].name if pid in scenario.parties else pid
+
+    if head == "attend":
+        return f"{name(rest)} attends"
+    if head == "level":
+        pid, _, level = rest.rpartition(".")
+        return f"{name(pid)} sends its leader" if level == "leader" else f"{name(pid)} sends: {level}"
+    if head == "agreement":
+        return "anything is agreed" if rest == "any" else f"{scenario.issues[rest].name} agreed"
+    if head == "sanctions":
+        return f"{name(rest)} imposes new sanctions"
+    phrases = {"talks.direct": "direct talks are held", "talks.leaders": "the leaders meet"}
+    return phrases.get(key, key)
+
+
+def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
+    """Ranked horizontal bars of the top parameters' indices for one event, with intervals."""
+    ranked = result.ranked(event)[:TOP]
+    labels = [textwrap.shorten(short_label(p), 56, placeholder="…") for p, _ in ranked]
+    y = np.arange(len(ranked))
+    fig = Figure(figsize=(9.5, 2.4 + 0.42 * len(ranked)), layout="constrained")
+    ax = fig.add_subplot()
+    noise = result.noise[event]
+    if result.design.method == "sobol":
+        h = 0.38
+        for k, colour, text in (
+            ("ST", "#2b6ca3", "total effect ST (alone and through interactions)"),
+            ("S1", "#9ecae1", "first-order effect S1 (alone)"),
+        ):
+            v = np.array([d[k] or 0.0 for _, d in ranked])
+            err = np.array([d[f"{k}_conf"] or 0.0 for _, d in ranked])
+            off = -h / 2 if k == "ST" else h / 2
+            ax.barh(y + off, v, height=h, color=colour, label=text)
+            ax.errorbar(v, y + off, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
+        ax.errorbar([], [], xerr=[], fmt="none", ecolor="black", capsize=3, label="95% bootstrap interval")
+        floor = noise.get("share")
+        ax.set_xlabel("Sobol index: share of the variance of P(event) due to the parameter")
+        method = f"Sobol indices, N={result.design.n}"
+    else:
+        v = np.array([d["mu_star"] or 0.0 for _, d in ranked])
+        err = np.array([d["mu_star_conf"] or 0.0 for _, d in ranked])
+        ax.barh(y, v, height=0.6, color="#2b6ca3", label="mu*: mean absolute effect")
+        ax.errorbar(v, y, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1, label="95% interval of mu*")
+        sigma = np.array([d["sigma"] or 0.0 for _, d in ranked])
+        ax.plot(sigma, y, "D", color="#e6550d", ms=5, label="sigma: spread of effects (interactions)")
+        floor = noise.get("mu_star_floor")
+        ax.set_xlabel("change in P(event) when the parameter moves across its distribution (quantile 0 → 1)")
+        method = f"Morris screening, {result.design.n} trajectories"
+    if floor:
+        what = "ST" if result.design.method == "sobol" else "mu*"
+        ax.axvline(floor, color="grey", ls="--", lw=1, label=f"replicate-noise level (added to every {what})")
+    ax.set_yticks(y, labels)
+    ax.set_ylim(len(ranked) - 0.5, -0.5)
+    ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    title = f"{scenario.name}: what drives P({event_phrase(scenario, event)})  [{event}]"
+    fig.suptitle(textwrap.fill(title, 90))
+    sub = (
+        f"{method}; the {len(ranked)} most influential of {len(result.design.parameters)} uncertain "
+        f"parameters; {result.design.rows:,} parameter sets × {result.replicates} worlds = "
+        f"{result.worlds:,} worlds"
+    )
+    ax.set_title(textwrap.fill(sub, 95), fontsize=9)
+    handles, names = ax.get_legend_handles_labels()
+    rank = ("total", "mu*", "first", "sigma", "95%", "replicate")
+    order = sorted(range(len(names)), key=lambda i: [names[i].startswith(r) for r in rank].index(True))
+    fig.legend(
+        [handles[i] for i in order],
+        [names[i] for i in order],
+        loc="outside lower center",
+        ncols=2,
+        frameon=False,
+        fontsize=9,
+    )
+    return fig
+
+
+# --- command line -------------------------------------------------------------------------------
+
+
+def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``negsim sensitivity`` to the CLI's subcommands."""
+    from simulator.cli import positive_int
+
+    p = sub.add_parser(
+        "sensitivity",
+        help="which uncertain parameters drive each key event (Sobol or Morris)",
+        description=(
+            "Global sensitivity analysis over the scenario's uncertain parameters (SALib), in "
+            "quantile space so it covers exactly the stated uncertainty. Each sample row is played "
+            "as --replicates worlds. Writes OUT/sensitivity.json and OUT/figures/sensitivity_<event>.png "
+            "and prints which parameters drive each event."
+        ),
+    )
+    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument("--method", choices=METHODS, required=True, help="sobol (indices) or morris (screening)")
+    p.add_argument("--events", nargs="+", metavar="E", help="event keys to analyse (default: key events)")
+    p.add_argument(
+        "--n",
+        type=positive_int,
+        default=None,
+        help="base sample size: Sobol N, a power of 2 (default 512); Morris trajectories (default 64)",
+    )
+    p.add_argument(
+        "--replicates",
+        type=positive_int,
+        default=DEFAULT_REPLICATES,
+        help=f"worlds per sample row (default {DEFAULT_REPLICATES})",
+    )
+    p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a scenario value by dotted path (repeatable)",
+    )
+    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
+    p.add_argument("--backend", choices=("local", "dask"), default="local", help="where chunks run")
+    p.add_argument("--address", default=None, help="existing Dask scheduler, tcp://HOST:PORT")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.set_defaults(func=cmd_sensitivity)
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """Run ``negsim sensitivity``."""
+    from simulator.cli import executor_for, progress_bar
+    from simulator.loading import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    params = tuple(scenario.uncertain_parameters())
+    if not params:
+        raise UserError(f"{args.scenario}: no uncertain parameters, so nothing to analyse")
+    n = args.n or DEFAULT_N[args.method]
+    events = check_events(scenario, args.events) if args.events else default_events(scenario)
+    if args.method == "sobol" and not is_power_of_two(n):
+        print(
+            f"note: Sobol' sequences balance only when N is a power of 2 (got {n}); "
+            f"consider --n {1 << n.bit_length()}",
+            file=sys.stderr,
+        )
+    design = Design(args.method, params, n, args.seed)
+    print(design.announce(args.replicates))
+    print(f"events: {', '.join(events)}")
+    chunks = -(-design.rows // rows_per_chunk(args.replicates))
+    with (
+        executor_for(args, chunks) as ex,
+        progress_bar(design.rows * args.replicates, "sensitivity") as tick,
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", SamplingWarning)  # already said above
+        result = run_sensitivity(
+            scenario,
+            method=args.method,
+            n=n,
+            replicates=args.replicates,
+            seed=args.seed,
+            events=events,
+            executor=ex,
+            progress=tick,
+        )
+    paths = write_outputs(result, scenario, args.out)
+    print()
+    for event, why in result.skipped.items():
+        print(f"note: skipped {event}: {why}")
+    for sentence in result.drivers().values():
+        print(sentence)
+    print(f"\nwrote {args.out}/sensitivity.json and {len(paths) - 1} figures in {args.out}/figures/")
+    return 0

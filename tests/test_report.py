@@ -1,0 +1,172 @@
+"""The HTML report: well-formed, self-contained, every figure and every quoted source in it."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from simulator.cli import main
+from simulator.loading import load_scenario
+from simulator.runner import start_run
+
+DATA = Path(__file__).parent / "data"
+QUOTES = ("we will not respond to threats", "A small test article.")
+NAME = "Sourced <test> & co"
+VOID = {"meta", "img", "br", "hr", "link", "input", "col", "source", "wbr"}
+
+
+class Structure(HTMLParser):
+    """Collects tags and checks that every element is closed in the right order."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.tags: list[str] = []
+        self.refs: list[str] = []
+        self.errors: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.refs += [v or "" for k, v in attrs if k in ("src", "href")]
+        if tag not in VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"</{tag}> closes <{self.stack[-1] if self.stack else None}>")
+        else:
+            self.stack.pop()
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run of a two_party variant whose parameters quote the test article."""
+    d = tmp_path_factory.mktemp("report")
+    variant = d / "sourced.yaml"
+    variant.write_text(
+        f"extends: {DATA / 'two_party.yaml'}\n"
+        f"seeds: {DATA / 'seeds'}\n"
+        f"name: {json.dumps(NAME)}\n"
+        "parties:\n"
+        "  alpha:\n"
+        f'    reactance: {{value: 0.5, source: {{seed: "001", quote: "{QUOTES[0]}"}}}}\n'
+        "threats:\n"
+        "  patron_sanctions:\n"
+        "    severity:\n"
+        "      value: 0.2\n"
+        f'      source: {{seed: "001_test", quote: "{QUOTES[1]}"}}\n'
+        "      assumption: how much it hurts is a judgement\n",
+        encoding="utf-8",
+    )
+    start_run(load_scenario(variant), d / "run", runs=2000, seed=0)
+    return d / "run"
+
+
+@pytest.fixture(scope="module")
+def page(run_dir: Path) -> str:
+    out = run_dir.parent / "report.html"
+    assert main(["report", str(run_dir), "--out", str(out)]) == 0
+    return out.read_text(encoding="utf-8")
+
+
+def test_report_is_well_formed_html(page: str) -> None:
+    parser = Structure()
+    parser.feed(page)
+    parser.close()
+    assert parser.errors == []
+    assert parser.stack == []
+    for tag in ("html", "head", "title", "style", "body", "header", "main", "section", "table", "img"):
+        assert tag in parser.tags
+    assert parser.tags.count("main") == 1
+    assert page.startswith("<!DOCTYPE html>")
+
+
+def test_report_embeds_every_figure(run_dir: Path, page: str) -> None:
+    figures = sorted((run_dir / "figures").glob("*.png"))
+    assert len(figures) >= 5
+    assert page.count('<img src="data:image/png;base64,') == len(figures)
+    for f in figures:
+        assert base64.b64encode(f.read_bytes()).decode("ascii") in page
+
+
+def test_report_quotes_every_source(page: str) -> None:
+    for quote in QUOTES:
+        assert html.escape(quote) in page
+    assert "[001]" in page and "[001_test]" in page
+    assert "Assumption: how much it hurts is a judgement" in page
+
+
+def test_report_shows_run_facts_and_every_event(run_dir: Path, page: str) -> None:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    assert summary["scenario"]["sha256"] in page
+    assert "2,000" in page
+    for key in summary["events"]:
+        assert f"<code>{key}</code>" in page or key.startswith(("attend.", "level."))
+    beta_leader = summary["events"]["level.beta.leader"]["p"]
+    assert f"{100 * beta_leader:.1f}%" in page
+    assert "concession.alpha.ceasefire" in page
+
+
+def test_report_escapes_text(page: str) -> None:
+    assert html.escape(NAME) in page
+    assert NAME not in page
+
+
+def test_report_has_no_external_resources(page: str) -> None:
+    parser = Structure()
+    parser.feed(page)
+    assert parser.refs
+    assert all(r.startswith(("data:image/png;base64,", "#")) for r in parser.refs)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page)
+    assert "<script" not in page and "<link" not in page and "url(" not in page
+
+
+def test_report_with_further_folders(run_dir: Path, tmp_path: Path) -> None:
+    png = next((run_dir / "figures").glob("*.png"))
+    cmp_dir, sens_dir, sweep_dir = tmp_path / "cmp", tmp_path / "sens", tmp_path / "sweep"
+    for d in (cmp_dir, sens_dir, sweep_dir):
+        (d / "figures").mkdir(parents=True)
+        shutil.copy(png, d / "figures" / f"{d.name}.png")
+    event = {"a": 0.25, "b": 0.5, "diff": 0.25, "ci95": [0.2, 0.3], "significant": True}
+    doc = {"a": {"name": "A <x>", "path": "a.yaml"}, "b": {"name": "B", "path": "b.yaml"}, "runs": 10}
+    (cmp_dir / "comparison.json").write_text(json.dumps({**doc, "events": {"talks.direct": event}}))
+    drivers = {"sanctions.patron": "sanctions.patron is driven mostly by threats.x.credibility (ST 0.90)."}
+    sens = {"method": "sobol", "worlds": 8, "events": {}, "drivers": drivers, "parameters": ["p"]}
+    (sens_dir / "sensitivity.json").write_text(json.dumps(sens))
+    table = pa.table({"threats.x.credibility": [0.0, 1.0], "talks.direct": [0.125, 0.875]})
+    pq.write_table(table, sweep_dir / "sweep.parquet")
+    out = tmp_path / "full.html"
+    dirs = [str(d) for d in (cmp_dir, run_dir, sens_dir, sweep_dir)]
+    assert main(["report", str(run_dir), *dirs, "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    assert "A &lt;x&gt;" in page and "+25.0 pt" in page and "[+20.0, +30.0]" in page
+    assert html.escape(drivers["sanctions.patron"]) in page
+    assert "87.5%" in page and "Another run" in page
+    figures = len(list((run_dir / "figures").glob("*.png")))
+    assert page.count('<img src="data:image/png;base64,') == figures + 3
+    parser = Structure()
+    parser.feed(page)
+    assert parser.errors == [] and parser.stack == []
+
+
+def test_report_refuses_missing_or_foreign_folders(
+    run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "r.html"
+    assert main(["report", str(tmp_path / "nowhere"), "--out", str(out)]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["report", str(tmp_path / "empty"), "--out", str(out)]) == 2
+    assert "not a run folder (no summary.json)" in capsys.readouterr().err
+    assert main(["report", str(run_dir), str(tmp_path / "empty"), "--out", str(out)]) == 2
+    assert "holds none of" in capsys.readouterr().err
+    assert not out.exists()
