@@ -199,6 +199,20 @@ class PartyAgent(mesa.Agent):
         toward = (text - self.ideal) * direction
         return np.where(direction != 0, toward <= allowed + EPS, np.abs(text - self.ideal) <= EPS)
 
+    def acceptable_range(self, t: int, rounds: int) -> tuple[np.ndarray, np.ndarray]:
+        """The texts it would accept now under a mediator, per issue: ``(low, high)`` bounds.
+
+        Worth at least its aspiration (within ``1 - aspiration`` of its ideal) and within its
+        mandate-scaled red line. The mediator uses these to look for a text both sides accept.
+        """
+        slack = 1.0 - self.aspiration(t, rounds, self.outside_option())
+        lo, hi = self.ideal - slack, self.ideal + slack
+        direction = np.sign(self.red_line - self.ideal)
+        reach = self.ideal + self.mandate(self.level)[:, None] * (self.red_line - self.ideal)
+        hi = np.where(direction > 0, np.minimum(hi, reach), np.where(direction == 0, self.ideal, hi))
+        lo = np.where(direction < 0, np.maximum(lo, reach), np.where(direction == 0, self.ideal, lo))
+        return lo, hi
+
     def accepts(self, text: np.ndarray, t: int, rounds: int, mediated: np.ndarray) -> np.ndarray:
         """Whether it accepts the text on each issue at round ``t``, ``(worlds, issues)``.
 

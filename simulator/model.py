@@ -208,7 +208,7 @@ class NegotiationModel(mesa.Model):
                 break
             rounds_held[active] = t
             self._concede(principals, t, rounds, active, agreed)
-            new_text = self._table_text(weights, mediated, principals)
+            new_text = self._table_text(weights, mediated, principals, t, rounds)
             text = np.where(active[:, None] & ~agreed, new_text, text)
             self._respond(principals, text, t, rounds, mediated, active, agreed)
             done = agreed.all(axis=1) if spec.protocol.agreement == "issue_by_issue" else agreed.any(axis=1)
@@ -250,13 +250,20 @@ class NegotiationModel(mesa.Model):
             p.history.append(p.position.copy())
 
     def _table_text(
-        self, weights: dict[str, np.ndarray], mediated: np.ndarray, principals: list[PartyAgent]
+        self,
+        weights: dict[str, np.ndarray],
+        mediated: np.ndarray,
+        principals: list[PartyAgent],
+        t: int,
+        rounds: int,
     ) -> np.ndarray:
         """The text on the table per world and issue.
 
         Mediated: the capability x salience weighted mean of the positions of everyone at the
-        table (the expected-utility forecasting family's weighted mean). Unmediated: the plain
-        mean of the principals' positions.
+        table (the expected-utility forecasting family's weighted mean), moved to the nearest
+        text every principal would accept now, when one exists — a mediator looks for the zone
+        of agreement rather than tabling what one side must refuse. Unmediated: the plain mean of
+        the principals' positions.
         """
         num = np.zeros((self.worlds, len(self.issue_ids)))
         den = np.zeros_like(num)
@@ -265,6 +272,10 @@ class NegotiationModel(mesa.Model):
             den += w
         plain = np.mean([p.position for p in principals], axis=0)
         weighted = np.where(den > EPS, num / np.maximum(den, EPS), plain)
+        ranges = [p.acceptable_range(t, rounds) for p in principals]
+        lo = np.max([r[0] for r in ranges], axis=0)
+        hi = np.min([r[1] for r in ranges], axis=0)
+        weighted = np.where(lo <= hi, np.clip(weighted, lo, hi), weighted)
         return np.where(mediated[:, None], weighted, plain)
 
     def _text_weights(self, at_table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -283,3 +283,23 @@ def test_same_seed_same_worlds_different_seed_different(scenario):
     c = NegotiationModel(scenario, worlds=1000, rng=8).run().records()
     assert all(np.array_equal(a[k], b[k], equal_nan=True) for k in a)
     assert not np.array_equal(a["param.parties.beta.outside_option"], c["param.parties.beta.outside_option"])
+
+
+def test_mediator_tables_a_text_both_principals_accept_when_one_exists():
+    s = two_party("parties.alpha.capability=1.0", "parties.beta.capability=0.05")
+    model = NegotiationModel(s, worlds=2000, rng=12)
+    model.step()  # attendance
+    principals = [model.parties["alpha"], model.parties["beta"]]
+    weights = model._text_weights({pid: a.level > 0 for pid, a in model.parties.items()})
+    mediated = np.ones(model.worlds, dtype=bool)
+    rounds = s.protocol.rounds
+    text = model._table_text(weights, mediated, principals, rounds, rounds)
+    ranges = [p.acceptable_range(rounds, rounds) for p in principals]
+    lo = np.max([r[0] for r in ranges], axis=0)
+    hi = np.min([r[1] for r in ranges], axis=0)
+    zone = lo <= hi
+    assert zone.any() and (~zone).any()
+    assert ((text[zone] >= lo[zone] - 1e-12) & (text[zone] <= hi[zone] + 1e-12)).all()
+    # Where a zone exists, both principals accept the mediator's text.
+    for p in principals:
+        assert p.accepts(text, rounds, rounds, mediated)[zone].all()
