@@ -258,8 +258,8 @@ def executor_for(args: argparse.Namespace, chunks: int) -> Iterator[cf.Executor 
 
     workers = args.workers or os.cpu_count() or 1
     if args.backend == "dask":
-        with dask_executor(args.address, workers) as ex:
-            yield ex
+        with dask_executor(args.address, workers) as client_ex:
+            yield client_ex
         return
     if args.address:
         raise UserError("--address needs --backend dask")

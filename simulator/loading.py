@@ -166,7 +166,7 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
             valid = valid_keys(tp, node)
             hint = _suggest(part, valid)
             raise ScenarioError.single(display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}")
-        if not isinstance(node, dict | list):  # e.g. the file, or an earlier --set, wrote `protocol: 3`
+        if not _is_container(node):  # e.g. the file, or an earlier --set, wrote `protocol: 3`
             where = ".".join(parts[:i])
             raise ScenarioError.single(display, 1, col, f"'{where}' is a single value, so it has no '{part}'")
         index: str | int = int(part) if isinstance(node, list) and part.isdigit() else part
@@ -202,6 +202,10 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
         node = node[index]
         tp = child_tp
         col += len(part) + 1
+
+
+def _is_container(node: Any) -> bool:
+    return isinstance(node, dict | list)
 
 
 def _loc(parts: list[str]) -> list[str | int]:
