@@ -113,7 +113,7 @@ def measure_pool(path: str, worlds: int, chunk_size: int, workers: int) -> dict[
 
 def measure_dask(path: str, worlds: int, chunk_size: int, workers: int) -> dict[str, Any]:
     """The same on a Dask LocalCluster of ``workers`` single-threaded processes."""
-    from simulator.cli import dask_executor
+    from simulator.cliopts import dask_executor
     from simulator.ensemble import run_ensemble
     from simulator.loading import load_scenario
 

@@ -8,18 +8,17 @@ anything else.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as cf
 import contextlib
-import os
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from simulator import __version__
+from simulator.cliopts import add_run_options, default_chunk, executor_for, progress_bar
 from simulator.errors import ScenarioError, UserError
 
 DEFAULT_SCENARIO = Path("scenarios/istanbul_2025.yaml")
@@ -141,45 +140,6 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def add_run_options(p: argparse.ArgumentParser, runs: int = 10_000) -> None:
-    """Options shared by every command that runs worlds."""
-    p.add_argument("--runs", type=positive_int, default=runs, help=f"worlds to run (default {runs})")
-    p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a scenario value by dotted path (repeatable)",
-    )
-    p.add_argument(
-        "--workers",
-        type=positive_int,
-        default=None,
-        help="processes to use (default: the machine's cores)",
-    )
-    p.add_argument(
-        "--backend",
-        choices=("local", "dask"),
-        default="local",
-        help="where chunks run: local processes or a Dask cluster",
-    )
-    p.add_argument("--address", default=None, help="existing Dask scheduler, tcp://HOST:PORT")
-    p.add_argument("--chunk-size", type=positive_int, default=None, help=argparse.SUPPRESS)
-
-
-def positive_int(text: str) -> int:
-    """An argparse type: an integer of at least 1."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
-    return n
-
-
 # --- validate and explain -----------------------------------------------------------------------
 
 
@@ -241,81 +201,9 @@ def cmd_run(args: argparse.Namespace) -> int:
                 figures=not args.no_figures,
             )
     print(key_table(result.summary))
-    print(f"\nwrote {result.out}/: summary.json, worlds.parquet, scenario.resolved.yaml, figures/")
+    figures = "" if args.no_figures else ", figures/"
+    print(f"\nwrote {result.out}/: summary.json, worlds.parquet, scenario.resolved.yaml{figures}")
     return 0
-
-
-def default_chunk() -> int:
-    from simulator.ensemble import DEFAULT_CHUNK
-
-    return DEFAULT_CHUNK
-
-
-@contextlib.contextmanager
-def executor_for(args: argparse.Namespace, chunks: int) -> Iterator[cf.Executor | None]:
-    """The executor the options ask for (None: run chunks in this process)."""
-    from simulator.ensemble import local_executor
-
-    workers = args.workers or os.cpu_count() or 1
-    if args.backend == "dask":
-        with dask_executor(args.address, workers) as client_ex:
-            yield client_ex
-        return
-    if args.address:
-        raise UserError("--address needs --backend dask")
-    ex = local_executor(min(workers, chunks))
-    try:
-        yield ex
-    finally:
-        if ex is not None:
-            ex.shutdown(wait=True, cancel_futures=True)
-
-
-@contextlib.contextmanager
-def dask_executor(address: str | None, workers: int) -> Iterator[cf.Executor]:
-    """A Dask client's executor: on ``address``, or on a LocalCluster started here."""
-    try:
-        import dask
-        from dask.distributed import Client, LocalCluster
-    except ImportError:
-        raise UserError("--backend dask needs Dask: pip install 'negsim[dask]'") from None
-    if address:
-        try:
-            client = Client(address, timeout="10s")
-        except OSError as exc:
-            raise UserError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
-        with client:
-            yield client.get_executor()
-        return
-    with (
-        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's adaptive
-        # mmap threshold: each of a chunk's temporary arrays is then mapped and unmapped afresh,
-        # and chunks run 3x slower. Leave the allocator as it is everywhere else.
-        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}),
-        # The scheduler serves HTTP even without a dashboard, on port 8787 unless told otherwise
-        # (and warns when 8787 is taken): ask for any free port on this machine only.
-        LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield client.get_executor()
-
-
-@contextlib.contextmanager
-def progress_bar(total: int | None, label: str) -> Iterator[Callable[[int], None]]:
-    """A tqdm progress bar counting worlds (hidden when stderr is not a terminal)."""
-    from tqdm import tqdm
-
-    with tqdm(
-        total=total,
-        unit=" worlds",
-        desc=label,
-        unit_scale=True,
-        disable=not sys.stderr.isatty(),
-        file=sys.stderr,
-    ) as bar:
-        yield bar.update
 
 
 def key_table(summary: dict[str, Any]) -> str:

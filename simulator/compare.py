@@ -298,7 +298,7 @@ def write_comparison(out: Path, doc: dict[str, Any]) -> list[Path]:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim compare`` to the CLI's subparsers."""
-    from simulator.cli import add_run_options
+    from simulator.cliopts import add_run_options
 
     p = sub.add_parser(
         "compare",
@@ -332,7 +332,7 @@ def add_command(sub: Any) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``negsim compare``."""
-    from simulator.cli import executor_for, progress_bar
+    from simulator.cliopts import executor_for, progress_bar
     from simulator.loading import load_scenario
 
     a = load_scenario(args.a, args.overrides)

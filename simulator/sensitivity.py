@@ -495,7 +495,7 @@ def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``negsim sensitivity`` to the CLI's subcommands."""
-    from simulator.cli import positive_int
+    from simulator.cliopts import add_engine_options, positive_int
 
     p = sub.add_parser(
         "sensitivity",
@@ -522,25 +522,14 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default=DEFAULT_REPLICATES,
         help=f"worlds per sample row (default {DEFAULT_REPLICATES})",
     )
-    p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
-    p.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a scenario value by dotted path (repeatable)",
-    )
-    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
-    p.add_argument("--backend", choices=("local", "dask"), default="local", help="where chunks run")
-    p.add_argument("--address", default=None, help="existing Dask scheduler, tcp://HOST:PORT")
+    add_engine_options(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.set_defaults(func=cmd_sensitivity)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``negsim sensitivity``."""
-    from simulator.cli import executor_for, progress_bar
+    from simulator.cliopts import executor_for, progress_bar
     from simulator.loading import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)

@@ -464,7 +464,7 @@ def _short_names(keys: Sequence[str]) -> list[str]:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim sweep`` to the CLI's subparsers."""
-    from simulator.cli import add_run_options, positive_int
+    from simulator.cliopts import add_run_options, positive_int
 
     p = sub.add_parser(
         "sweep",
@@ -511,7 +511,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run ``negsim sweep``."""
     from tqdm import tqdm
 
-    from simulator.cli import executor_for
+    from simulator.cliopts import executor_for
 
     lhs = args.sample == "lhs"
     if args.n is not None and not lhs:
