@@ -269,7 +269,7 @@ def comparison_figure(doc: dict[str, Any]) -> Figure:
     title = f"{b['name']} vs {a['name']}, {doc['runs']:,} worlds on common random numbers"
     fig.suptitle(textwrap.fill(title, 80))
     subtitle = f"A = {Path(a['path']).name}{_with(a)};  B = {Path(b['path']).name}{_with(b)}"
-    ax.set_title(textwrap.fill(subtitle, 110), fontsize=9)
+    ax.set_title(textwrap.fill(subtitle, 80), fontsize=9, pad=14)
     fig.legend(loc="outside lower center", ncols=3, frameon=False)
     return fig
 
