@@ -206,6 +206,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pct(p: float) -> str:
+    """A probability as a percentage, with two decimals when it is small but not zero."""
+    return f"{p:.2%}" if 0 < p < 0.01 else f"{p:.1%}"
+
+
 def key_table(summary: dict[str, Any]) -> str:
     """A short terminal table of the key probabilities of a run."""
     ev = summary["events"]
@@ -228,7 +233,7 @@ def key_table(summary: dict[str, Any]) -> str:
     keys += [k for k in ev if k.startswith("outcome.")]
     for k in keys:
         lo, hi = ev[k]["ci95"]
-        lines.append(f"{k:<34}{ev[k]['p']:>7.1%}   (95% CI {lo:.1%}–{hi:.1%})")
+        lines.append(f"{k:<34}{_pct(ev[k]['p']):>7}   (95% CI {_pct(lo)}–{_pct(hi)})")
     return "\n".join(lines)
 
 
