@@ -12,6 +12,7 @@ Example:
 __version__ = "0.1.0"
 
 from simulator.agents import PartyAgent
+from simulator.compare import compare_scenarios
 from simulator.ensemble import run_ensemble
 from simulator.errors import Problem, ScenarioError, UserError
 from simulator.loading import load_scenario
@@ -36,6 +37,7 @@ __all__ = [
     "Tally",
     "UserError",
     "__version__",
+    "compare_scenarios",
     "events_of",
     "load_scenario",
     "run_ensemble",

@@ -34,6 +34,7 @@ class PartyAgent(mesa.Agent):
         party_id: The scenario's id for the party (``"russia"``).
         spec: The party's scenario record.
         announced: Rank of the level it last announced, per world (0 absent .. 3 leader).
+        announcements: Every announcement in order, starting with its initial signal.
         level: Rank of the level it finally sent, per world (set by the attendance phase).
         position: Its current position per world and issue, ``(worlds, issues)``; NaN where it
             has no position on the issue.
@@ -49,6 +50,7 @@ class PartyAgent(mesa.Agent):
         self.spec = spec
         n, k = model.worlds, len(model.issue_ids)
         self.announced = np.full(n, spec.attendance.initial.level.rank, dtype=np.int8)
+        self.announcements: list[np.ndarray] = [self.announced]
         self.level = self.announced.copy()
         self.position = np.full((n, k), np.nan)
         self.history: list[np.ndarray] = []

@@ -23,7 +23,7 @@ import json
 import math
 import textwrap
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator import __version__, storage
+from simulator.agents import PartyAgent
 from simulator.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
 from simulator.errors import UserError
 from simulator.results import Z95, events_of
@@ -128,10 +129,18 @@ class Comparison:
         return {k: paired_diff(k, t.n, t.a[k], t.b[k], t.n10[k], t.n01[k]) for k in t.a}
 
 
-def _compare_chunk(a: Scenario, b: Scenario, seed: int, chunk: Chunk) -> tuple[int, PairedTally]:
+def _compare_chunk(
+    a: Scenario,
+    b: Scenario,
+    seed: int,
+    chunk: Chunk,
+    *,
+    agents_a: Mapping[str, type[PartyAgent]] | None = None,
+    agents_b: Mapping[str, type[PartyAgent]] | None = None,
+) -> tuple[int, PairedTally]:
     """Worker task: play one chunk under A and under B with the same seed and tally it paired."""
-    rec_a = simulate_chunk(a, seed, chunk)
-    rec_b = simulate_chunk(b, seed, chunk)
+    rec_a = simulate_chunk(a, seed, chunk, agents=agents_a)
+    rec_b = simulate_chunk(b, seed, chunk, agents=agents_b)
     return chunk.index, PairedTally.of(events_of(a, rec_a), events_of(b, rec_b), chunk.size)
 
 
@@ -144,8 +153,15 @@ def compare_scenarios(
     executor: cf.Executor | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     progress: Callable[[int], None] | None = None,
+    agents_a: Mapping[str, type[PartyAgent]] | None = None,
+    agents_b: Mapping[str, type[PartyAgent]] | None = None,
 ) -> Comparison:
     """Play ``runs`` worlds of both scenarios on common random numbers and tally them paired.
+
+    Example (a changed rule rather than a changed parameter)::
+
+        result = compare_scenarios(s, s, runs=20_000, agents_b={"ukraine": LeaderUkraine})
+        result.events()["talks.leaders"].diff
 
     Args:
         a: The reference scenario.
@@ -155,8 +171,10 @@ def compare_scenarios(
         executor: Where chunks run (None: this process).
         chunk_size: Worlds per chunk (part of what makes the result reproducible).
         progress: Called with a chunk's number of worlds when it finishes.
+        agents_a: Optional agent class per party id for A (to compare a changed rule).
+        agents_b: The same for B.
     """
-    task = functools.partial(_compare_chunk, a, b, seed)
+    task = functools.partial(_compare_chunk, a, b, seed, agents_a=agents_a, agents_b=agents_b)
     tally = map_chunks(
         task,
         plan(runs, chunk_size),

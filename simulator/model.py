@@ -154,6 +154,7 @@ class NegotiationModel(mesa.Model):
             agent = self.parties[pid]
             noise = self.streams.gumbel(f"attendance:{pid}:{rnd}", (self.worlds, len(LEVELS)))
             agent.announced = agent.choose_level(self._announced(), noise)
+            agent.announcements.append(agent.announced)
 
     def _choose_levels(self) -> None:
         """Final levels: the last announcements, with ``only_if`` commitments enforced.

@@ -9,10 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from simulator.agents import PartyAgent
 from simulator.cli import main
 from simulator.compare import PairedTally, compare_scenarios, comparison_dict, paired_diff
 from simulator.ensemble import local_executor
 from simulator.loading import load_scenario
+from tests.conftest import two_party
 
 DATA = Path(__file__).parent / "data"
 TWO_PARTY = DATA / "two_party.yaml"
@@ -130,3 +132,20 @@ def test_help_says_set_applies_to_both(capsys: pytest.CaptureFixture[str]) -> No
     assert main(["compare", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "comparison.json" in out and "BOTH scenarios" in out and "--set-b" in out
+
+
+class _AlwaysLeaderAlpha(PartyAgent):
+    """A changed rule: alpha always sends its leader."""
+
+    def choose_level(self, announced, noise):
+        return np.full(self.model.worlds, 3, dtype=np.int8)
+
+
+def test_a_changed_rule_can_be_compared_on_common_random_numbers():
+    s = two_party()
+    result = compare_scenarios(s, s, runs=3000, seed=2, agents_b={"alpha": _AlwaysLeaderAlpha})
+    events = result.events()
+    assert events["level.alpha.leader"].b == 1.0
+    assert events["level.alpha.leader"].diff > 0 and events["level.alpha.leader"].significant
+    same = compare_scenarios(s, s, runs=3000, seed=2).events()
+    assert all(e.diff == 0 for e in same.values())

@@ -303,3 +303,12 @@ def test_mediator_tables_a_text_both_principals_accept_when_one_exists():
     # Where a zone exists, both principals accept the mediator's text.
     for p in principals:
         assert p.accepts(text, rounds, rounds, mediated)[zone].all()
+
+
+def test_announcements_are_recorded_in_order(scenario):
+    model = NegotiationModel(scenario, worlds=50, rng=3)
+    model.step()
+    alpha = model.parties["alpha"]
+    assert len(alpha.announcements) == 1 + scenario.protocol.announcement_rounds
+    assert (alpha.announcements[0] == 3).all()  # its initial signal: leader
+    np.testing.assert_array_equal(alpha.announcements[-1], alpha.announced)
