@@ -214,7 +214,7 @@ def _build(text: str, display: str) -> Document:
             parent = stack[-1] if stack else None
             if parent is not None and isinstance(parent.container, dict) and parent.key is None:
                 # This node is a mapping key: always a scalar, always kept as a string.
-                if not is_scalar:
+                if not isinstance(event, yaml.ScalarEvent):
                     raise _Refused("a mapping key must be a single value, not a mapping or a list")
                 key = event.value
                 if key == "<<" and event.implicit[0]:
@@ -226,7 +226,7 @@ def _build(text: str, display: str) -> Document:
                 parent.key = key
                 positions[(*parent.keypath, key)] = here
                 continue
-            if is_scalar:
+            if isinstance(event, yaml.ScalarEvent):
                 value: Any = _resolve(event.value) if event.implicit[0] else event.value
             elif len(stack) >= MAX_DEPTH:
                 raise _Refused(f"nesting is too deep (more than {MAX_DEPTH} levels)")
