@@ -95,8 +95,7 @@ class PartyAgent(mesa.Agent):
         n = self.model.worlds
         r = RANKS[None, :]
         attending = r > 0
-        u = self.param("attendance.talks_value")[:, None] * self.mandate_table
-        u[:, LEADER] -= self.param("attendance.leader_cost")
+        u = self._own_utility.copy()
         if a.counterpart is not None:
             c = announced[a.counterpart].astype(float)[:, None]
             both_leaders = (r == LEADER) & (c == LEADER)
@@ -115,9 +114,20 @@ class PartyAgent(mesa.Agent):
             holds = self._condition_holds(cm.condition, announced)
             broken = holds[:, None] & (r < cm.level.rank)
             u -= self.param(f"attendance.commitments.{i}.audience_cost")[:, None] * broken
+        u[~self.allowed(announced)] = -np.inf
+        return u
+
+    @functools.cached_property
+    def _own_utility(self) -> np.ndarray:
+        """The terms of the utility that do not depend on anyone's announcement (fixed per batch).
+
+        What a delegation is worth (talks value x mandate), the leader's schedule cost, the
+        pressures urging attendance, and the threats that punish absence.
+        """
+        u = self.param("attendance.talks_value")[:, None] * self.mandate_table
+        u[:, LEADER] -= self.param("attendance.leader_cost")
         u[:, 1:] += self.model.pressure_on(self.party_id)[:, None]
         u[:, 0] -= self.model.threat_pressure(self.party_id, ("absent",))
-        u[~self.allowed(announced)] = -np.inf
         return u
 
     def allowed(self, announced: dict[str, np.ndarray]) -> np.ndarray:
@@ -156,7 +166,11 @@ class PartyAgent(mesa.Agent):
         self.red_line = self.issue_array("red_line")
         self.salience = self.issue_array("salience")
         self.concession = self.issue_array("concession")
+        self.direction = np.sign(self.red_line - self.ideal)  # toward the red line: +1, -1 or 0
         self.position = self.ideal.copy()
+        self._shares: dict[tuple[int, int], np.ndarray] = {}
+        self._limit_of: np.ndarray | None = None
+        self._limit = self.ideal
 
     def issue_array(self, field: str) -> np.ndarray:
         """A position field (``ideal``, ``red_line``, ``salience``, ``concession``), ``(worlds, issues)``.
@@ -173,7 +187,17 @@ class PartyAgent(mesa.Agent):
 
     def limit(self) -> np.ndarray:
         """How far it may concede per issue: its red line, scaled down by its delegation's mandate."""
-        return self.ideal + self.mandate(self.level)[:, None] * (self.red_line - self.ideal)
+        if self._limit_of is not self.level:  # recompute only when the level array is replaced
+            self._limit = self.ideal + self.mandate(self.level)[:, None] * (self.red_line - self.ideal)
+            self._limit_of = self.level
+        return self._limit
+
+    def share(self, t: int, rounds: int) -> np.ndarray:
+        """Share of the way from ideal to limit conceded by round ``t``: ``(t/T)^(1/e)``."""
+        key = (t, rounds)
+        if key not in self._shares:
+            self._shares[key] = (t / rounds) ** (1.0 / self.concession)
+        return self._shares[key]
 
     def outside_option(self) -> np.ndarray:
         """Value of no deal after believed threats (see ``NegotiationModel.outside_option``)."""
@@ -186,18 +210,16 @@ class PartyAgent(mesa.Agent):
         """
         if not self.is_principal:
             return self.ideal
-        share = (t / rounds) ** (1.0 / self.concession)
-        return self.ideal + share * (self.limit() - self.ideal)
+        return self.ideal + self.share(t, rounds) * (self.limit() - self.ideal)
 
     def aspiration(self, t: int, rounds: int, outside: np.ndarray) -> np.ndarray:
         """The least utility per issue it accepts at round ``t``: from 1 down to its outside option."""
-        share = (t / rounds) ** (1.0 / self.concession)
-        return outside[:, None] + (1.0 - outside[:, None]) * (1.0 - share)
+        return outside[:, None] + (1.0 - outside[:, None]) * (1.0 - self.share(t, rounds))
 
     def within_limit(self, text: np.ndarray) -> np.ndarray:
         """Whether a text stays on its side of its (mandate-scaled) red line, per world and issue."""
-        direction = np.sign(self.red_line - self.ideal)
-        allowed = self.mandate(self.level)[:, None] * np.abs(self.red_line - self.ideal)
+        direction = self.direction
+        allowed = np.abs(self.limit() - self.ideal)
         toward = (text - self.ideal) * direction
         return np.where(direction != 0, toward <= allowed + EPS, np.abs(text - self.ideal) <= EPS)
 
@@ -209,8 +231,8 @@ class PartyAgent(mesa.Agent):
         """
         slack = 1.0 - self.aspiration(t, rounds, self.outside_option())
         lo, hi = self.ideal - slack, self.ideal + slack
-        direction = np.sign(self.red_line - self.ideal)
-        reach = self.ideal + self.mandate(self.level)[:, None] * (self.red_line - self.ideal)
+        direction = self.direction
+        reach = self.limit()
         hi = np.where(direction > 0, np.minimum(hi, reach), np.where(direction == 0, self.ideal, hi))
         lo = np.where(direction < 0, np.maximum(lo, reach), np.where(direction == 0, self.ideal, lo))
         return lo, hi
@@ -225,7 +247,7 @@ class PartyAgent(mesa.Agent):
         utility = 1.0 - np.abs(text - ideal)
         outside = self.outside_option()
         by_aspiration = utility >= self.aspiration(t, rounds, outside) - EPS
-        ideal_dir = np.sign(self.red_line - ideal)
+        ideal_dir = self.direction
         conceded = (text - ideal) * ideal_dir <= (self.position - ideal) * ideal_dir + EPS
         conceded |= np.abs(text - ideal) <= EPS
         ok = np.where(mediated[:, None], by_aspiration, conceded)

@@ -342,7 +342,8 @@ class NegotiationModel(mesa.Model):
         for path, slot in self.slots.items():
             p: Param = slot.param
             if not p.uncertain:
-                values[path] = np.full(self.worlds, float(p.value))  # type: ignore[arg-type]
+                # A read-only view: fixed values cost no memory or time per world.
+                values[path] = np.broadcast_to(float(p.value), (self.worlds,))  # type: ignore[arg-type]
                 continue
             q = quantiles.get(path)
             if q is None:
