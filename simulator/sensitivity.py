@@ -524,6 +524,7 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     add_engine_options(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier analysis in --out")
     p.set_defaults(func=cmd_sensitivity)
 
 
@@ -532,6 +533,8 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from simulator.cliopts import executor_for, progress_bar
     from simulator.loading import load_scenario
 
+    if (args.out / "sensitivity.json").exists() and not args.overwrite:
+        raise UserError(f"{args.out} already holds an analysis; choose another --out or pass --overwrite")
     scenario = load_scenario(args.scenario, args.overrides)
     params = tuple(scenario.uncertain_parameters())
     if not params:

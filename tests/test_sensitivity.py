@@ -146,3 +146,13 @@ def test_short_label() -> None:
     assert short_label("parties.russia.attendance.legitimacy_cost") == "russia · attendance.legitimacy_cost"
     assert short_label("threats.eu.credibility") == "threat eu · credibility"
     assert short_label("protocol.choice_noise") == "protocol · choice_noise"
+
+
+def test_refuses_to_overwrite_an_earlier_analysis(tmp_path, capsys):
+    out = tmp_path / "sens"
+    out.mkdir()
+    (out / "sensitivity.json").write_text("{}")
+    code = main(["sensitivity", str(DATA / "sensitivity_test.yaml"), "--method", "morris", "--out", str(out)])
+    assert code == 2
+    assert "--overwrite" in capsys.readouterr().err
+    assert (out / "sensitivity.json").read_text() == "{}"
