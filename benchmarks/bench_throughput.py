@@ -268,7 +268,7 @@ def main() -> None:
         ),
     ]
     for text, target, ok in checks:
-        print(f"  {'met ' if ok else 'MISS'}  {text:<62}target {target}")
+        print(f"  {'met ' if ok else 'MISS'}  {text:<64}  target {target}")
     print(f"\n{load_note('after')}")
     if args.quick:
         print("(--quick: 10x fewer worlds; rates are less stable)")
