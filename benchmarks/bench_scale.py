@@ -81,6 +81,21 @@ def workers_peak_mib() -> float:
     return peak
 
 
+def _timings(
+    t0: float, t1: float, t2: float, cpu: float, counts: dict[str, int], worker_peak: float
+) -> dict[str, Any]:
+    """One executor's figures: start-up (t0-t1), run (t1-t2), shut-down (t2-now), CPU, memory."""
+    return {
+        "startup": t1 - t0,
+        "seconds": t2 - t1,
+        "shutdown": time.perf_counter() - t2,
+        "cpu": cpu,
+        "counts": counts,
+        "peak_mib": peak_rss_mib(),
+        "worker_peak_mib": worker_peak,
+    }
+
+
 def measure_pool(path: str, worlds: int, chunk_size: int, workers: int) -> dict[str, Any]:
     """``run_ensemble`` on a local pool of ``workers`` processes (None for 1: this process)."""
     from simulator.ensemble import local_executor, run_ensemble
@@ -99,16 +114,7 @@ def measure_pool(path: str, worlds: int, chunk_size: int, workers: int) -> dict[
     finally:
         if ex is not None:
             ex.shutdown(wait=True)
-    t3 = time.perf_counter()
-    return {
-        "startup": t1 - t0,
-        "seconds": t2 - t1,
-        "shutdown": t3 - t2,
-        "cpu": cpu,
-        "counts": result.tally.counts,
-        "peak_mib": peak_rss_mib(),
-        "worker_peak_mib": worker_peak,
-    }
+    return _timings(t0, t1, t2, cpu, result.tally.counts, worker_peak)
 
 
 def measure_dask(path: str, worlds: int, chunk_size: int, workers: int) -> dict[str, Any]:
@@ -128,16 +134,7 @@ def measure_dask(path: str, worlds: int, chunk_size: int, workers: int) -> dict[
         t1 = time.perf_counter()
         result = run_ensemble(scenario, runs=worlds, seed=0, chunk_size=chunk_size, executor=ex)
         t2, cpu, worker_peak = time.perf_counter(), cpu_seconds() - cpu0, workers_peak_mib()
-    t3 = time.perf_counter()
-    return {
-        "startup": t1 - t0,
-        "seconds": t2 - t1,
-        "shutdown": t3 - t2,
-        "cpu": cpu,
-        "counts": result.tally.counts,
-        "peak_mib": peak_rss_mib(),
-        "worker_peak_mib": worker_peak,
-    }
+    return _timings(t0, t1, t2, cpu, result.tally.counts, worker_peak)
 
 
 def child(spec: dict[str, Any]) -> dict[str, Any]:
