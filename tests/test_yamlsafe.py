@@ -98,10 +98,21 @@ def test_alias_bomb_fails_instantly(parser: type) -> None:
 
 
 def test_very_deep_nesting_is_a_depth_error_not_recursion(parser: type) -> None:
+    """Refused with a located message whichever check fires first.
+
+    negsim's own limit fires at level MAX_DEPTH + 1 when the parser hands over events one by one;
+    libyaml 0.2.6 (PyYAML 6.0.4) scans ahead and stops at its own depth limit first. Either is a
+    clean, located refusal; what must never happen is a RecursionError or a traceback.
+    """
     text = "[" * 10_000 + "]" * 10_000
     line, col, message = problem_of(text)
-    assert message == f"nesting is too deep (more than {MAX_DEPTH} levels)"
-    assert (line, col) == (1, MAX_DEPTH + 1)
+    assert line == 1
+    if message.startswith("nesting is too deep"):
+        assert message == f"nesting is too deep (more than {MAX_DEPTH} levels)"
+        assert col == MAX_DEPTH + 1
+    else:
+        assert message.startswith("invalid YAML:")
+        assert "nesting depth" in message
 
 
 def test_max_depth_itself_is_allowed(parser: type) -> None:
