@@ -122,7 +122,7 @@ class Zone:
         gain2 = np.take_along_axis(b * (zhi - zlo), order, axis=-1)
         top1 = 1.0 - (a * zlo).sum(axis=-1)
         top2 = 1.0 - (b * (d - zlo)).sum(axis=-1)
-        zeros = np.zeros(top1.shape + (1,))
+        zeros = np.zeros((*top1.shape, 1))
         u1 = top1[..., None] - np.concatenate([zeros, np.cumsum(gain1, axis=-1)], axis=-1)
         u2 = top2[..., None] + np.concatenate([zeros, np.cumsum(gain2, axis=-1)], axis=-1)
         start = np.where(both_none, np.nan, i1)
@@ -151,8 +151,8 @@ class Zone:
             t = -(w1 * du1 * (seg_u2 - d2) + w2 * du2 * (seg_u1 - d1)) / denom
         t = np.clip(np.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0), 0.0, 1.0)
         seg = np.broadcast_to(np.arange(n_seg), t.shape)
-        cand_seg = np.concatenate([seg, seg, np.full(t.shape[:-1] + (1,), n_seg - 1)], axis=-1)
-        cand_t = np.concatenate([np.zeros_like(t), t, np.ones(t.shape[:-1] + (1,))], axis=-1)
+        cand_seg = np.concatenate([seg, seg, np.full((*t.shape[:-1], 1), n_seg - 1)], axis=-1)
+        cand_t = np.concatenate([np.zeros_like(t), t, np.ones((*t.shape[:-1], 1))], axis=-1)
         pick = np.take_along_axis
         cu1 = pick(seg_u1, cand_seg, -1) + cand_t * pick(du1, cand_seg, -1)
         cu2 = pick(seg_u2, cand_seg, -1) + cand_t * pick(du2, cand_seg, -1)

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Every character str.splitlines() breaks at, mapped to its escape (\n, \x85, \u2028, ...).
-_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"})
+# Every control character (C0 but tab, DEL, C1) and every character str.splitlines() breaks at,
+# mapped to its escape (\n, \x1b, \u2028, ...): a message is one line, and nothing a user wrote
+# can clear the screen, move the cursor or write the clipboard (OSC 52) of the terminal reading it.
+_CONTROL = [chr(c) for c in (*range(0x00, 0x09), *range(0x0A, 0x20), *range(0x7F, 0xA0))]
+_ESCAPES = str.maketrans({c: repr(c)[1:-1] for c in [*_CONTROL, "\u2028", "\u2029"]})
+
+
+def printable(text: str) -> str:
+    """``text`` with every control and line-break character escaped (safe to print to a terminal)."""
+    return text.translate(_ESCAPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +32,7 @@ class Problem:
 
     def __str__(self) -> str:
         # One problem, one line: a key or quote written across lines is shown with escapes.
-        return f"{self.path}:{self.line}:{self.col}: {self.message}".translate(_LINE_BREAKS)
+        return printable(f"{self.path}:{self.line}:{self.col}: {self.message}")
 
 
 class UserError(Exception):

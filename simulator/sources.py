@@ -8,8 +8,14 @@ these; nothing else is forgiven, so a paraphrase fails).
 from __future__ import annotations
 
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
+
+from simulator.errors import ScenarioError
+
+#: The largest seed article read (an article is tens of kilobytes; this stops /dev/zero and kin).
+MAX_SEED_BYTES = 5_000_000
 
 _QUOTES = str.maketrans(
     {
@@ -63,7 +69,7 @@ class SeedLibrary:
         self.seeds: dict[str, Seed] = {}
         if folder.is_dir():
             for p in sorted(folder.glob("*.txt")):
-                text = p.read_text(encoding="utf-8", errors="replace")
+                text = _read_seed(p)
                 self.seeds[p.stem] = Seed(p.stem, p, text, normalize(text))
 
     def find(self, seed_id: str) -> Seed | None:
@@ -76,3 +82,19 @@ class SeedLibrary:
     def ids(self) -> list[str]:
         """Short ids (the part before the first underscore) of every seed."""
         return [stem.split("_", 1)[0] for stem in self.seeds]
+
+
+def _read_seed(path: Path) -> str:
+    """A seed's text: only regular files (a FIFO would hang, a device never end), at most 5 MB."""
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise ScenarioError.single(str(path), 0, 0, "seed is not a regular file; refusing to read it")
+        with path.open("rb") as f:
+            raw = f.read(MAX_SEED_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError.single(str(path), 0, 0, f"cannot read seed: {exc.strerror or exc}") from None
+    if len(raw) > MAX_SEED_BYTES:
+        limit = f"{MAX_SEED_BYTES // 1_000_000} MB"
+        raise ScenarioError.single(str(path), 0, 0, f"seed is larger than {limit}; is it an article?")
+    return raw.decode("utf-8", errors="replace")

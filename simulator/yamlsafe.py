@@ -51,6 +51,9 @@ _KeyPath = tuple[str | int, ...]
 
 # Characters YAML allows in a stream (YAML 1.2, section 5.1); anything else is refused up front.
 _NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Control characters that YAML escapes ("\e", "\a", "\x9b") bring into a string after parsing:
+# refused in every key and value, so no scenario text can drive the terminal that prints it.
+_CONTROL_IN_STRING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _NULL = re.compile(r"null|Null|NULL|~|")
 _BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 _INT10 = re.compile(r"[-+]?([0-9]+)")
@@ -217,6 +220,7 @@ def _build(text: str, display: str) -> Document:
                 if not isinstance(event, yaml.ScalarEvent):
                     raise _Refused("a mapping key must be a single value, not a mapping or a list")
                 key = event.value
+                _refuse_control(key, "a key")
                 if key == "<<" and event.implicit[0]:
                     raise _Refused(f"merge keys ('<<') are not allowed; {_ANCHOR_MESSAGE}")
                 if key in parent.first_lines:
@@ -227,6 +231,7 @@ def _build(text: str, display: str) -> Document:
                 positions[(*parent.keypath, key)] = here
                 continue
             if isinstance(event, yaml.ScalarEvent):
+                _refuse_control(event.value, "a value")
                 value: Any = _resolve(event.value) if event.implicit[0] else event.value
             elif len(stack) >= MAX_DEPTH:
                 raise _Refused(f"nesting is too deep (more than {MAX_DEPTH} levels)")
@@ -253,6 +258,13 @@ def _build(text: str, display: str) -> Document:
     finally:
         parser.dispose()
     return Document(display, data, positions)
+
+
+def _refuse_control(text: str, what: str) -> None:
+    bad = _CONTROL_IN_STRING.search(text)
+    if bad:
+        code = f"U+{ord(bad.group()):04X}"
+        raise _Refused(f"{what} contains a control character ({code}); only tab and newline are allowed")
 
 
 def _resolve(value: str) -> Any:
