@@ -28,7 +28,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -128,6 +128,10 @@ class Zone:
         start = np.where(both_none, np.nan, i1)
         return cls(start, step, zlo, zhi, a, b, d, feasible, rank, u1, u2)
 
+    def take(self, rows: np.ndarray) -> Zone:
+        """The zone of the worlds ``rows`` only (the talks work on the worlds still talking)."""
+        return Zone(*(getattr(self, f.name)[rows] for f in fields(self)))
+
     # --- the texts ------------------------------------------------------------------------------
 
     def nash(
@@ -168,9 +172,7 @@ class Zone:
         exists = ok.any(axis=-1) & self.feasible.all(axis=-1)
         return self._package_at(j, tt), exists
 
-    def split_line(
-        self, asp1: np.ndarray, asp2: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def split_line(self, asp1: np.ndarray, asp2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Without a mediator: every issue split in one proportion ``lam``; the middle of what both accept.
 
         Returns the package and whether some ``lam`` gives party 1 at least ``asp1`` and party 2

@@ -1,0 +1,250 @@
+"""The single-text talks between two principals, over a batch of worlds (pure arrays in, arrays out).
+
+The rules (formulas and reasons in ``docs/model.md``, section "Talks"):
+
+1. **Reservation values.** Principal ``i`` values a package as the salience-weighted mean of its
+   per-issue utilities ``1 - |x - ideal|`` and never accepts less than its reservation value
+   ``B_i`` (its outside option after believed threats), nor anything beyond a red line.
+2. **Time.** Its aspiration falls from 1 (its ideal) to ``B_i`` by the deadline round ``D``:
+   ``a_i(t) = B_i + (1 - B_i) * (1 - min(1, t/D) ** (1/e_i))``, ``e_i`` its concession exponent
+   (above 1 concedes early, below 1 holds out). The meeting lasts ``rounds`` exchanges.
+3. **Texts.** Issues are negotiated in groups: the non-separable issues as one package, each
+   separable issue on its own (every issue on its own under ``issue_by_issue``). A mediator
+   tables the package that maximises the capability-weighted Nash product of the surpluses over
+   the current aspirations (it searches the whole logrolling frontier); without one, every issue
+   is split in one proportion (no trade across issues is found). A group is agreed when its text
+   gives both principals at least their aspirations. The mediator's set of texts contains the
+   unmediated one, so a mediator can only help.
+4. **Walking away.** A principal walks away only when no text reachable before the meeting ends
+   gives both at least their reservation values and the text on the table is worth less than
+   its reservation value by more than the walk-away margin. Besides, each round the talks break
+   down with probability ``hazard`` (an incident, a leak); the side with less to gain walks.
+5. **Ratification.** A delegation may agree *ad referendum* beyond its mandate ``m``: a text worth
+   less to it than ``B + (1 - B)(1 - m)`` goes to its leader, who ratifies with probability
+   ``1 / (1 + exp(-(U - B) / noise))``. A leader at the table has ``m = 1``: more authority can
+   therefore never lower agreement.
+
+Example:
+    >>> result = bargain((ukraine, russia), held, mediated, rules, uniform)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.bargaining import EPS, Zone, package_utility
+
+#: ``uniform(name, n)``: a named stream of uniform draws (see ``simulator.randomness.Streams``).
+Uniform = Callable[[str, int], np.ndarray]
+
+
+@dataclass(frozen=True)
+class Side:
+    """One principal over the worlds: arrays ``(worlds, issues)`` or ``(worlds,)``."""
+
+    party_id: str
+    ideal: np.ndarray
+    red_line: np.ndarray
+    salience: np.ndarray
+    concession: np.ndarray
+    reservation: np.ndarray
+    power: np.ndarray
+    mandate: np.ndarray
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The talks' settings: ``separable`` per issue, the rest per world (or scalars)."""
+
+    rounds: int
+    deadline: int
+    separable: np.ndarray
+    walkaway_margin: np.ndarray
+    hazard: np.ndarray
+    ratification_noise: np.ndarray
+
+
+@dataclass
+class TalksResult:
+    """What the talks produced, per world (and issue)."""
+
+    agreed: np.ndarray
+    text: np.ndarray
+    rounds: np.ndarray
+    walked: dict[str, np.ndarray]
+    zopa: np.ndarray
+    referred: dict[str, np.ndarray]
+    rejected: dict[str, np.ndarray]
+    positions: dict[str, list[np.ndarray]]
+
+
+def groups_of(separable: np.ndarray) -> list[np.ndarray]:
+    """Issue indices negotiated together: the non-separable ones as one package, then each separable."""
+    core = np.flatnonzero(~separable)
+    groups = [core] if core.size else []
+    return groups + [np.array([k]) for k in np.flatnonzero(separable)]
+
+
+def aspiration(side: Side, t: int, deadline: int, exponent: np.ndarray) -> np.ndarray:
+    """Least utility ``side`` accepts at round ``t``: from 1 down to its reservation value."""
+    share = min(1.0, t / deadline) ** (1.0 / exponent)
+    return side.reservation + (1.0 - side.reservation) * (1.0 - share)
+
+
+def bargain(
+    sides: tuple[Side, Side],
+    held: np.ndarray,
+    mediated: np.ndarray,
+    rules: Rules,
+    uniform: Uniform,
+) -> TalksResult:
+    """Play the talks in every world where ``held``; see the module docstring for the rules."""
+    s1, s2 = sides
+    n, k = s1.ideal.shape
+    groups = groups_of(np.asarray(rules.separable, dtype=bool))
+    zones = [Zone.build(*_cols(s1, g), *_cols(s2, g)) for g in groups]
+    exps = [(_speed(s1, g), _speed(s2, g)) for g in groups]
+    b1, b2 = s1.reservation, s2.reservation
+    w1, w2 = s1.power, s2.power
+    # Reachable at the reservation values (the zone of agreement), and before the meeting ends.
+    zopa_groups = [z.nash(b1, b2, w1, w2)[1] for z in zones]
+    reachable = []
+    for j, z in enumerate(zones):
+        a1 = aspiration(s1, rules.rounds, rules.deadline, exps[j][0])
+        a2 = aspiration(s2, rules.rounds, rules.deadline, exps[j][1])
+        reachable.append(_table(z, mediated, a1, a2, w1, w2)[1])
+    agreed_g = np.zeros((n, len(groups)), dtype=bool)
+    text = np.full((n, k), np.nan)
+    active = held.copy()
+    rounds_held = np.zeros(n, dtype=np.int8)
+    walked = {s.party_id: np.zeros(n, dtype=bool) for s in sides}
+    positions: dict[str, list[np.ndarray]] = {s.party_id: [] for s in sides}
+    margin = np.broadcast_to(rules.walkaway_margin, (n,))
+    hazard = np.broadcast_to(rules.hazard, (n,))
+    for t in range(1, rules.rounds + 1):
+        for s in sides:
+            positions[s.party_id].append(_position(s, t, rules.deadline))
+        rows = np.flatnonzero(active)  # work on the worlds still talking only
+        if rows.size == 0:
+            continue
+        rounds_held[rows] = t
+        med = mediated[rows]
+        for j, (g, z) in enumerate(zip(groups, zones, strict=True)):
+            open_ = ~agreed_g[rows, j]
+            sub = rows[open_]
+            if sub.size == 0:
+                continue
+            a1 = aspiration(s1, t, rules.deadline, exps[j][0])[sub]
+            a2 = aspiration(s2, t, rules.deadline, exps[j][1])[sub]
+            tabled, ok = _table(z.take(sub), med[open_], a1, a2, w1[sub], w2[sub])
+            text[np.ix_(sub, g)] = tabled
+            agreed_g[sub, j] = ok
+        done = agreed_g[rows].all(axis=1)
+        hope = np.zeros(rows.size, dtype=bool)
+        for j in range(len(groups)):
+            hope |= ~agreed_g[rows, j] & reachable[j][rows]
+        sub_text, sub_agreed = text[rows], agreed_g[rows]
+        gain1, gain2 = (
+            _open_utility(s, rows, sub_text, sub_agreed, groups) - s.reservation[rows] for s in sides
+        )
+        hopeless = ~done & ~hope
+        left1 = hopeless & (gain1 < -margin[rows])
+        left2 = hopeless & (gain2 < -margin[rows])
+        # A breakdown is laid at the door of the side with less to gain from the open text.
+        broke = ~done & (uniform(f"talks:hazard:{t}", n)[rows] < hazard[rows])
+        first = gain1 <= gain2
+        walked[s1.party_id][rows] |= left1 | (broke & first)
+        walked[s2.party_id][rows] |= left2 | (broke & ~first)
+        # Agreed, nothing more to gain (with or without a walk-out), or broken down: the talks end.
+        active[rows] = ~done & hope & ~broke
+    referred, rejected = _ratify(sides, text, agreed_g, groups, rules, uniform)
+    agreed = np.zeros((n, k), dtype=bool)
+    for j, g in enumerate(groups):
+        agreed[:, g] = agreed_g[:, j, None]
+    zopa = np.logical_and.reduce(zopa_groups) if zopa_groups else np.zeros(n, dtype=bool)
+    return TalksResult(agreed, text, rounds_held, walked, zopa, referred, rejected, positions)
+
+
+# --- rules --------------------------------------------------------------------------------------
+
+
+def _ratify(
+    sides: tuple[Side, Side],
+    text: np.ndarray,
+    agreed_g: np.ndarray,
+    groups: list[np.ndarray],
+    rules: Rules,
+    uniform: Uniform,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Agreements beyond a delegation's mandate go to its leader; rejected groups are undone."""
+    n = text.shape[0]
+    referred = {s.party_id: np.zeros(n, dtype=bool) for s in sides}
+    rejected = {s.party_id: np.zeros(n, dtype=bool) for s in sides}
+    for j, g in enumerate(groups):
+        for s in sides:
+            u = package_utility(text[:, g], s.ideal[:, g], s.salience[:, g])
+            floor = s.reservation + (1.0 - s.reservation) * (1.0 - s.mandate)
+            beyond = agreed_g[:, j] & (u < floor - EPS)
+            surplus = (u - s.reservation) / np.maximum(rules.ratification_noise, EPS)
+            p = 1.0 / (1.0 + np.exp(-np.clip(surplus, -50, 50)))
+            no = beyond & (uniform(f"talks:ratify:{s.party_id}:{j}", n) >= p)
+            referred[s.party_id] |= beyond
+            rejected[s.party_id] |= no
+            agreed_g[:, j] &= ~no
+    return referred, rejected
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _table(
+    zone: Zone, mediated: np.ndarray, a1: np.ndarray, a2: np.ndarray, w1: np.ndarray, w2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The text on the table and whether both accept it: the mediator's where there is one."""
+    text, ok = zone.split_line(a1, a2)
+    if mediated.any():
+        rows = np.flatnonzero(mediated)
+        mtext, mok = zone.take(rows).nash(a1[rows], a2[rows], w1[rows], w2[rows])
+        text[rows], ok[rows] = mtext, mok
+    return text, ok
+
+
+def _cols(s: Side, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return s.ideal[:, g], s.salience[:, g], s.red_line[:, g]
+
+
+def _speed(s: Side, g: np.ndarray) -> np.ndarray:
+    """A side's concession exponent on a group: the salience-weighted mean of its issues'."""
+    sal = np.where(np.isnan(s.ideal[:, g]), 0.0, s.salience[:, g])
+    e = np.nan_to_num(s.concession[:, g], nan=1.0)
+    total = sal.sum(axis=1)
+    return np.where(total > EPS, (sal * e).sum(axis=1) / np.maximum(total, EPS), e.mean(axis=1))
+
+
+def _open_utility(
+    s: Side, rows: np.ndarray, text: np.ndarray, agreed_g: np.ndarray, groups: list[np.ndarray]
+) -> np.ndarray:
+    """``s``'s utility of the text on the issues not yet agreed, in worlds ``rows`` (1 if none open)."""
+    open_issue = np.zeros(text.shape, dtype=bool)
+    for j, g in enumerate(groups):
+        open_issue[:, g] = ~agreed_g[:, j, None]
+    ideal = s.ideal[rows]
+    sal = np.where(open_issue & ~np.isnan(ideal), s.salience[rows], 0.0)
+    u = 1.0 - np.abs(np.nan_to_num(text) - np.nan_to_num(ideal))
+    total = sal.sum(axis=1)
+    return np.where(total > EPS, (sal * u).sum(axis=1) / np.maximum(total, EPS), 1.0)
+
+
+def _position(s: Side, t: int, deadline: int) -> np.ndarray:
+    """Where ``s`` stands on each issue at round ``t``: its ideal, conceding toward its limit.
+
+    The limit is its red line, or the point worth exactly its reservation value if that is nearer:
+    no party concedes to a position worth less to it than no deal.
+    """
+    toward = np.sign(s.red_line - s.ideal)
+    reach = np.minimum(np.abs(s.red_line - s.ideal), 1.0 - s.reservation[:, None])
+    share = min(1.0, t / deadline) ** (1.0 / s.concession)
+    return s.ideal + toward * share * reach
