@@ -83,7 +83,7 @@ def crps_quantiles(quantiles: np.ndarray, levels: Sequence[float], outcome: np.n
 def central_interval(samples: np.ndarray, probability: float) -> tuple[np.ndarray, np.ndarray]:
     """Per issue, the central ``probability`` interval of the samples (linear-interpolated quantiles)."""
     x = np.atleast_2d(np.asarray(samples, float))
-    tail = (1.0 - probability) / 2.0
+    tail = round((1.0 - probability) / 2.0, 12)  # 0.1, not 0.09999999999999998, for p = 0.8
     lo, hi = np.quantile(x, [tail, 1.0 - tail], axis=1)
     return lo, hi
 

@@ -167,7 +167,7 @@ class _Line:
         for raw in self.raw:
             self.cols.append(col)
             col += len(raw) + 1
-        self.end = col
+        self.end = len(text) + 1
         self.values = [self._unquote(i) for i in range(len(self.raw))]
 
     def problem(self, index: int | None, message: str) -> None:
