@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import UserError
-from simulator.explain import entries
-from simulator.loading import load_scenario
-from simulator.scenario import LEVELS, Scenario
+from simulator.scenario.explain import entries
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import LEVELS, Scenario
 
 RESOLVED = "scenario.resolved.yaml"
 #: The run figures in reading order (others follow alphabetically).

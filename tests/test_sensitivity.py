@@ -10,11 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import main
-from simulator.ensemble import Chunk
-from simulator.loading import load_scenario
-from simulator.scenario import Scenario
-from simulator.sensitivity import (
+from simulator.analysis.sensitivity import (
     SamplingWarning,
     _evaluate_chunk,
     _sample,
@@ -22,6 +18,10 @@ from simulator.sensitivity import (
     run_sensitivity,
     short_label,
 )
+from simulator.cli import main
+from simulator.engine.ensemble import Chunk
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import Scenario
 
 DATA = Path(__file__).parent / "data"
 SCENARIO = DATA / "sensitivity_test.yaml"

@@ -41,12 +41,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from scipy.stats import qmc
 
-from simulator import __version__, storage
-from simulator.ensemble import DEFAULT_CHUNK, Chunk, run_ensemble, simulate_chunk
+from simulator import storage
+from simulator._version import __version__
+from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, run_ensemble, simulate_chunk
+from simulator.engine.tally import Tally, summary_dict
 from simulator.errors import ScenarioError, UserError
-from simulator.loading import load_scenario, type_at
-from simulator.results import Tally, summary_dict
-from simulator.scenario import Scenario
+from simulator.scenario.load import load_scenario, type_at
+from simulator.scenario.schema import Scenario
 
 DPI = 150
 MAX_PANELS = 4
@@ -464,7 +465,7 @@ def _short_names(keys: Sequence[str]) -> list[str]:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim sweep`` to the CLI's subparsers."""
-    from simulator.cliopts import add_run_options, positive_int
+    from simulator.cli.options import add_run_options, positive_int
 
     p = sub.add_parser(
         "sweep",
@@ -511,7 +512,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run ``negsim sweep``."""
     from tqdm import tqdm
 
-    from simulator.cliopts import executor_for
+    from simulator.cli.options import executor_for
 
     lhs = args.sample == "lhs"
     if args.n is not None and not lhs:

@@ -32,12 +32,13 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simulator import __version__, storage
-from simulator.agents import PartyAgent
-from simulator.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
+from simulator import storage
+from simulator._version import __version__
+from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
+from simulator.engine.tally import Z95, events_of
 from simulator.errors import UserError
-from simulator.results import Z95, events_of
-from simulator.scenario import Scenario
+from simulator.model.agents import PartyAgent
+from simulator.scenario.schema import Scenario
 
 DPI = 150
 KEY_PREFIXES = ("attend.", "talks.", "agreement.", "sanctions.", "outcome.")
@@ -316,7 +317,7 @@ def write_comparison(out: Path, doc: dict[str, Any]) -> list[Path]:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim compare`` to the CLI's subparsers."""
-    from simulator.cliopts import add_run_options
+    from simulator.cli.options import add_run_options
 
     p = sub.add_parser(
         "compare",
@@ -350,8 +351,8 @@ def add_command(sub: Any) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``negsim compare``."""
-    from simulator.cliopts import executor_for, progress_bar
-    from simulator.loading import load_scenario
+    from simulator.cli.options import executor_for, progress_bar
+    from simulator.scenario.load import load_scenario
 
     a = load_scenario(args.a, args.overrides)
     b = load_scenario(args.b, [*args.overrides, *args.overrides_b])

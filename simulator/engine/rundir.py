@@ -18,9 +18,9 @@ from typing import Any
 
 import yaml
 
-from simulator import __version__, storage
-from simulator.agents import PartyAgent
-from simulator.ensemble import (
+from simulator import storage
+from simulator._version import __version__
+from simulator.engine.ensemble import (
     DEFAULT_CHUNK,
     EnsembleResult,
     clean_work,
@@ -29,11 +29,12 @@ from simulator.ensemble import (
     run_ensemble,
     write_manifest,
 )
+from simulator.engine.tally import summary_dict
 from simulator.errors import UserError
-from simulator.loading import load_scenario
-from simulator.results import summary_dict
-from simulator.scenario import Scenario
-from simulator.yamlsafe import dump_yaml
+from simulator.model.agents import PartyAgent
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import Scenario
+from simulator.scenario.yamlsafe import dump_yaml
 
 RESOLVED = "scenario.resolved.yaml"
 FINAL_FILES = ("summary.json", "worlds.parquet", RESOLVED)
@@ -153,7 +154,7 @@ def _finish(
     merge_parts(out, result.chunks, out / "worlds.parquet")
     storage.write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     if figures:
-        from simulator.plots import run_figures
+        from simulator.figures.run import run_figures
 
         run_figures(out)
     clean_work(out)

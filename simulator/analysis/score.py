@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 
 from simulator import storage
 from simulator.errors import Problem, ScenarioError, UserError
-from simulator.yamlsafe import load_yaml
+from simulator.scenario.yamlsafe import load_yaml
 
 REFERENCE_BRIER = 0.25
 REFERENCE_LOG = math.log(2)

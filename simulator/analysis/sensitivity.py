@@ -43,11 +43,11 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from simulator import __version__
-from simulator.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
+from simulator._version import __version__
+from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
+from simulator.engine.tally import events_of
 from simulator.errors import UserError
-from simulator.results import events_of
-from simulator.scenario import Scenario
+from simulator.scenario.schema import Scenario
 from simulator.storage import atomic_path, write_text
 
 Method = Literal["sobol", "morris"]
@@ -495,7 +495,7 @@ def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``negsim sensitivity`` to the CLI's subcommands."""
-    from simulator.cliopts import add_engine_options, positive_int
+    from simulator.cli.options import add_engine_options, positive_int
 
     p = sub.add_parser(
         "sensitivity",
@@ -530,8 +530,8 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``negsim sensitivity``."""
-    from simulator.cliopts import executor_for, progress_bar
-    from simulator.loading import load_scenario
+    from simulator.cli.options import executor_for, progress_bar
+    from simulator.scenario.load import load_scenario
 
     if (args.out / "sensitivity.json").exists() and not args.overwrite:
         raise UserError(f"{args.out} already holds an analysis; choose another --out or pass --overwrite")
