@@ -128,13 +128,13 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.analysis.sensitivity import add_command as _add_sensitivity
 
     _add_sensitivity(sub)
-    from simulator.analysis.compare import add_command as _add_compare
+    from simulator.cli.compare import add_command as _add_compare
 
     _add_compare(sub)
     from simulator.analysis.sweep import add_command as _add_sweep
 
     _add_sweep(sub)
-    from simulator.analysis.score import add_command as _add_score
+    from simulator.cli.score import add_command as _add_score
 
     _add_score(sub)
     return p

@@ -159,3 +159,17 @@ def _finish(
         run_figures(out)
     clean_work(out)
     return RunOutput(out, summary)
+
+
+def read_summary(run: Path) -> dict[str, Any]:
+    """A run's ``summary.json`` (a clear error if ``run`` is not a finished run's folder)."""
+    path = run / "summary.json"
+    if not path.is_file():
+        raise UserError(f"{run}: no summary.json here; give the output folder of a finished `negsim run`")
+    try:
+        summary: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: not a valid summary.json ({exc})") from None
+    if not isinstance(summary.get("events"), dict):
+        raise UserError(f"{path}: no 'events' in this summary.json")
+    return summary
