@@ -131,7 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli.compare import add_command as _add_compare
 
     _add_compare(sub)
-    from simulator.analysis.sweep import add_command as _add_sweep
+    from simulator.cli.sweep import add_command as _add_sweep
 
     _add_sweep(sub)
     from simulator.cli.score import add_command as _add_score
