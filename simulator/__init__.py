@@ -11,6 +11,8 @@ Example:
 
 from simulator._version import __version__
 from simulator.analysis.compare import compare_scenarios
+from simulator.analysis.sensitivity import SensitivityResult, run_sensitivity
+from simulator.analysis.sweep import SweepResult, sweep
 from simulator.engine.ensemble import run_ensemble
 from simulator.engine.rundir import RunOutput, start_run
 from simulator.engine.tally import Tally, events_of, wilson
@@ -32,7 +34,9 @@ __all__ = [
     "RunOutput",
     "Scenario",
     "ScenarioError",
+    "SensitivityResult",
     "Source",
+    "SweepResult",
     "Tally",
     "UserError",
     "__version__",
@@ -40,6 +44,8 @@ __all__ = [
     "events_of",
     "load_scenario",
     "run_ensemble",
+    "run_sensitivity",
     "start_run",
+    "sweep",
     "wilson",
 ]

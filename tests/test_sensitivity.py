@@ -16,10 +16,10 @@ from simulator.analysis.sensitivity import (
     _sample,
     default_events,
     run_sensitivity,
-    short_label,
 )
 from simulator.cli import main
 from simulator.engine.ensemble import Chunk
+from simulator.figures.sensitivity import short_label
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
 

@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.report import add_command as _add_report
 
     _add_report(sub)
-    from simulator.analysis.sensitivity import add_command as _add_sensitivity
+    from simulator.cli.sensitivity import add_command as _add_sensitivity
 
     _add_sensitivity(sub)
     from simulator.cli.compare import add_command as _add_compare

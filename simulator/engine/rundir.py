@@ -11,7 +11,7 @@ import concurrent.futures as cf
 import json
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,14 +30,13 @@ from simulator.engine.ensemble import (
     write_manifest,
 )
 from simulator.engine.tally import summary_dict
+from simulator.engine.variant import Agents, agents_from_spec, agents_spec
 from simulator.errors import UserError
-from simulator.model.agents import PartyAgent
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
 from simulator.scenario.yamlsafe import dump_yaml
 
 RESOLVED = "scenario.resolved.yaml"
-FINAL_FILES = ("summary.json", "worlds.parquet", RESOLVED)
 
 
 @dataclass
@@ -65,11 +64,15 @@ def start_run(
     executor: cf.Executor | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     overwrite: bool = False,
-    agents: Mapping[str, type[PartyAgent]] | None = None,
+    agents: Agents = None,
     progress: Callable[[int], None] | None = None,
     figures: bool = True,
 ) -> RunOutput:
-    """Run a scenario into a fresh output folder (refusing to clobber an earlier run)."""
+    """Run a scenario into a fresh output folder (refusing to clobber an earlier run).
+
+    The agent classes (``agents``) are recorded in the manifest, so ``resume_run`` plays the rest
+    of the worlds with the same model variant.
+    """
     if out.exists() and any(out.iterdir()) and not overwrite:
         hint = " or finish it with --resume" if read_manifest(out) else ""
         raise UserError(f"{out} already holds files; choose another --out, pass --overwrite{hint}")
@@ -87,6 +90,7 @@ def start_run(
         "sha256": scenario.sha256(),
         "scenario_path": str(scenario.path) if scenario.path else None,
         "seeds": scenario.seeds,
+        "agents": agents_spec(agents),
     }
     write_manifest(out, manifest)
     result = run_ensemble(
@@ -108,8 +112,12 @@ def resume_run(
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
     figures: bool = True,
+    agents: Agents = None,
 ) -> RunOutput:
-    """Finish an interrupted run in ``out``: only the missing chunks are run."""
+    """Finish an interrupted run in ``out``: only the missing chunks are run.
+
+    The agent classes are the ones the manifest recorded; ``agents``, when given, must match them.
+    """
     manifest = read_manifest(out)
     if manifest is None:
         if (out / "summary.json").exists():
@@ -123,6 +131,11 @@ def resume_run(
     if scenario.sha256() != manifest["sha256"]:
         raise UserError(f"{out / RESOLVED} changed since the run started; cannot resume it")
     scenario._path = Path(str(manifest["scenario_path"])) if manifest.get("scenario_path") else None
+    recorded = manifest.get("agents") or {}
+    if agents is not None and agents_spec(agents) != recorded:
+        started = recorded or "PartyAgent"
+        raise UserError(f"{out}: the run started with agents {started}, not {agents_spec(agents)}")
+    agents = agents_from_spec(recorded)
     result = run_ensemble(
         scenario,
         runs=int(manifest["runs"]),
@@ -130,6 +143,7 @@ def resume_run(
         out=out,
         executor=executor,
         chunk_size=int(manifest["chunk_size"]),
+        agents=agents,
         progress=progress,
     )
     return _finish(scenario, out, result, manifest, figures)
