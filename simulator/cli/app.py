@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_run)
 
     # Exploration commands: each lives in its own module and adds its own subcommand here.
-    from simulator.report import add_command as _add_report
+    from simulator.cli.report import add_command as _add_report
 
     _add_report(sub)
     from simulator.cli.sensitivity import add_command as _add_sensitivity
