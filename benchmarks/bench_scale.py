@@ -98,8 +98,8 @@ def _timings(
 
 def measure_pool(path: str, worlds: int, chunk_size: int, workers: int) -> dict[str, Any]:
     """``run_ensemble`` on a local pool of ``workers`` processes (None for 1: this process)."""
-    from simulator.ensemble import local_executor, run_ensemble
-    from simulator.loading import load_scenario
+    from simulator.engine.ensemble import local_executor, run_ensemble
+    from simulator.scenario.load import load_scenario
 
     scenario = load_scenario(path)
     run_ensemble(scenario, runs=chunk_size, seed=1, chunk_size=chunk_size)  # warm-up in this process
@@ -119,9 +119,9 @@ def measure_pool(path: str, worlds: int, chunk_size: int, workers: int) -> dict[
 
 def measure_dask(path: str, worlds: int, chunk_size: int, workers: int) -> dict[str, Any]:
     """The same on a Dask LocalCluster of ``workers`` single-threaded processes."""
-    from simulator.cliopts import dask_executor
-    from simulator.ensemble import run_ensemble
-    from simulator.loading import load_scenario
+    from simulator.cli.options import dask_executor
+    from simulator.engine.ensemble import run_ensemble
+    from simulator.scenario.load import load_scenario
 
     scenario = load_scenario(path)
     run_ensemble(scenario, runs=chunk_size, seed=1, chunk_size=chunk_size)
@@ -129,7 +129,7 @@ def measure_dask(path: str, worlds: int, chunk_size: int, workers: int) -> dict[
     with dask_executor(None, workers) as ex:
         # Import negsim on every worker (as the pool's forkserver does before forking workers), so
         # the run below measures Dask's own overhead, not a worker's first import.
-        ex._client.run(importlib.import_module, "simulator.ensemble")  # type: ignore[attr-defined]
+        ex._client.run(importlib.import_module, "simulator.engine.ensemble")  # type: ignore[attr-defined]
         run_ensemble(scenario, runs=workers * chunk_size, seed=1, chunk_size=chunk_size, executor=ex)
         t1 = time.perf_counter()
         result = run_ensemble(scenario, runs=worlds, seed=0, chunk_size=chunk_size, executor=ex)

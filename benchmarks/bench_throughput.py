@@ -35,9 +35,9 @@ from typing import Any
 
 import mesa
 
-from simulator.loading import load_scenario
-from simulator.model import OUTCOMES, NegotiationModel
-from simulator.scenario import Scenario
+from simulator.model.model import OUTCOMES, NegotiationModel
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "istanbul_2025.yaml"
@@ -91,7 +91,7 @@ def scenario_path() -> tuple[Path, str]:
 
 def measure_ensemble(path: str, worlds: int, chunk_size: int) -> dict[str, Any]:
     """``run_ensemble`` without an output folder: the model and the tallies only."""
-    from simulator.ensemble import run_ensemble
+    from simulator.engine.ensemble import run_ensemble
 
     scenario = load_scenario(path)
     run_ensemble(scenario, runs=chunk_size, seed=1, chunk_size=chunk_size)  # warm-up
@@ -105,8 +105,8 @@ def measure_ensemble(path: str, worlds: int, chunk_size: int) -> dict[str, Any]:
 
 def measure_cli(path: str, worlds: int, chunk_size: int) -> dict[str, Any]:
     """``negsim run --no-figures --workers 1``, in this process: chunk parts, Parquet, summary."""
-    from simulator.cli import build_parser, main
-    from simulator.ensemble import run_ensemble
+    from simulator.cli.app import build_parser, main
+    from simulator.engine.ensemble import run_ensemble
 
     build_parser()  # imports every command's module: start-up time, not throughput
     run_ensemble(load_scenario(path), runs=chunk_size, seed=1, chunk_size=chunk_size)  # warm-up

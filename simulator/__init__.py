@@ -9,18 +9,19 @@ Example:
     >>> model = NegotiationModel(scenario, worlds=1000, rng=0).run()  # doctest: +SKIP
 """
 
-__version__ = "0.1.0"
-
-from simulator.agents import PartyAgent
-from simulator.compare import compare_scenarios
-from simulator.ensemble import run_ensemble
+from simulator._version import __version__
+from simulator.analysis.compare import compare_scenarios
+from simulator.analysis.sensitivity import SensitivityResult, run_sensitivity
+from simulator.analysis.sweep import SweepResult, sweep
+from simulator.engine.ensemble import run_ensemble
+from simulator.engine.rundir import RunOutput, start_run
+from simulator.engine.tally import Tally, events_of, wilson
 from simulator.errors import Problem, ScenarioError, UserError
-from simulator.loading import load_scenario
-from simulator.model import OUTCOMES, NegotiationModel
-from simulator.params import Param, Source
-from simulator.results import Tally, events_of, wilson
-from simulator.runner import RunOutput, start_run
-from simulator.scenario import LEVELS, Level, Scenario
+from simulator.model.agents import PartyAgent
+from simulator.model.model import OUTCOMES, NegotiationModel
+from simulator.scenario.load import load_scenario
+from simulator.scenario.params import Param, Source
+from simulator.scenario.schema import LEVELS, Level, Scenario
 
 __all__ = [
     "LEVELS",
@@ -33,7 +34,9 @@ __all__ = [
     "RunOutput",
     "Scenario",
     "ScenarioError",
+    "SensitivityResult",
     "Source",
+    "SweepResult",
     "Tally",
     "UserError",
     "__version__",
@@ -41,6 +44,8 @@ __all__ = [
     "events_of",
     "load_scenario",
     "run_ensemble",
+    "run_sensitivity",
     "start_run",
+    "sweep",
     "wilson",
 ]

@@ -14,7 +14,6 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import base64
 import html
 import json
@@ -24,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import UserError
-from simulator.explain import entries
-from simulator.loading import load_scenario
-from simulator.scenario import LEVELS, Scenario
+from simulator.scenario.explain import entries
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import LEVELS, Scenario
 
 RESOLVED = "scenario.resolved.yaml"
 #: The run figures in reading order (others follow alphabetically).
@@ -435,30 +434,5 @@ def _num(v: object) -> str:
     return f"{v:.3f}" if isinstance(v, float) else str(v)
 
 
-# --- command line -------------------------------------------------------------------------------
 
 
-def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``negsim report`` to the CLI's subcommands."""
-    p = sub.add_parser(
-        "report",
-        help="one self-contained HTML page of a run (and of compare/sensitivity/sweep folders)",
-        description=(
-            "Write one self-contained HTML file (figures embedded, no external resources) for the "
-            "run in RUN_DIR: scenario, every event with its 95% interval, concessions, figures and "
-            "the source of every parameter. Each further folder adds a section: a comparison "
-            "(negsim compare), another run (side by side), a sensitivity analysis or a sweep."
-        ),
-    )
-    p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="output folder of negsim run")
-    p.add_argument("more", type=Path, nargs="*", metavar="MORE_DIRS", help="further output folders")
-    p.add_argument("--out", type=Path, default=None, help="HTML file to write (default RUN_DIR/report.html)")
-    p.set_defaults(func=cmd_report)
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    """Run ``negsim report``."""
-    out = args.out or args.run_dir / "report.html"
-    write_report(args.run_dir, args.more, out)
-    print(f"wrote {out} ({out.stat().st_size / 1024:,.0f} KB, self-contained)")
-    return 0

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.loading import load_scenario
-from simulator.scenario import Scenario
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import Scenario
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parents[1]

@@ -1,4 +1,4 @@
-"""Tests for simulator.compare: paired comparisons of two scenarios on common random numbers."""
+"""Tests for simulator.analysis.compare: paired comparisons of two scenarios on common random numbers."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.agents import PartyAgent
+from simulator.analysis.compare import PairedTally, compare_scenarios, comparison_dict, paired_diff
 from simulator.cli import main
-from simulator.compare import PairedTally, compare_scenarios, comparison_dict, paired_diff
-from simulator.ensemble import local_executor
-from simulator.loading import load_scenario
+from simulator.engine.ensemble import local_executor
+from simulator.model.agents import PartyAgent
+from simulator.scenario.load import load_scenario
 from tests.conftest import two_party
 
 DATA = Path(__file__).parent / "data"

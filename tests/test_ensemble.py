@@ -10,11 +10,11 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from simulator.ensemble import chunk_seed, plan, run_ensemble, simulate_chunk
-from simulator.loading import load_scenario
-from simulator.results import Tally, wilson
-from simulator.runner import start_run
-from simulator.scenario import LEVELS
+from simulator.engine.ensemble import chunk_seed, plan, run_ensemble, simulate_chunk
+from simulator.engine.rundir import start_run
+from simulator.engine.tally import Tally, wilson
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import LEVELS
 from tests.conftest import ROOT, two_party
 
 GOLDEN = Path(__file__).parent / "golden" / "istanbul_2025_seed0_n4000.json"

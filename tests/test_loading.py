@@ -1,4 +1,4 @@
-"""Tests for simulator.loading: located problems, ``--set``, ``extends:``, quotes, round trips.
+"""Tests for simulator.scenario.load: located problems, ``--set``, ``extends:``, quotes, round trips.
 
 Broken scenarios are derived from ``tests/data/two_party.yaml`` by one text substitution and written
 to ``tmp_path`` next to a copy of its ``seeds/`` folder, so each case changes exactly one thing and
@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from simulator.errors import Problem, ScenarioError
-from simulator.loading import SET_ASSUMPTION, load_scenario
-from simulator.scenario import Scenario
+from simulator.scenario.load import SET_ASSUMPTION, load_scenario
+from simulator.scenario.schema import Scenario
 
 HERE = Path(__file__).parent
 DATA = HERE / "data"

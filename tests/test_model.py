@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from simulator.agents import PartyAgent
-from simulator.model import OUTCOMES, NegotiationModel
-from simulator.results import events_of
+from simulator.engine.tally import events_of
+from simulator.model.agents import PartyAgent
+from simulator.model.model import OUTCOMES, NegotiationModel
 from tests.conftest import two_party
 
 LEADER, MINISTER, OFFICIAL, ABSENT = 3, 2, 1, 0

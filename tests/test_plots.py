@@ -1,4 +1,4 @@
-"""Tests for simulator.plots: the figures of a finished run are written from its files."""
+"""Tests for simulator.figures.run: the figures of a finished run are written from its files."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 import yaml
 from matplotlib.image import imread
 
-from simulator import plots
-from simulator.loading import load_scenario
-from simulator.plots import run_figures
-from simulator.runner import start_run
+from simulator.engine.rundir import start_run
+from simulator.figures import run as plots
+from simulator.figures.run import run_figures
+from simulator.scenario.load import load_scenario
 
 SCENARIO = Path(__file__).parent / "data" / "two_party.yaml"
 NAMES = ("levels", "events", "outcomes", "positions", "threats")

@@ -15,8 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from simulator.cli import main
-from simulator.loading import load_scenario
-from simulator.runner import start_run
+from simulator.engine.rundir import start_run
+from simulator.scenario.load import load_scenario
 
 DATA = Path(__file__).parent / "data"
 QUOTES = ("we will not respond to threats", "A small test article.")

@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from simulator.cli import main
-from simulator.results import Tally
+from simulator.engine.tally import Tally
 
 HERE = Path(__file__).parent
 TWO_PARTY = HERE / "data" / "two_party.yaml"
@@ -367,9 +367,9 @@ def test_out_holding_an_interrupted_run_suggests_resume(
 def test_each_chunk_frees_its_model_so_memory_stays_flat() -> None:
     # Mesa's model and agents refer to one another; unless each chunk's model is collected when
     # the chunk ends, models pile up until a full collection (+330 MiB at a million worlds).
-    from simulator.ensemble import run_ensemble
-    from simulator.loading import load_scenario
-    from simulator.model import NegotiationModel
+    from simulator.engine.ensemble import run_ensemble
+    from simulator.model.model import NegotiationModel
+    from simulator.scenario.load import load_scenario
 
     scenario = load_scenario(TWO_PARTY)
     gc.collect()

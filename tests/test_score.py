@@ -1,4 +1,4 @@
-"""Tests for simulator.score: Brier and log scores of a run's forecasts against what happened."""
+"""Tests for simulator.analysis.score: Brier and log scores of a run's forecasts against what happened."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from simulator.analysis.score import score_event
 from simulator.cli import main
-from simulator.score import score_event
 
 FORECASTS = {"talks.direct": 0.8, "talks.leaders": 0.3, "agreement.any": 0.0, "sanctions.eu": 0.0}
 

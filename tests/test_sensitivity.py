@@ -10,18 +10,18 @@ from pathlib import Path
 
 import pytest
 
-from simulator.cli import main
-from simulator.ensemble import Chunk
-from simulator.loading import load_scenario
-from simulator.scenario import Scenario
-from simulator.sensitivity import (
+from simulator.analysis.sensitivity import (
     SamplingWarning,
     _evaluate_chunk,
     _sample,
     default_events,
     run_sensitivity,
-    short_label,
 )
+from simulator.cli import main
+from simulator.engine.ensemble import Chunk
+from simulator.figures.sensitivity import short_label
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import Scenario
 
 DATA = Path(__file__).parent / "data"
 SCENARIO = DATA / "sensitivity_test.yaml"

@@ -1,4 +1,4 @@
-"""Tests for simulator.sweep: grids and Latin hypercubes of full ensembles on common random numbers."""
+"""Tests for simulator.analysis.sweep: grids and Latin hypercubes of ensembles on common random numbers."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from simulator.analysis.sweep import grid_points, load_points, parse_param, parse_params, run_sweep
 from simulator.cli import main
-from simulator.ensemble import local_executor, run_ensemble
+from simulator.engine.ensemble import local_executor, run_ensemble
 from simulator.errors import UserError
-from simulator.loading import load_scenario
-from simulator.sweep import grid_points, load_points, parse_param, parse_params, run_sweep
+from simulator.scenario.load import load_scenario
 
 DATA = Path(__file__).parent / "data"
 TWO_PARTY = DATA / "two_party.yaml"

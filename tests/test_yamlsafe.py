@@ -1,4 +1,4 @@
-"""Tests for simulator.yamlsafe: strict, safe YAML loading with located errors."""
+"""Tests for simulator.scenario.yamlsafe: strict, safe YAML loading with located errors."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from simulator import yamlsafe
 from simulator.errors import ScenarioError
-from simulator.yamlsafe import MAX_BYTES, MAX_DEPTH, load_yaml, parse_yaml
+from simulator.scenario import yamlsafe
+from simulator.scenario.yamlsafe import MAX_BYTES, MAX_DEPTH, load_yaml, parse_yaml
 
 PARSERS = [yaml.SafeLoader] + ([yaml.CSafeLoader] if hasattr(yaml, "CSafeLoader") else [])
 

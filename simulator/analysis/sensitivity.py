@@ -24,15 +24,12 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures as cf
 import difflib
 import functools
 import json
 import math
 import operator
-import sys
-import textwrap
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,15 +37,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-from simulator import __version__
-from simulator.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
+from simulator._version import __version__
+from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
+from simulator.engine.tally import events_of
+from simulator.engine.variant import Agents
 from simulator.errors import UserError
-from simulator.results import events_of
-from simulator.scenario import Scenario
-from simulator.storage import atomic_path, write_text
+from simulator.scenario.schema import Scenario
+from simulator.storage import write_text
 
 Method = Literal["sobol", "morris"]
 METHODS: tuple[Method, ...] = ("sobol", "morris")
@@ -60,8 +56,6 @@ DRIVER_SHARE = 0.2
 #: Smallest Morris mu* (change in probability across the parameter's distribution) named as a driver.
 MORRIS_EFFECT = 0.05
 MAX_DRIVERS = 3
-TOP = 12
-DPI = 150
 
 
 class SamplingWarning(UserWarning):
@@ -164,13 +158,19 @@ def check_events(scenario: Scenario, events: Sequence[str]) -> list[str]:
 
 
 def _evaluate_chunk(
-    scenario: Scenario, design: Design, events: tuple[str, ...], replicates: int, chunk: Chunk
+    scenario: Scenario,
+    design: Design,
+    events: tuple[str, ...],
+    replicates: int,
+    chunk: Chunk,
+    agents: Agents = None,
 ) -> tuple[int, list[np.ndarray]]:
     """Worker task: play the chunk's rows, ``replicates`` worlds each; each event's share per row."""
     x = design.sample()[chunk.start : chunk.start + chunk.size]
     quantiles = {name: np.repeat(x[:, j], replicates) for j, name in enumerate(design.parameters)}
     worlds = Chunk(chunk.index, chunk.start * replicates, chunk.size * replicates)
-    ev = events_of(scenario, simulate_chunk(scenario, design.seed, worlds, quantiles=quantiles))
+    rec = simulate_chunk(scenario, design.seed, worlds, quantiles=quantiles, agents=agents)
+    ev = events_of(scenario, rec)
     y = np.column_stack([ev[e].reshape(chunk.size, replicates).mean(axis=1) for e in events])
     return chunk.index, [y]
 
@@ -183,10 +183,11 @@ def evaluate(
     replicates: int,
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    agents: Agents = None,
 ) -> np.ndarray:
     """The output matrix Y (rows x events): each event's share of ``replicates`` worlds per row."""
     chunks = plan(design.rows, rows_per_chunk(replicates))
-    task = functools.partial(_evaluate_chunk, scenario, design, tuple(events), replicates)
+    task = functools.partial(_evaluate_chunk, scenario, design, tuple(events), replicates, agents=agents)
     tick = (lambda rows: progress(rows * replicates)) if progress else None
     initial: list[np.ndarray] = []
     parts = map_chunks(task, chunks, merge=operator.add, initial=initial, executor=executor, progress=tick)
@@ -291,6 +292,7 @@ def run_sensitivity(
     events: Sequence[str] | None = None,
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
+    agents: Agents = None,
 ) -> SensitivityResult:
     """Sample the scenario's uncertain parameters, play every row and analyse each event.
 
@@ -304,6 +306,7 @@ def run_sensitivity(
         events: Event keys to analyse (default :func:`default_events`).
         executor: Where chunks run (None: this process).
         progress: Called with the number of worlds each time a chunk finishes.
+        agents: The model variant's agent classes (None: ``PartyAgent`` for every party).
 
     Raises:
         UserError: No uncertain parameters, an unknown method or event, or a bad size.
@@ -325,7 +328,9 @@ def run_sensitivity(
         )
     events = check_events(scenario, events) if events is not None else default_events(scenario)
     design = Design(method, params, n, seed)
-    y = evaluate(scenario, design, events, replicates=replicates, executor=executor, progress=progress)
+    y = evaluate(
+        scenario, design, events, replicates=replicates, executor=executor, progress=progress, agents=agents
+    )
     x = design.sample()
     indices, noise, skipped = {}, {}, {}
     for j, event in enumerate(events):
@@ -382,196 +387,11 @@ def _number(v: float) -> float | None:
 # --- output -------------------------------------------------------------------------------------
 
 
-def write_outputs(result: SensitivityResult, scenario: Scenario, out: Path) -> list[Path]:
-    """Write ``out/sensitivity.json`` and one figure per analysed event; returns the paths."""
+def write_outputs(result: SensitivityResult, scenario: Scenario, out: Path) -> Path:
+    """Write ``out/sensitivity.json``; the figures are ``figures.sensitivity.write_figures``'."""
     out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "sensitivity.json"]
-    write_text(paths[0], json.dumps(result.to_dict(scenario), indent=2) + "\n")
-    for event in result.indices:
-        fig = figure(result, scenario, event)
-        FigureCanvasAgg(fig)
-        path = out / "figures" / f"sensitivity_{event}.png"
-        with atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png", dpi=DPI)
-        paths.append(path)
-    return paths
-
-
-def short_label(path: str) -> str:
-    """A readable parameter label: ``russia · attendance.legitimacy_cost``."""
-    head, _, rest = path.partition(".")
-    if head in ("parties", "threats", "pressures"):
-        owner, _, name = rest.partition(".")
-        kind = {"parties": "", "threats": "threat ", "pressures": "pressure "}[head]
-        return f"{kind}{owner} · {name}"
-    return f"{head} · {rest}" if rest else path
-
-
-def event_phrase(scenario: Scenario, key: str) -> str:
-    """An event key in words, for figure titles (``attend.russia`` -> ``Russia attends``)."""
-    head, _, rest = key.partition(".")
-
-    def name(pid: str) -> str:
-        return scenario.parties[pid].name if pid in scenario.parties else pid
-
-    if head == "attend":
-        return f"{name(rest)} attends"
-    if head == "level":
-        pid, _, level = rest.rpartition(".")
-        return f"{name(pid)} sends its leader" if level == "leader" else f"{name(pid)} sends: {level}"
-    if head == "agreement":
-        return "anything is agreed" if rest == "any" else f"{scenario.issues[rest].name} agreed"
-    if head == "sanctions":
-        return f"{name(rest)} imposes new sanctions"
-    phrases = {"talks.direct": "direct talks are held", "talks.leaders": "the leaders meet"}
-    return phrases.get(key, key)
-
-
-def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
-    """Ranked horizontal bars of the top parameters' indices for one event, with intervals."""
-    ranked = result.ranked(event)[:TOP]
-    labels = [textwrap.shorten(short_label(p), 56, placeholder="…") for p, _ in ranked]
-    y = np.arange(len(ranked))
-    fig = Figure(figsize=(9.5, 2.4 + 0.42 * len(ranked)), layout="constrained")
-    ax = fig.add_subplot()
-    noise = result.noise[event]
-    if result.design.method == "sobol":
-        h = 0.38
-        for k, colour, text in (
-            ("ST", "#2b6ca3", "total effect ST (alone and through interactions)"),
-            ("S1", "#9ecae1", "first-order effect S1 (alone)"),
-        ):
-            v = np.array([d[k] or 0.0 for _, d in ranked])
-            err = np.array([d[f"{k}_conf"] or 0.0 for _, d in ranked])
-            off = -h / 2 if k == "ST" else h / 2
-            ax.barh(y + off, v, height=h, color=colour, label=text)
-            ax.errorbar(v, y + off, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
-        ax.errorbar([], [], xerr=[], fmt="none", ecolor="black", capsize=3, label="95% bootstrap interval")
-        floor = noise.get("share")
-        ax.set_xlabel("Sobol index: share of the variance of P(event) due to the parameter")
-        method = f"Sobol indices, N={result.design.n}"
-    else:
-        v = np.array([d["mu_star"] or 0.0 for _, d in ranked])
-        err = np.array([d["mu_star_conf"] or 0.0 for _, d in ranked])
-        ax.barh(y, v, height=0.6, color="#2b6ca3", label="mu*: mean absolute effect")
-        ax.errorbar(v, y, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1, label="95% interval of mu*")
-        sigma = np.array([d["sigma"] or 0.0 for _, d in ranked])
-        ax.plot(sigma, y, "D", color="#e6550d", ms=5, label="sigma: spread of effects (interactions)")
-        floor = noise.get("mu_star_floor")
-        ax.set_xlabel("change in P(event) when the parameter moves across its distribution (quantile 0 → 1)")
-        method = f"Morris screening, {result.design.n} trajectories"
-    if floor:
-        what = "ST" if result.design.method == "sobol" else "mu*"
-        ax.axvline(floor, color="grey", ls="--", lw=1, label=f"replicate-noise level (added to every {what})")
-    ax.set_yticks(y, labels)
-    ax.set_ylim(len(ranked) - 0.5, -0.5)
-    ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_axisbelow(True)
-    title = f"{scenario.name}: what drives P({event_phrase(scenario, event)})  [{event}]"
-    fig.suptitle(textwrap.fill(title, 90))
-    sub = (
-        f"{method}; the {len(ranked)} most influential of {len(result.design.parameters)} uncertain "
-        f"parameters; {result.design.rows:,} parameter sets × {result.replicates} worlds = "
-        f"{result.worlds:,} worlds"
-    )
-    ax.set_title(textwrap.fill(sub, 95), fontsize=9)
-    handles, names = ax.get_legend_handles_labels()
-    rank = ("total", "mu*", "first", "sigma", "95%", "replicate")
-    order = sorted(range(len(names)), key=lambda i: [names[i].startswith(r) for r in rank].index(True))
-    fig.legend(
-        [handles[i] for i in order],
-        [names[i] for i in order],
-        loc="outside lower center",
-        ncols=2,
-        frameon=False,
-        fontsize=9,
-    )
-    return fig
+    write_text(out / "sensitivity.json", json.dumps(result.to_dict(scenario), indent=2) + "\n")
+    return out / "sensitivity.json"
 
 
 # --- command line -------------------------------------------------------------------------------
-
-
-def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``negsim sensitivity`` to the CLI's subcommands."""
-    from simulator.cliopts import add_engine_options, positive_int
-
-    p = sub.add_parser(
-        "sensitivity",
-        help="which uncertain parameters drive each key event (Sobol or Morris)",
-        description=(
-            "Global sensitivity analysis over the scenario's uncertain parameters (SALib), in "
-            "quantile space so it covers exactly the stated uncertainty. Each sample row is played "
-            "as --replicates worlds. Writes OUT/sensitivity.json and OUT/figures/sensitivity_<event>.png "
-            "and prints which parameters drive each event."
-        ),
-    )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
-    p.add_argument("--method", choices=METHODS, required=True, help="sobol (indices) or morris (screening)")
-    p.add_argument("--events", nargs="+", metavar="E", help="event keys to analyse (default: key events)")
-    p.add_argument(
-        "--n",
-        type=positive_int,
-        default=None,
-        help="base sample size: Sobol N, a power of 2 (default 512); Morris trajectories (default 64)",
-    )
-    p.add_argument(
-        "--replicates",
-        type=positive_int,
-        default=DEFAULT_REPLICATES,
-        help=f"worlds per sample row (default {DEFAULT_REPLICATES})",
-    )
-    add_engine_options(p)
-    p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--overwrite", action="store_true", help="replace an earlier analysis in --out")
-    p.set_defaults(func=cmd_sensitivity)
-
-
-def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Run ``negsim sensitivity``."""
-    from simulator.cliopts import executor_for, progress_bar
-    from simulator.loading import load_scenario
-
-    if (args.out / "sensitivity.json").exists() and not args.overwrite:
-        raise UserError(f"{args.out} already holds an analysis; choose another --out or pass --overwrite")
-    scenario = load_scenario(args.scenario, args.overrides)
-    params = tuple(scenario.uncertain_parameters())
-    if not params:
-        raise UserError(f"{args.scenario}: no uncertain parameters, so nothing to analyse")
-    n = args.n or DEFAULT_N[args.method]
-    events = check_events(scenario, args.events) if args.events else default_events(scenario)
-    if args.method == "sobol" and not is_power_of_two(n):
-        print(
-            f"note: Sobol' sequences balance only when N is a power of 2 (got {n}); "
-            f"consider --n {1 << n.bit_length()}",
-            file=sys.stderr,
-        )
-    design = Design(args.method, params, n, args.seed)
-    print(design.announce(args.replicates))
-    print(f"events: {', '.join(events)}")
-    chunks = -(-design.rows // rows_per_chunk(args.replicates))
-    with (
-        executor_for(args, chunks) as ex,
-        progress_bar(design.rows * args.replicates, "sensitivity") as tick,
-        warnings.catch_warnings(),
-    ):
-        warnings.simplefilter("ignore", SamplingWarning)  # already said above
-        result = run_sensitivity(
-            scenario,
-            method=args.method,
-            n=n,
-            replicates=args.replicates,
-            seed=args.seed,
-            events=events,
-            executor=ex,
-            progress=tick,
-        )
-    paths = write_outputs(result, scenario, args.out)
-    print()
-    for event, why in result.skipped.items():
-        print(f"note: skipped {event}: {why}")
-    for sentence in result.drivers().values():
-        print(sentence)
-    print(f"\nwrote {args.out}/sensitivity.json and {len(paths) - 1} figures in {args.out}/figures/")
-    return 0

@@ -11,16 +11,16 @@ import concurrent.futures as cf
 import json
 import os
 import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from simulator import __version__, storage
-from simulator.agents import PartyAgent
-from simulator.ensemble import (
+from simulator import storage
+from simulator._version import __version__
+from simulator.engine.ensemble import (
     DEFAULT_CHUNK,
     EnsembleResult,
     clean_work,
@@ -29,14 +29,14 @@ from simulator.ensemble import (
     run_ensemble,
     write_manifest,
 )
+from simulator.engine.tally import summary_dict
+from simulator.engine.variant import Agents, agents_from_spec, agents_spec
 from simulator.errors import UserError
-from simulator.loading import load_scenario
-from simulator.results import summary_dict
-from simulator.scenario import Scenario
-from simulator.yamlsafe import dump_yaml
+from simulator.scenario.load import load_scenario
+from simulator.scenario.schema import Scenario
+from simulator.scenario.yamlsafe import dump_yaml
 
 RESOLVED = "scenario.resolved.yaml"
-FINAL_FILES = ("summary.json", "worlds.parquet", RESOLVED)
 
 
 @dataclass
@@ -64,11 +64,15 @@ def start_run(
     executor: cf.Executor | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     overwrite: bool = False,
-    agents: Mapping[str, type[PartyAgent]] | None = None,
+    agents: Agents = None,
     progress: Callable[[int], None] | None = None,
     figures: bool = True,
 ) -> RunOutput:
-    """Run a scenario into a fresh output folder (refusing to clobber an earlier run)."""
+    """Run a scenario into a fresh output folder (refusing to clobber an earlier run).
+
+    The agent classes (``agents``) are recorded in the manifest, so ``resume_run`` plays the rest
+    of the worlds with the same model variant.
+    """
     if out.exists() and any(out.iterdir()) and not overwrite:
         hint = " or finish it with --resume" if read_manifest(out) else ""
         raise UserError(f"{out} already holds files; choose another --out, pass --overwrite{hint}")
@@ -86,6 +90,7 @@ def start_run(
         "sha256": scenario.sha256(),
         "scenario_path": str(scenario.path) if scenario.path else None,
         "seeds": scenario.seeds,
+        "agents": agents_spec(agents),
     }
     write_manifest(out, manifest)
     result = run_ensemble(
@@ -107,8 +112,12 @@ def resume_run(
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
     figures: bool = True,
+    agents: Agents = None,
 ) -> RunOutput:
-    """Finish an interrupted run in ``out``: only the missing chunks are run."""
+    """Finish an interrupted run in ``out``: only the missing chunks are run.
+
+    The agent classes are the ones the manifest recorded; ``agents``, when given, must match them.
+    """
     manifest = read_manifest(out)
     if manifest is None:
         if (out / "summary.json").exists():
@@ -122,6 +131,11 @@ def resume_run(
     if scenario.sha256() != manifest["sha256"]:
         raise UserError(f"{out / RESOLVED} changed since the run started; cannot resume it")
     scenario._path = Path(str(manifest["scenario_path"])) if manifest.get("scenario_path") else None
+    recorded = manifest.get("agents") or {}
+    if agents is not None and agents_spec(agents) != recorded:
+        started = recorded or "PartyAgent"
+        raise UserError(f"{out}: the run started with agents {started}, not {agents_spec(agents)}")
+    agents = agents_from_spec(recorded)
     result = run_ensemble(
         scenario,
         runs=int(manifest["runs"]),
@@ -129,6 +143,7 @@ def resume_run(
         out=out,
         executor=executor,
         chunk_size=int(manifest["chunk_size"]),
+        agents=agents,
         progress=progress,
     )
     return _finish(scenario, out, result, manifest, figures)
@@ -153,8 +168,22 @@ def _finish(
     merge_parts(out, result.chunks, out / "worlds.parquet")
     storage.write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
     if figures:
-        from simulator.plots import run_figures
+        from simulator.figures.run import run_figures
 
         run_figures(out)
     clean_work(out)
     return RunOutput(out, summary)
+
+
+def read_summary(run: Path) -> dict[str, Any]:
+    """A run's ``summary.json`` (a clear error if ``run`` is not a finished run's folder)."""
+    path = run / "summary.json"
+    if not path.is_file():
+        raise UserError(f"{run}: no summary.json here; give the output folder of a finished `negsim run`")
+    try:
+        summary: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: not a valid summary.json ({exc})") from None
+    if not isinstance(summary.get("events"), dict):
+        raise UserError(f"{path}: no 'events' in this summary.json")
+    return summary

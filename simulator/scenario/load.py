@@ -23,10 +23,10 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import Problem, ScenarioError
-from simulator.params import DIST_KEYS, PROVENANCE_KEYS, Param
-from simulator.scenario import Scenario
-from simulator.sources import SeedLibrary, normalize
-from simulator.yamlsafe import Document, load_yaml, parse_yaml
+from simulator.scenario.params import DIST_KEYS, PROVENANCE_KEYS, Param
+from simulator.scenario.schema import Scenario
+from simulator.scenario.sources import SeedLibrary, normalize
+from simulator.scenario.yamlsafe import Document, load_yaml, parse_yaml
 
 Loc = tuple[str | int, ...]
 Where = tuple[str, int, int]

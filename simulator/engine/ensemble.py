@@ -30,11 +30,11 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from simulator import storage
-from simulator.agents import PartyAgent
+from simulator.engine.tally import Tally, worlds_table
 from simulator.errors import UserError
-from simulator.model import NegotiationModel
-from simulator.results import Tally, worlds_table
-from simulator.scenario import Scenario
+from simulator.model.agents import PartyAgent
+from simulator.model.model import NegotiationModel
+from simulator.scenario.schema import Scenario
 
 DEFAULT_CHUNK = 10_000
 WORK_DIR = ".negsim"
@@ -118,7 +118,7 @@ def local_executor(workers: int) -> cf.Executor | None:
     if workers <= 1:
         return None
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["simulator.ensemble"])
+    ctx.set_forkserver_preload(["simulator.engine.ensemble"])
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 

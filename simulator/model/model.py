@@ -28,10 +28,10 @@ from collections.abc import Iterable, Mapping
 import mesa
 import numpy as np
 
-from simulator.agents import EPS, LEADER, PartyAgent
-from simulator.params import Param
+from simulator.model.agents import EPS, LEADER, PartyAgent
 from simulator.randomness import Streams, as_seed_sequence
-from simulator.scenario import LEVELS, Scenario
+from simulator.scenario.params import Param
+from simulator.scenario.schema import LEVELS, Scenario
 
 PHASES = ("attendance", "talks", "aftermath")
 #: Outcome categories, mutually exclusive, in order of how far the talks got.

@@ -16,33 +16,25 @@ Example:
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures as cf
 import functools
 import json
 import math
-import textwrap
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
-from simulator import __version__, storage
-from simulator.agents import PartyAgent
-from simulator.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
-from simulator.errors import UserError
-from simulator.results import Z95, events_of
-from simulator.scenario import Scenario
+from simulator import storage
+from simulator._version import __version__
+from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
+from simulator.engine.tally import Z95, events_of
+from simulator.model.agents import PartyAgent
+from simulator.scenario.schema import Scenario
 
-DPI = 150
 KEY_PREFIXES = ("attend.", "talks.", "agreement.", "sanctions.", "outcome.")
-SIGNIFICANT_COLOUR = "#c44e52"
-PLAIN_COLOUR = "#8c8c8c"
 
 
 @dataclass
@@ -229,159 +221,8 @@ def key_events(doc: dict[str, Any]) -> list[str]:
     return keys
 
 
-def comparison_table(doc: dict[str, Any]) -> str:
-    """A terminal table of the key events: A, B, the difference and its 95% interval."""
-    a, b = doc["a"], doc["b"]
-    lines = [
-        f"A = {a['name']} ({a['path']}){_with(a)}",
-        f"B = {b['name']} ({b['path']}){_with(b)}",
-        f"{doc['runs']:,} worlds on common random numbers, seed {doc['seed']}",
-        "",
-        f"{'event':<32}{'A':>8}{'B':>8}{'B − A':>10}   {'95% CI (points)':<18}",
-    ]
-    for k in key_events(doc):
-        e = doc["events"][k]
-        lo, hi = e["ci95"]
-        ci = f"[{100 * lo:+.1f}, {100 * hi:+.1f}]"
-        mark = " *" if e["significant"] else ""
-        lines.append(f"{k:<32}{e['a']:>8.1%}{e['b']:>8.1%}{100 * e['diff']:>+8.1f}pt   {ci:<18}{mark}")
-    lines += ["", "* the 95% interval of the difference excludes 0 (pt = percentage points)"]
-    return "\n".join(lines)
-
-
-def _with(info: dict[str, Any]) -> str:
-    sets = info.get("overrides") or []
-    return f" with {', '.join(sets)}" if sets else ""
-
-
-def comparison_figure(doc: dict[str, Any]) -> Figure:
-    """Dot-and-whisker plot of the key events' differences (B − A) with their 95% intervals."""
-    keys = key_events(doc)
-    ev = [doc["events"][k] for k in keys]
-    fig = Figure(figsize=(9.5, 2.4 + 0.3 * len(keys)), layout="constrained")
-    ax = fig.add_subplot()
-    y = np.arange(len(keys))
-    diff = np.array([100 * e["diff"] for e in ev])
-    ci = np.array([[100 * c for c in e["ci95"]] for e in ev]).reshape(-1, 2)
-    sig = np.array([e["significant"] for e in ev], dtype=bool)
-    ax.axvline(0, color="black", lw=1, label="no difference")
-    for mask, colour, label in (
-        (sig, SIGNIFICANT_COLOUR, "significant (95% interval excludes 0)"),
-        (~sig, PLAIN_COLOUR, "not significant"),
-    ):
-        if mask.any():
-            err = np.clip(np.vstack([diff[mask] - ci[mask, 0], ci[mask, 1] - diff[mask]]), 0, None)
-            ax.errorbar(diff[mask], y[mask], xerr=err, fmt="o", color=colour, capsize=4, label=label)
-    for row, e in enumerate(ev):
-        label = f"{_pct(e['a'])} → {_pct(e['b'])}"
-        ax.text(1.01, row, label, transform=ax.get_yaxis_transform(), va="center")
-    ax.text(1.01, 1.005, "P(A) → P(B)", transform=ax.transAxes, va="bottom", fontweight="bold")
-    ax.set_yticks(y, keys)
-    ax.set_ylim(len(keys) - 0.5, -0.5)
-    span = max(1.0, float(np.abs(ci).max(initial=0.0)) * 1.15)
-    ax.set_xlim(-span, span)
-    ax.set_xlabel("difference in probability, B − A (percentage points; whiskers: 95% interval)")
-    ax.grid(axis="x", alpha=0.3)
-    ax.set_axisbelow(True)
-    a, b = doc["a"], doc["b"]
-    title = f"{b['name']} vs {a['name']}, {doc['runs']:,} worlds on common random numbers"
-    fig.suptitle(textwrap.fill(title, 80))
-    subtitle = f"A = {Path(a['path']).name}{_with(a)};  B = {Path(b['path']).name}{_with(b)}"
-    ax.set_title(textwrap.fill(subtitle, 80), fontsize=9, pad=14)
-    fig.legend(loc="outside lower center", ncols=3, frameon=False)
-    return fig
-
-
-def _pct(p: float) -> str:
-    """A probability as a short percentage that never rounds a rare event to 0% or 100%."""
-    if 0 < p < 0.01:
-        return "<1%"
-    return ">99%" if 0.99 < p < 1 else f"{p:.0%}"
-
-
-def write_comparison(out: Path, doc: dict[str, Any]) -> list[Path]:
-    """Write ``comparison.json`` and ``figures/comparison.png`` into ``out`` (atomically)."""
+def write_comparison(out: Path, doc: dict[str, Any]) -> Path:
+    """Write ``comparison.json`` into ``out`` (atomically); its figure is ``figures.compare``'s."""
     out.mkdir(parents=True, exist_ok=True)
     storage.write_text(out / "comparison.json", json.dumps(doc, indent=2) + "\n")
-    fig = comparison_figure(doc)
-    FigureCanvasAgg(fig)
-    png = out / "figures" / "comparison.png"
-    with storage.atomic_path(png) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI)
-    return [out / "comparison.json", png]
-
-
-# --- the command --------------------------------------------------------------------------------
-
-
-def add_command(sub: Any) -> None:
-    """Add ``negsim compare`` to the CLI's subparsers."""
-    from simulator.cliopts import add_run_options
-
-    p = sub.add_parser(
-        "compare",
-        help="compare two scenarios on common random numbers",
-        description=(
-            "Play the same worlds under scenario A and scenario B (common random numbers: world i "
-            "of both uses the same random draws) and report, for every event, P(A), P(B), the "
-            "difference B − A with a paired 95% interval, and whether it is significant. Writes "
-            "comparison.json and figures/comparison.png into the --out folder. --set changes BOTH scenarios; "
-            "--set-b changes B only, so `negsim compare X X --set-b KEY=VALUE` is a what-if."
-        ),
-    )
-    p.add_argument("a", type=Path, metavar="A", help="reference scenario")
-    p.add_argument("b", type=Path, metavar="B", help="scenario compared with A (differences are B − A)")
-    add_run_options(p)
-    for action in p._actions:
-        if action.dest == "overrides":
-            action.help = "override a value in BOTH scenarios by dotted path (repeatable)"
-    p.add_argument(
-        "--set-b",
-        dest="overrides_b",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a value in scenario B only (repeatable; applied after --set)",
-    )
-    p.add_argument("--out", type=Path, help="output folder (default: runs/compare-<a>-vs-<b>-<time>)")
-    p.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
-    p.set_defaults(func=cmd_compare)
-
-
-def cmd_compare(args: argparse.Namespace) -> int:
-    """Run ``negsim compare``."""
-    from simulator.cliopts import executor_for, progress_bar
-    from simulator.loading import load_scenario
-
-    a = load_scenario(args.a, args.overrides)
-    b = load_scenario(args.b, [*args.overrides, *args.overrides_b])
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("runs") / f"compare-{args.a.stem}-vs-{args.b.stem}-{stamp}"
-    if (out / "comparison.json").exists() and not args.overwrite:
-        raise UserError(f"{out} already holds a comparison; choose another --out or pass --overwrite")
-    chunk = args.chunk_size or DEFAULT_CHUNK
-    with (
-        executor_for(args, chunks=-(-args.runs // chunk)) as ex,
-        progress_bar(args.runs, f"{args.a.stem} vs {args.b.stem}") as tick,
-    ):
-        result = compare_scenarios(
-            a, b, runs=args.runs, seed=args.seed, executor=ex, chunk_size=chunk, progress=tick
-        )
-    doc = comparison_dict(result, _info(a, args.a, args.overrides), _info(b, args.b, _b_sets(args)))
-    write_comparison(out, doc)
-    print(comparison_table(doc))
-    print(f"\nwrote {out}/: comparison.json (all {len(doc['events'])} events), figures/comparison.png")
-    return 0
-
-
-def _b_sets(args: argparse.Namespace) -> list[str]:
-    return [*args.overrides, *args.overrides_b]
-
-
-def _info(scenario: Scenario, path: Path, overrides: Sequence[str]) -> dict[str, Any]:
-    return {
-        "name": scenario.name,
-        "path": str(path),
-        "sha256": scenario.sha256(),
-        "overrides": list(overrides),
-    }
+    return out / "comparison.json"

@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from simulator.scenario import LEVELS, Level, Party, Role
+from simulator.scenario.schema import LEVELS, Level, Party, Role
 
 if TYPE_CHECKING:
-    from simulator.model import NegotiationModel
+    from simulator.model.model import NegotiationModel
 
 N_LEVELS = len(LEVELS)
 RANKS = np.arange(N_LEVELS)

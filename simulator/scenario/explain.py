@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from simulator.params import Param, Source
-from simulator.scenario import Commitment, Initial, Scenario
-from simulator.sources import SeedLibrary
+from simulator.scenario.params import Param, Source
+from simulator.scenario.schema import Commitment, Initial, Scenario
+from simulator.scenario.sources import SeedLibrary
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from simulator import __version__
-from simulator.cliopts import add_run_options, default_chunk, executor_for, progress_bar
+from simulator._version import __version__
+from simulator.cli.options import add_run_options, default_chunk, executor_for, progress_bar
 from simulator.errors import ScenarioError, UserError
 
 DEFAULT_SCENARIO = Path("scenarios/istanbul_2025.yaml")
@@ -122,19 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=cmd_run)
 
     # Exploration commands: each lives in its own module and adds its own subcommand here.
-    from simulator.report import add_command as _add_report
+    from simulator.cli.report import add_command as _add_report
 
     _add_report(sub)
-    from simulator.sensitivity import add_command as _add_sensitivity
+    from simulator.cli.sensitivity import add_command as _add_sensitivity
 
     _add_sensitivity(sub)
-    from simulator.compare import add_command as _add_compare
+    from simulator.cli.compare import add_command as _add_compare
 
     _add_compare(sub)
-    from simulator.sweep import add_command as _add_sweep
+    from simulator.cli.sweep import add_command as _add_sweep
 
     _add_sweep(sub)
-    from simulator.score import add_command as _add_score
+    from simulator.cli.score import add_command as _add_score
 
     _add_score(sub)
     return p
@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from simulator.loading import load_scenario
+    from simulator.scenario.load import load_scenario
 
     problems: list[str] = []
     for path in args.paths:
@@ -161,8 +161,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from simulator.explain import explain_text
-    from simulator.loading import load_scenario
+    from simulator.scenario.explain import explain_text
+    from simulator.scenario.load import load_scenario
 
     sys.stdout.write(explain_text(load_scenario(args.scenario, args.overrides)))
     return 0
@@ -172,8 +172,8 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simulator.loading import load_scenario
-    from simulator.runner import resume_run, start_run
+    from simulator.engine.rundir import resume_run, start_run
+    from simulator.scenario.load import load_scenario
 
     if args.resume is not None:
         args.out_dir_for_resume = args.resume

@@ -1,7 +1,7 @@
 """The scenario schema: parties, issues, positions, attendance, threats, pressures and protocol.
 
 A scenario is a strict pydantic v2 record (unknown keys are errors, numbers have ranges, ids are
-checked for references) built from YAML by :mod:`simulator.loading`. Collections that users address
+checked for references) built from YAML by :mod:`simulator.scenario.load`. Collections that users address
 by name (``parties``, ``issues``, ``threats``, ``pressures``, ``formats``) are mappings keyed by
 id, so a what-if file (``extends:``) or ``--set parties.russia.attendance.legitimacy_cost=0.3``
 can name exactly what it changes.
@@ -23,7 +23,7 @@ from typing import Annotated, Literal, Self, get_args, get_origin
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
-from simulator.params import (
+from simulator.scenario.params import (
     Exponent,
     Multiplier,
     Noise,
@@ -34,7 +34,7 @@ from simulator.params import (
     Unit,
     bounds_of,
 )
-from simulator.yamlsafe import dump_yaml
+from simulator.scenario.yamlsafe import dump_yaml
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=40)]

@@ -1,0 +1,1 @@
+"""Analyses built on ensembles: compare, sweep, sensitivity, score; each returns a typed result."""

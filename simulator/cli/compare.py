@@ -1,0 +1,114 @@
+"""``negsim compare``: parse, call ``compare_scenarios``, write, print."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from simulator.analysis.compare import (
+    compare_scenarios,
+    comparison_dict,
+    key_events,
+    write_comparison,
+)
+from simulator.engine.ensemble import DEFAULT_CHUNK
+from simulator.errors import UserError
+from simulator.figures.compare import sets_phrase, write_figure
+from simulator.scenario.schema import Scenario
+
+
+def comparison_table(doc: dict[str, Any]) -> str:
+    """A terminal table of the key events: A, B, the difference and its 95% interval."""
+    a, b = doc["a"], doc["b"]
+    lines = [
+        f"A = {a['name']} ({a['path']}){sets_phrase(a)}",
+        f"B = {b['name']} ({b['path']}){sets_phrase(b)}",
+        f"{doc['runs']:,} worlds on common random numbers, seed {doc['seed']}",
+        "",
+        f"{'event':<32}{'A':>8}{'B':>8}{'B − A':>10}   {'95% CI (points)':<18}",
+    ]
+    for k in key_events(doc):
+        e = doc["events"][k]
+        lo, hi = e["ci95"]
+        ci = f"[{100 * lo:+.1f}, {100 * hi:+.1f}]"
+        mark = " *" if e["significant"] else ""
+        lines.append(f"{k:<32}{e['a']:>8.1%}{e['b']:>8.1%}{100 * e['diff']:>+8.1f}pt   {ci:<18}{mark}")
+    lines += ["", "* the 95% interval of the difference excludes 0 (pt = percentage points)"]
+    return "\n".join(lines)
+
+
+def add_command(sub: Any) -> None:
+    """Add ``negsim compare`` to the CLI's subparsers."""
+    from simulator.cli.options import add_run_options
+
+    p = sub.add_parser(
+        "compare",
+        help="compare two scenarios on common random numbers",
+        description=(
+            "Play the same worlds under scenario A and scenario B (common random numbers: world i "
+            "of both uses the same random draws) and report, for every event, P(A), P(B), the "
+            "difference B − A with a paired 95% interval, and whether it is significant. Writes "
+            "comparison.json and figures/comparison.png into the --out folder. --set changes BOTH scenarios; "
+            "--set-b changes B only, so `negsim compare X X --set-b KEY=VALUE` is a what-if."
+        ),
+    )
+    p.add_argument("a", type=Path, metavar="A", help="reference scenario")
+    p.add_argument("b", type=Path, metavar="B", help="scenario compared with A (differences are B − A)")
+    add_run_options(p)
+    for action in p._actions:
+        if action.dest == "overrides":
+            action.help = "override a value in BOTH scenarios by dotted path (repeatable)"
+    p.add_argument(
+        "--set-b",
+        dest="overrides_b",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a value in scenario B only (repeatable; applied after --set)",
+    )
+    p.add_argument("--out", type=Path, help="output folder (default: runs/compare-<a>-vs-<b>-<time>)")
+    p.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
+    p.set_defaults(func=cmd_compare)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Run ``negsim compare``."""
+    from simulator.cli.options import executor_for, progress_bar
+    from simulator.scenario.load import load_scenario
+
+    a = load_scenario(args.a, args.overrides)
+    b = load_scenario(args.b, [*args.overrides, *args.overrides_b])
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = args.out or Path("runs") / f"compare-{args.a.stem}-vs-{args.b.stem}-{stamp}"
+    if (out / "comparison.json").exists() and not args.overwrite:
+        raise UserError(f"{out} already holds a comparison; choose another --out or pass --overwrite")
+    chunk = args.chunk_size or DEFAULT_CHUNK
+    with (
+        executor_for(args, chunks=-(-args.runs // chunk)) as ex,
+        progress_bar(args.runs, f"{args.a.stem} vs {args.b.stem}") as tick,
+    ):
+        result = compare_scenarios(
+            a, b, runs=args.runs, seed=args.seed, executor=ex, chunk_size=chunk, progress=tick
+        )
+    doc = comparison_dict(result, _info(a, args.a, args.overrides), _info(b, args.b, _b_sets(args)))
+    write_comparison(out, doc)
+    write_figure(out, doc)
+    print(comparison_table(doc))
+    print(f"\nwrote {out}/: comparison.json (all {len(doc['events'])} events), figures/comparison.png")
+    return 0
+
+
+def _b_sets(args: argparse.Namespace) -> list[str]:
+    return [*args.overrides, *args.overrides_b]
+
+
+def _info(scenario: Scenario, path: Path, overrides: Sequence[str]) -> dict[str, Any]:
+    return {
+        "name": scenario.name,
+        "path": str(path),
+        "sha256": scenario.sha256(),
+        "overrides": list(overrides),
+    }

@@ -1,0 +1,107 @@
+"""``negsim score``: parse, score the run, write the reliability figure, print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from simulator.analysis.score import (
+    MIN_RELIABILITY_EVENTS,
+    REFERENCE_BRIER,
+    REFERENCE_LOG,
+    ScoreCard,
+    load_observed,
+    score_run,
+)
+from simulator.engine.rundir import read_summary
+from simulator.figures.score import write_reliability
+
+
+def score_text(card: ScoreCard, other: ScoreCard | None, observed_path: Path) -> str:
+    """A terminal table: per event the forecast and its scores, then the means and references."""
+    lines = [f"{card.name} ({card.run}) scored against {observed_path}"]
+    if other is not None:
+        lines.append(f"against: {other.name} ({other.run})")
+    lines.append("Brier = (p − observed)²; log = −ln(p of what happened). Lower is better for both.")
+    lines.append("")
+    head = f"{'event':<32}{'obs':>4}{'p':>8}{'Brier':>8}{'log':>8}"
+    if other is not None:
+        names = [textwrap.shorten(c.run.name, 24, placeholder="…") for c in (card, other)]
+        lines.append(f"{'':<36}{names[0]:^24}   |{names[1]:^24}")
+        head += f"   |{'p':>8}{'Brier':>8}{'log':>8}"
+    lines.append(head)
+    for k, e in card.events.items():
+        row = f"{k:<32}{e.observed:>4}{e.p:>8.3f}{e.brier:>8.3f}{e.log_score:>8.3f}"
+        if other is not None:
+            o = other.events[k]
+            row += f"   |{o.p:>8.3f}{o.brier:>8.3f}{o.log_score:>8.3f}"
+        lines.append(row)
+    lines.append("")
+    n = len(card.events)
+    label = f"mean over {n} event{'s' if n != 1 else ''}"
+    mean = f"{label:<36}{'':>8}{card.brier:>8.3f}{card.log_score:>8.3f}"
+    ref = f"{'no-skill reference (p = 0.5)':<36}{'':>8}{REFERENCE_BRIER:>8.3f}{REFERENCE_LOG:>8.3f}"
+    skill = f"{'Brier skill score (1 − Brier/0.25)':<36}{'':>8}{card.skill:>8.3f}"
+    if other is not None:
+        mean += f"   |{'':>8}{other.brier:>8.3f}{other.log_score:>8.3f}"
+        ref += f"   |{'':>8}{REFERENCE_BRIER:>8.3f}{REFERENCE_LOG:>8.3f}"
+        skill += f"{'':>8}   |{'':>8}{other.skill:>8.3f}"
+    lines += [mean, ref, skill, "(skill: 1 = perfect, 0 = no better than 50/50, below 0 = worse)"]
+    return "\n".join(lines)
+
+
+def add_command(sub: Any) -> None:
+    """Add ``negsim score`` to the CLI's subparsers."""
+    p = sub.add_parser(
+        "score",
+        help="score a run's forecasts against what happened",
+        description=(
+            "Score the event probabilities of a finished run (RUN_DIR/summary.json) against "
+            "OBSERVED.yaml, which maps event keys to 1 (happened) or 0 (did not), e.g. "
+            "'talks.direct: 1'. Per event and on average: the Brier score (p − o)² and the log "
+            "score −ln(p if o = 1 else 1 − p), p clipped to [1e-6, 1 − 1e-6]; LOWER IS BETTER for "
+            "both. The no-skill reference (p = 0.5) scores Brier 0.25 and log ln 2 ≈ 0.693; the "
+            "Brier skill score is 1 − Brier/0.25. With 8 or more scored events, writes "
+            "RUN_DIR/figures/reliability.png (forecast vs observed frequency)."
+        ),
+    )
+    p.add_argument("run", type=Path, metavar="RUN_DIR", help="output folder of `negsim run`")
+    p.add_argument("observed", type=Path, metavar="OBSERVED.yaml", help="event keys mapped to 0 or 1")
+    p.add_argument("--json", action="store_true", help="print the scores as JSON only")
+    p.add_argument(
+        "--against",
+        type=Path,
+        metavar="RUN_DIR2",
+        help="also score a second run (e.g. a what-if) on the same events, side by side",
+    )
+    p.set_defaults(func=cmd_score)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    """Run ``negsim score``."""
+    summary = read_summary(args.run)
+    observed = load_observed(args.observed, list(summary["events"]), args.run / "summary.json")
+    card = score_run(args.run, observed, summary)
+    other = score_run(args.against, observed) if args.against is not None else None
+    figure = None
+    if len(card.events) >= MIN_RELIABILITY_EVENTS:
+        figure = write_reliability([card, *([other] if other else [])], args.observed)
+    if args.json:
+        doc = card.to_dict()
+        if other is not None:
+            doc["against"] = {"run": str(other.run), **other.to_dict()}
+        print(json.dumps(doc, indent=2))
+        if figure is not None:
+            print(f"wrote {figure}", file=sys.stderr)
+        return 0
+    print(score_text(card, other, args.observed))
+    if figure is not None:
+        print(f"\nwrote {figure} (reliability: forecast probability against observed frequency)")
+    else:
+        n = len(card.events)
+        print(f"\n(no reliability figure: it needs at least {MIN_RELIABILITY_EVENTS} scored events, got {n})")
+    return 0

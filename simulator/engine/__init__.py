@@ -1,0 +1,1 @@
+"""Running ensembles: chunks, seeds, executors, tallies and the run folder."""

@@ -1,0 +1,69 @@
+"""The figure of ``negsim compare``: each key event's difference B − A with its 95% interval."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from simulator.analysis.compare import (
+    key_events,
+)
+from simulator.figures.common import pct, save_png
+
+SIGNIFICANT_COLOUR = "#c44e52"
+
+
+PLAIN_COLOUR = "#8c8c8c"
+
+
+def sets_phrase(info: dict[str, Any]) -> str:
+    """`` with --set ...`` when the scenario was changed on the command line."""
+    sets = info.get("overrides") or []
+    return f" with {', '.join(sets)}" if sets else ""
+
+
+def comparison_figure(doc: dict[str, Any]) -> Figure:
+    """Dot-and-whisker plot of the key events' differences (B − A) with their 95% intervals."""
+    keys = key_events(doc)
+    ev = [doc["events"][k] for k in keys]
+    fig = Figure(figsize=(9.5, 2.4 + 0.3 * len(keys)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(keys))
+    diff = np.array([100 * e["diff"] for e in ev])
+    ci = np.array([[100 * c for c in e["ci95"]] for e in ev]).reshape(-1, 2)
+    sig = np.array([e["significant"] for e in ev], dtype=bool)
+    ax.axvline(0, color="black", lw=1, label="no difference")
+    for mask, colour, label in (
+        (sig, SIGNIFICANT_COLOUR, "significant (95% interval excludes 0)"),
+        (~sig, PLAIN_COLOUR, "not significant"),
+    ):
+        if mask.any():
+            err = np.clip(np.vstack([diff[mask] - ci[mask, 0], ci[mask, 1] - diff[mask]]), 0, None)
+            ax.errorbar(diff[mask], y[mask], xerr=err, fmt="o", color=colour, capsize=4, label=label)
+    for row, e in enumerate(ev):
+        label = f"{pct(e['a'])} → {pct(e['b'])}"
+        ax.text(1.01, row, label, transform=ax.get_yaxis_transform(), va="center")
+    ax.text(1.01, 1.005, "P(A) → P(B)", transform=ax.transAxes, va="bottom", fontweight="bold")
+    ax.set_yticks(y, keys)
+    ax.set_ylim(len(keys) - 0.5, -0.5)
+    span = max(1.0, float(np.abs(ci).max(initial=0.0)) * 1.15)
+    ax.set_xlim(-span, span)
+    ax.set_xlabel("difference in probability, B − A (percentage points; whiskers: 95% interval)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_axisbelow(True)
+    a, b = doc["a"], doc["b"]
+    title = f"{b['name']} vs {a['name']}, {doc['runs']:,} worlds on common random numbers"
+    fig.suptitle(textwrap.fill(title, 80))
+    subtitle = f"A = {Path(a['path']).name}{sets_phrase(a)};  B = {Path(b['path']).name}{sets_phrase(b)}"
+    ax.set_title(textwrap.fill(subtitle, 80), fontsize=9, pad=14)
+    fig.legend(loc="outside lower center", ncols=3, frameon=False)
+    return fig
+
+
+def write_figure(out: Path, doc: dict[str, Any]) -> Path:
+    """Write ``figures/comparison.png`` into ``out`` (atomically)."""
+    return save_png(comparison_figure(doc), out / "figures" / "comparison.png")

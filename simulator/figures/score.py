@@ -1,0 +1,62 @@
+"""The reliability figure of ``negsim score``: forecast probability against observed frequency."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from simulator.analysis.score import (
+    BINS,
+    ScoreCard,
+)
+from simulator.figures.common import save_png
+
+
+def reliability_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figure:
+    """Forecast probability (binned) against the observed frequency, per run."""
+    fig = Figure(figsize=(7, 7.4), layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1], color="black", lw=1, ls="--", label="perfect reliability")
+    edges = np.linspace(0, 1, BINS + 1)
+    for i, card in enumerate(cards):
+        p = np.array([e.p for e in card.events.values()])
+        o = np.array([e.observed for e in card.events.values()])
+        which = np.clip(np.digitize(p, edges[1:-1]), 0, BINS - 1)
+        xs, ys, ns = [], [], []
+        for b in range(BINS):
+            sel = which == b
+            if sel.any():
+                xs.append(p[sel].mean())
+                ys.append(o[sel].mean())
+                ns.append(int(sel.sum()))
+        colour = f"C{i}"
+        ax.plot(xs, ys, color=colour, lw=1, alpha=0.6)
+        label = textwrap.shorten(f"{card.name} ({card.run.name}): mean Brier {card.brier:.3f}", 90)
+        ax.scatter(xs, ys, s=[40 + 25 * n for n in ns], color=colour, alpha=0.7, zorder=3)
+        ax.plot([], [], "o", color=colour, label=label)
+        for x, y, n in zip(xs, ys, ns, strict=True):
+            ax.annotate(f"{n}", (x, y), xytext=(8, -10), textcoords="offset points", fontsize=8)
+    ticks = np.linspace(0, 1, 6)
+    ax.set_xticks(ticks, [f"{t:.0%}" for t in ticks])
+    ax.set_yticks(ticks, [f"{t:.0%}" for t in ticks])
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_aspect("equal")
+    ax.grid(alpha=0.3)
+    ax.set_xlabel(f"forecast probability (mean within each of {BINS} bins)")
+    ax.set_ylabel("observed frequency (share of those events that happened)")
+    n = len(cards[0].events)
+    title = textwrap.fill(f"{cards[0].name}: reliability of {n} forecasts", 70)
+    fig.suptitle(f"{title}\nagainst what happened ({observed_path.name})")
+    note = "point = one bin of forecasts; its size and number = events in the bin"
+    fig.legend(loc="outside lower center", fontsize=8, title=note, title_fontsize=8, frameon=False)
+    return fig
+
+
+def write_reliability(cards: Sequence[ScoreCard], observed_path: Path) -> Path:
+    """Write ``figures/reliability.png`` into the first run's folder (atomically)."""
+    return save_png(reliability_figure(cards, observed_path), cards[0].run / "figures" / "reliability.png")

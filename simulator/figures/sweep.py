@@ -1,0 +1,135 @@
+"""The figure of ``negsim sweep``: lines (one parameter), heat maps (two), scatter panels (LHS)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from matplotlib.figure import Figure
+
+from simulator.analysis.sweep import (
+    MAX_PANELS,
+    ParamRange,
+    SweepResult,
+    column,
+)
+from simulator.figures.common import pct, percent_axis, save_png
+
+
+def sweep_figure(
+    table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], *, name: str, runs: int, lhs: bool
+) -> Figure:
+    """A line plot (one parameter), heat maps (two) or scatter panels (Latin hypercube)."""
+    how = f"{runs:,} worlds per point, the same random numbers at every point"
+    if lhs:
+        what = f"Latin hypercube of {table.num_rows} points over {len(ranges)} parameters"
+        return _scatter(table, ranges, events, f"{name}: key events over a {what}\n{how}")
+    if len(ranges) == 1:
+        return _lines(table, ranges[0], events, f"{name}: key events as {ranges[0].key} varies\n{how}")
+    keys = " × ".join(r.key for r in ranges)
+    return _heatmaps(table, ranges, events, f"{name}: key events over {keys}\n{how}")
+
+
+def _lines(table: pa.Table, r: ParamRange, events: Sequence[str], title: str) -> Figure:
+    fig = Figure(figsize=(9, 6.2), layout="constrained")
+    ax = fig.add_subplot()
+    x = column(table, r.key)
+    # Distinct dashes and markers keep events that coincide (often: equal probabilities) visible.
+    styles = [("-", "o", 7), ("--", "s", 6), (":", "^", 5), ("-.", "D", 4), ((0, (5, 1)), "v", 4)]
+    for i, k in enumerate(events):
+        ls, marker, ms = styles[i % len(styles)]
+        line = ax.plot(x, column(table, k), ls=ls, marker=marker, ms=ms, mfc="none", lw=1.8, label=k)[0]
+        lo, hi = column(table, f"ci95_lo:{k}"), column(table, f"ci95_hi:{k}")
+        ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
+    ax.fill_between([], [], [], color="grey", alpha=0.2, lw=0, label="95% interval")
+    percent_axis(ax)
+    ax.set_xlabel(r.key)
+    ax.set_ylabel("probability (share of worlds)")
+    ax.grid(alpha=0.3)
+    fig.suptitle(_wrap(title))
+    fig.legend(
+        loc="outside lower center", ncols=3, frameon=False, title="event (lines that coincide overlap)"
+    )
+    return fig
+
+
+def _heatmaps(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], title: str) -> Figure:
+    rx, ry = ranges
+    xs, ys = rx.values(), ry.values()
+    shown = list(events)[:MAX_PANELS]
+    cols = min(2, len(shown))
+    rows = -(-len(shown) // cols)
+    fig = Figure(figsize=(5.2 * cols + 1.2, 4.4 * rows + 0.8), layout="constrained")
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    mesh = None
+    annotate = len(xs) <= 8 and len(ys) <= 8
+    for ax, k in zip(axes, shown, strict=False):
+        # Rows of the table run over x (slowest) then y, so reshape to (x, y) and transpose.
+        z = column(table, k).reshape(len(xs), len(ys)).T
+        mesh = ax.pcolormesh(_edges(xs), _edges(ys), z, vmin=0, vmax=1, cmap="viridis")
+        if annotate:
+            for (j, i), v in np.ndenumerate(z):
+                ax.text(
+                    xs[i],
+                    ys[j],
+                    pct(v),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if v < 0.6 else "black",
+                )
+        if len(xs) <= 12 and len(ys) <= 12:
+            ax.set_xticks(xs, [f"{v:g}" for v in xs])
+            ax.set_yticks(ys, [f"{v:g}" for v in ys])
+        ax.set_title(k)
+        ax.set_xlabel(rx.key)
+        ax.set_ylabel(ry.key)
+    for ax in axes[len(shown) :]:
+        ax.set_axis_off()
+    if mesh is not None:
+        bar = fig.colorbar(mesh, ax=list(axes[: len(shown)]), shrink=0.9)
+        bar.set_label("probability")
+    fig.suptitle(_wrap(title))
+    return fig
+
+
+def _wrap(title: str, width: int = 100) -> str:
+    return "\n".join(textwrap.fill(line, width) for line in title.split("\n"))
+
+
+def _edges(values: Sequence[float]) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    if v.size == 1:
+        return np.array([v[0] - 0.5, v[0] + 0.5])
+    mid = (v[1:] + v[:-1]) / 2
+    return np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
+
+
+def _scatter(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], title: str) -> Figure:
+    shown, params = list(events)[:MAX_PANELS], list(ranges)[:MAX_PANELS]
+    fig = Figure(figsize=(3.2 * len(params) + 1, 2.6 * len(shown) + 1), layout="constrained")
+    axes = fig.subplots(len(shown), len(params), squeeze=False, sharey=True)
+    for i, k in enumerate(shown):
+        y = column(table, k)
+        for j, r in enumerate(params):
+            ax = axes[i, j]
+            ax.scatter(column(table, r.key), y, s=10, alpha=0.6, color=f"C{i}")
+            percent_axis(ax)
+            ax.grid(alpha=0.3)
+            if i == len(shown) - 1:
+                ax.set_xlabel(r.key, fontsize=8)
+            if j == 0:
+                ax.set_ylabel(f"P({k})", fontsize=9)
+    fig.suptitle(_wrap(title))
+    return fig
+
+
+def write_figure(result: SweepResult, out: Path, events: Sequence[str]) -> Path:
+    """Write ``figures/sweep.png`` of ``events`` into ``out`` (atomically)."""
+    fig = sweep_figure(
+        result.table, result.ranges, events, name=result.name, runs=result.runs, lhs=result.lhs
+    )
+    return save_png(fig, out / "figures" / "sweep.png")
