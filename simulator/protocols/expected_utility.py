@@ -55,7 +55,6 @@ from numpy.typing import ArrayLike, NDArray
 Array = NDArray[np.float64]
 
 NO_OFFER, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
-_CHUNK = 512  # worlds per block in the (worlds, n, n, n) vote tensor: keeps it in cache
 
 
 @dataclass(frozen=True)
@@ -110,26 +109,39 @@ def win_probabilities(x: Array, weights: Array, risk: Array | None = None) -> Ar
         ``(W, n, n)``: ``sum_k max(0, v_k(i, j)) / sum_{k,a,b} |v_k(a, b)|`` (0 when the
         denominator is 0, i.e. all positions equal).
     """
-    dist = np.abs(x[:, :, None] - x[:, None, :])  # dist[w, k, b] = |x_k - x_b|
+    # Worlds last: every slice below is a contiguous block, several times faster than worlds first.
+    xt = np.ascontiguousarray(x.T)
+    dist = np.abs(xt[:, None, :] - xt[None, :, :])  # dist[b, k, w] = |x_k - x_b|
     if risk is not None:
-        dist = dist ** risk[:, :, None]
-    w_count, n = x.shape
-    out = np.empty((w_count, n, n))
-    for lo in range(0, w_count, _CHUNK):
-        d = dist[lo : lo + _CHUNK]
-        votes = d[:, :, None, :] - d[:, :, :, None]  # votes[w, k, a, b] for a over b
+        dist **= np.ascontiguousarray(risk.T)[None, :, :]
+    wt = np.ascontiguousarray(weights.T)
+    n, w_count = xt.shape
+    pull = np.einsum("bkw,kw->bw", dist, wt)  # sum_k c_k s_k d_kb
+    out = np.zeros((n, n, w_count))
+    for a in range(n - 1):
+        votes = dist[a + 1 :] - dist[a]  # votes[m, k, w] = v_k(a, b) for b = a + 1 + m
         np.maximum(votes, 0.0, out=votes)
-        pos = np.matmul(weights[lo : lo + _CHUNK, None, :], votes.reshape(len(d), n, n * n))
-        out[lo : lo + _CHUNK] = pos.reshape(len(d), n, n)
-    # sum over ordered pairs of |v| counts each pair's positive part once in each order
-    total = 2.0 * out.sum(axis=(1, 2))
-    np.divide(out, total[:, None, None], out=out, where=total[:, None, None] > 0)
-    out[total <= 0] = 0.0
+        votes *= wt
+        out[a, a + 1 :] = votes.sum(axis=1)
+        # v_k(b, a) = -v_k(a, b), so P_ba = P_ab - sum_k c_k s_k (d_kb - d_ka)
+        out[a + 1 :, a] = np.maximum(out[a, a + 1 :] - (pull[a + 1 :] - pull[a]), 0.0)
+    # the sum over ordered pairs of |v| counts each pair's positive part once in each order
+    total = 2.0 * out.sum(axis=(0, 1))
+    np.divide(out, total, out=out, where=total > 0)
+    out[:, :, total <= 0] = 0.0
+    out = np.ascontiguousarray(out.transpose(2, 0, 1))
     return out
 
 
 def _utility(base: Array, r: Array) -> Array:
     return 2.0 - 4.0 * np.maximum(base, 0.0) ** r
+
+
+def _outcome_utilities(dist: Array, risk: Array) -> tuple[Array, Array, Array]:
+    """``U_s``, ``U_f`` and ``U_sq`` (the last shaped like ``risk``)."""
+    if np.all(risk == 1.0):  # r = 1: the power is the identity
+        return 2.0 * dist, -2.0 * dist, np.zeros_like(risk)
+    return _utility(0.5 - 0.5 * dist, risk), _utility(0.5 + 0.5 * dist, risk), _utility(np.full_like(risk, 0.5), risk)
 
 
 def challenge_utility(
@@ -155,15 +167,30 @@ def challenge_utility(
     Returns:
         ``s_j (P U_s + (1 - P) U_f) + (1 - s_j) U_s - (Q U_sq + (1 - Q)(T U_b + (1 - T) U_w))``.
     """
-    u_s = _utility(0.5 - 0.5 * dist, risk)
-    u_f = _utility(0.5 + 0.5 * dist, risk)
-    status_quo = q * _utility(np.full_like(u_s, 0.5), risk)
+    risk = np.asarray(risk, dtype=np.float64)
+    u_s, u_f, u_sq = _outcome_utilities(np.asarray(dist, dtype=np.float64), risk)
+    return _expected(u_s, u_f, u_sq, dist, p_win, target_salience, risk, q, t, challenger_to_median)
+
+
+def _expected(
+    u_s: Array,
+    u_f: Array,
+    u_sq: Array,
+    dist: Array,
+    p_win: Array,
+    target_salience: Array,
+    risk: Array,
+    q: float,
+    t: float,
+    challenger_to_median: Array | float,
+) -> Array:
+    status_quo = q * u_sq
     if q < 1.0:
         spread = 0.25 * (challenger_to_median + dist)
         status_quo = status_quo + (1.0 - q) * (
             t * _utility(0.5 - spread, risk) + (1.0 - t) * _utility(0.5 + spread, risk)
         )
-    return target_salience * (p_win * u_s + (1.0 - p_win) * u_f) + (1.0 - target_salience) * u_s - status_quo
+    return u_s - target_salience * (1.0 - p_win) * (u_s - u_f) - status_quo
 
 
 def risk_exponents(x: Array, weights: Array, salience: Array, q: float = 1.0, t: float = 1.0) -> Array:
@@ -220,8 +247,11 @@ def eum_round(
     to_median = np.abs(x - weighted_median_rows(x, weights)[:, None])
     r_own = r[:, :, None]  # actor i's perspective on row i
     # a[w, i, j] = E^i[U_ij]; b[w, i, j] = E^i[U_ji]
-    a = challenge_utility(dist, p, salience[:, None, :], r_own, q, t, to_median[:, :, None])
-    b = challenge_utility(dist, p.transpose(0, 2, 1), salience[:, :, None], r_own, q, t, to_median[:, None, :])
+    u_s, u_f, u_sq = _outcome_utilities(dist, r_own)  # shared by both directions of a dyad
+    a = _expected(u_s, u_f, u_sq, dist, p, salience[:, None, :], r_own, q, t, to_median[:, :, None])
+    b = _expected(
+        u_s, u_f, u_sq, dist, p.transpose(0, 2, 1), salience[:, :, None], r_own, q, t, to_median[:, None, :]
+    )
     distinct = x[:, :, None] != x[:, None, :]
     conflict = distinct & (b > a) & (a > 0)
     yielding = distinct & (b > 0) & (a < 0)
