@@ -1,1 +1,1 @@
-"""Numerical cores of bargaining theories (expected utility, Nash bargaining, compromise), batched over worlds."""
+"""Numerical cores of bargaining theories (expected utility, Nash, compromise), batched over worlds."""

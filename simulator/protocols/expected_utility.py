@@ -141,7 +141,11 @@ def _outcome_utilities(dist: Array, risk: Array) -> tuple[Array, Array, Array]:
     """``U_s``, ``U_f`` and ``U_sq`` (the last shaped like ``risk``)."""
     if np.all(risk == 1.0):  # r = 1: the power is the identity
         return 2.0 * dist, -2.0 * dist, np.zeros_like(risk)
-    return _utility(0.5 - 0.5 * dist, risk), _utility(0.5 + 0.5 * dist, risk), _utility(np.full_like(risk, 0.5), risk)
+    return (
+        _utility(0.5 - 0.5 * dist, risk),
+        _utility(0.5 + 0.5 * dist, risk),
+        _utility(np.full_like(risk, 0.5), risk),
+    )
 
 
 def challenge_utility(
@@ -266,7 +270,9 @@ def eum_round(
     partner = np.full((w_count, n), -1, dtype=np.int64)
     undecided = np.ones((w_count, n), dtype=bool)
     if compromise_choice == "scholz":
-        comp_key = np.where(compromise, (-a * x[:, :, None] + b * x[:, None, :]) / np.where(compromise, b - a, 1.0), 0)
+        comp_key = np.where(
+            compromise, (-a * x[:, :, None] + b * x[:, None, :]) / np.where(compromise, b - a, 1.0), 0
+        )
     elif compromise_choice == "smallest_move":
         comp_key = np.abs(target_comp - x[:, :, None])
     else:
