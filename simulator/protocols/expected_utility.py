@@ -261,31 +261,31 @@ def eum_round(
     yielding = distinct & (b > 0) & (a < 0)
     compromise = yielding & (b > -a)
     capitulation = yielding & ~compromise
-    target_full = np.broadcast_to(x[:, None, :], (w_count, n, n))
-    share = np.divide(-a, b, out=np.zeros_like(a), where=compromise)
-    target_comp = x[:, :, None] + (x[:, None, :] - x[:, :, None]) * share
+    share = np.divide(-a, b, out=np.zeros_like(a), where=compromise)  # fraction of the way to x_j
 
     new = x.copy()
     kind = np.zeros((w_count, n), dtype=np.int8)
     partner = np.full((w_count, n), -1, dtype=np.int64)
     undecided = np.ones((w_count, n), dtype=bool)
     if compromise_choice == "scholz":
-        comp_key = np.where(
-            compromise, (-a * x[:, :, None] + b * x[:, None, :]) / np.where(compromise, b - a, 1.0), 0
-        )
+        comp_key = (-a * x[:, :, None] + b * x[:, None, :]) / np.where(compromise, b - a, 1.0)
     elif compromise_choice == "smallest_move":
-        comp_key = np.abs(target_comp - x[:, :, None])
+        comp_key = dist * share
     else:
         raise ValueError(f"unknown compromise_choice {compromise_choice!r}")
-    for code, mask, key, target in (
-        (CONFLICT, conflict, dist, target_full),
-        (COMPROMISE, compromise, comp_key, target_comp),
-        (CAPITULATION, capitulation, dist, target_full),
+    rows = np.arange(w_count)[:, None]
+    for code, mask, key in (
+        (CONFLICT, conflict, dist),
+        (COMPROMISE, compromise, comp_key),
+        (CAPITULATION, capitulation, dist),
     ):
-        keyed = np.where(mask, key, np.inf)
-        best = np.argmin(keyed, axis=2)
         take = undecided & mask.any(axis=2)
-        chosen = np.take_along_axis(target, best[:, :, None], axis=2)[:, :, 0]
+        if not take.any():
+            continue
+        best = np.argmin(np.where(mask, key, np.inf), axis=2)
+        chosen = x[rows, best]  # a full move lands exactly on x_j
+        if code == COMPROMISE:
+            chosen = x + (chosen - x) * np.take_along_axis(share, best[:, :, None], axis=2)[:, :, 0]
         new = np.where(take, chosen, new)
         kind[take] = code
         partner[take] = best[take]
