@@ -1,0 +1,1 @@
+"""Numerical cores of bargaining theories (expected utility, Nash, compromise), batched over worlds."""
