@@ -17,9 +17,9 @@ from collections.abc import Callable
 
 import numpy as np
 
-from simulator.protocols.compromise import weighted_mean
-from simulator.protocols.expected_utility import run_eum
-from simulator.protocols.nash import nash_bargaining
+from simulator.model.protocols.compromise import weighted_mean
+from simulator.model.protocols.expected_utility import run_eum
+from simulator.model.protocols.nash import nash_bargaining
 
 
 def _rate(worlds: int, run: Callable[[], object]) -> float:

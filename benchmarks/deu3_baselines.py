@@ -27,7 +27,7 @@ import numpy as np
 from simulator.analysis.deu_baselines import BASELINES, all_baselines, compromise
 from simulator.analysis.forecast_scores import kfold_by_proposal, score_point
 from simulator.errors import ScenarioError
-from simulator.importers.deu3 import read_deu3, to_arrays
+from simulator.scenario.importers.deu3 import read_deu3, to_arrays
 
 DEFAULT = Path(__file__).parent / "data" / "deu3" / "train.tsv"
 

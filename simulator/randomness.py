@@ -52,6 +52,10 @@ class Streams:
         """Uniform draws in [0, 1) from the stream ``name``."""
         return self.get(name).random(shape)
 
+    def normal(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
+        """Standard normal draws from the stream ``name`` (shared factors)."""
+        return self.get(name).standard_normal(shape)
+
     def gumbel(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
         """Standard Gumbel draws (for logit choice) from the stream ``name``."""
         u = self.get(name).random(shape)

@@ -432,7 +432,3 @@ def _num(v: object) -> str:
     if v is None:
         return "—"
     return f"{v:.3f}" if isinstance(v, float) else str(v)
-
-
-
-

@@ -1,9 +1,9 @@
-"""Hand-computed cases for the two-principal package bargaining geometry (simulator.bargaining)."""
+"""Hand-computed cases for the two-principal package bargaining geometry (simulator.model.bargaining)."""
 
 import numpy as np
 import pytest
 
-from simulator.bargaining import Zone, acceptable_box, package_utility
+from simulator.model.bargaining import Zone, acceptable_box, package_utility
 
 
 def arr(*rows: list[float]) -> np.ndarray:

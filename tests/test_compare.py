@@ -66,7 +66,8 @@ def test_what_if_without_sanctions_gives_a_significant_drop(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "cmp"
-    what_if = ["--set-b", "threats.patron_sanctions.credibility=0"]
+    apart = "parties.beta.positions.ceasefire.red_line=0.3"  # no ceasefire: the threat always fires
+    what_if = ["--set", apart, "--set-b", apart, "--set-b", "threats.patron_sanctions.credibility=0"]
     assert main(["compare", str(TWO_PARTY), str(TWO_PARTY), *what_if, *SMALL, "--out", str(out)]) == 0
     doc = json.loads((out / "comparison.json").read_text())
     # The contract's shape: events with exactly these keys, plus a, b, runs and seed.

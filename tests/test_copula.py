@@ -1,9 +1,9 @@
-"""Shared factors (simulator.copula): marginals kept exactly, correlation as loaded."""
+"""Shared factors (simulator.model.copula): marginals kept exactly, correlation as loaded."""
 
 import numpy as np
 from scipy.stats import kstest, spearmanr
 
-from simulator.copula import correlate
+from simulator.model.copula import correlate
 
 
 def normal(seed: int = 0):

@@ -23,7 +23,7 @@ from simulator.analysis.deu_baselines import (
     weighted_median,
 )
 from simulator.errors import ScenarioError
-from simulator.importers.deu3 import (
+from simulator.scenario.importers.deu3 import (
     CAPABILITY_RECORD,
     check_dataset_source,
     check_sources,

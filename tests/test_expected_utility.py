@@ -11,7 +11,7 @@ import pytest
 
 from simulator.analysis.eum_benchmark import eum_benchmark, read_actors
 from simulator.errors import ScenarioError
-from simulator.protocols.expected_utility import (
+from simulator.model.protocols.expected_utility import (
     COMPROMISE,
     NO_OFFER,
     eum_round,

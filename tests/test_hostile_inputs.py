@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from simulator.errors import Problem, ScenarioError, printable
-from simulator.sources import MAX_SEED_BYTES, SeedLibrary
-from simulator.yamlsafe import parse_yaml
+from simulator.scenario.sources import MAX_SEED_BYTES, SeedLibrary
+from simulator.scenario.yamlsafe import parse_yaml
 
 
 @pytest.mark.parametrize(

@@ -27,25 +27,51 @@ def ranks(**levels: int) -> dict[str, np.ndarray]:
 def test_attendance_utility_matches_hand_computation(scenario):
     model = NegotiationModel(scenario, worlds=1, rng=0)
     u = model.parties["alpha"].attendance_utility(ranks(beta=MINISTER))[0]
+    g = model.expected_gain("alpha")[0]
     # talks_value 0.6 x mandate (0, .3, .6, 1); leader_cost .1; protocol_cost .1 per 3 ranks above
-    # beta (minister); empty_chair .2 per 3 ranks below beta; pressure .1 on every attending level.
+    # beta (minister); empty_chair .2 per 3 ranks below beta; pressure .1 on every attending level;
+    # the look-ahead: expected gain g x mandate (beta attends).
     expected = [
         0 - 0.2 * 2 / 3,
-        0.6 * 0.3 - 0.2 * 1 / 3 + 0.1,
-        0.6 * 0.6 + 0.1,
-        0.6 - 0.1 - 0.1 * 1 / 3 + 0.1,
+        0.6 * 0.3 - 0.2 * 1 / 3 + 0.1 + g * 0.3,
+        0.6 * 0.6 + 0.1 + g * 0.6,
+        0.6 - 0.1 - 0.1 * 1 / 3 + 0.1 + g,
     ]
     np.testing.assert_allclose(u, expected)
 
 
+def test_expected_gain_is_the_surplus_at_the_nash_text_hand_computed():
+    # Each issue: texts between .4 and .6; alpha's utility 1 - z, beta's z (z from alpha's ideal);
+    # reservation values .3 and o_b - .1 (the patron's threat: credibility .5 x severity .2).
+    # Equal power: z* = (.7 + B_b) / 2, so alpha's surplus is (.7 - B_b) / 2 = (.8 - o_b) / 2.
+    model = NegotiationModel(two_party(), worlds=50, rng=0)
+    o_b = model.value("parties.beta.outside_option")
+    np.testing.assert_allclose(model.expected_gain("alpha"), (0.8 - o_b) / 2)
+    np.testing.assert_allclose(model.expected_gain("beta"), (0.8 - o_b) / 2)
+    assert (model.expected_gain("host") == 0).all()
+
+
+def test_identical_ideals_raise_attendance():
+    same = two_party(
+        "parties.beta.positions.ceasefire.ideal=1.0",
+        "parties.beta.positions.border.ideal=0.0",
+        "parties.beta.positions.ceasefire.red_line=0.9",
+        "parties.beta.positions.border.red_line=0.1",
+    )
+    base = NegotiationModel(two_party(), worlds=20_000, rng=4).run().records()
+    agreeing = NegotiationModel(same, worlds=20_000, rng=4).run().records()
+    assert (agreeing["level.beta"] == LEADER).mean() > (base["level.beta"] == LEADER).mean()
+
+
 def test_legitimacy_cost_applies_only_when_both_leaders_sit_together():
     s = two_party("parties.alpha.attendance.legitimacy_cost=0.5")
-    agent = NegotiationModel(s, worlds=1, rng=0).parties["alpha"]
+    model = NegotiationModel(s, worlds=1, rng=0)
+    agent, g = model.parties["alpha"], model.expected_gain("alpha")[0]
     with_leader = agent.attendance_utility(ranks(beta=LEADER))[0]
     with_minister = agent.attendance_utility(ranks(beta=MINISTER))[0]
     # At leader level: facing a leader costs .5 legitimacy; facing a minister costs 1/3 x .1 protocol.
-    assert with_leader[LEADER] == pytest.approx(0.6 - 0.1 - 0.5 + 0.1)
-    assert with_minister[LEADER] == pytest.approx(0.6 - 0.1 - 0.1 / 3 + 0.1)
+    assert with_leader[LEADER] == pytest.approx(0.6 - 0.1 - 0.5 + 0.1 + g)
+    assert with_minister[LEADER] == pytest.approx(0.6 - 0.1 - 0.1 / 3 + 0.1 + g)
     assert with_leader[MINISTER] == pytest.approx(with_minister[MINISTER] - 0.2 / 3)
 
 
@@ -96,23 +122,16 @@ def test_threat_on_absence_raises_cost_of_staying_away():
 # --- talks --------------------------------------------------------------------------------------
 
 
-def test_concession_follows_time_dependent_schedule():
-    s = two_party("parties.alpha.positions.ceasefire.concession=2.0")
-    model = NegotiationModel(s, worlds=1, rng=0)
+def test_positions_concede_toward_the_nearer_of_red_line_and_reservation_value():
+    s = two_party("parties.alpha.positions.ceasefire.concession=2.0", "protocol.walkout_hazard=0")
+    model = NegotiationModel(s, worlds=1, rng=0).run()
     alpha = model.parties["alpha"]
-    alpha.level = np.array([MINISTER], dtype=np.int8)
-    # ideal 1.0, red line 0.4, minister mandate .6: limit = 1 - .6 x .6 = .64; round 2 of 6, e = 2.
-    share = (2 / 6) ** (1 / 2)
-    assert alpha.concede(2, 6)[0, 0] == pytest.approx(1.0 + share * (0.64 - 1.0))
-    assert alpha.within_limit(np.array([[0.64, 0.0]]))[0].tolist() == [True, True]
-    assert alpha.within_limit(np.array([[0.63, 0.0]]))[0, 0] == np.False_
-
-
-def test_aspiration_falls_from_one_to_outside_option(scenario):
-    alpha = NegotiationModel(scenario, worlds=1, rng=0).parties["alpha"]
-    outside = np.array([0.3])
-    assert alpha.aspiration(0, 6, outside)[0, 0] == pytest.approx(1.0)
-    assert alpha.aspiration(6, 6, outside)[0, 0] == pytest.approx(0.3)
+    # ideal 1.0, red line 0.4 (0.6 away), reservation 0.3 (0.7 away): the red line binds.
+    # Round 2 of 6 with e = 2: share (2/6)^(1/2) of the 0.6.
+    assert alpha.history[1][0, 0] == pytest.approx(1.0 - (2 / 6) ** 0.5 * 0.6)
+    s = two_party("parties.alpha.outside_option=0.8")  # now no deal is worth more: 0.2 away binds
+    alpha = NegotiationModel(s, worlds=1, rng=0).run().parties["alpha"]
+    assert alpha.history[-1][0, 0] == pytest.approx(0.8)
 
 
 def test_full_mandates_and_overlapping_zones_reach_agreement():
@@ -192,7 +211,8 @@ def test_positions_and_agreements_respect_red_lines_and_mandates(
     for pid in ("alpha", "beta"):
         agent = model.parties[pid]
         ideal, red = agent.ideal[:, 0], agent.red_line[:, 0]
-        allowed = agent.mandate(agent.level) * np.abs(red - ideal)
+        # No party concedes past its red line, nor to a position worth less than no deal.
+        allowed = np.minimum(np.abs(red - ideal), 1 - agent.reservation_value())
         lo, hi = np.minimum(ideal, red), np.maximum(ideal, red)
         for pos in [h[:, 0] for h in agent.history]:  # offers stay between ideal and red line
             assert ((pos >= lo - 1e-9) & (pos <= hi + 1e-9)).all()
@@ -202,7 +222,7 @@ def test_positions_and_agreements_respect_red_lines_and_mandates(
         direction = np.sign(red - ideal)
         assert ((final[ok] - ideal[ok]) * direction[ok] <= np.abs(red - ideal)[ok] + 1e-9).all()
         conceded = rec[f"concession.{pid}.ceasefire"]
-        ok = ~np.isnan(conceded)
+        ok = ~np.isnan(conceded) & ~rec["agreed.ceasefire"]
         assert (conceded[ok] <= allowed[ok] + 1e-9).all()
     ev = events_of(s, rec)
     for pid in s.parties:
@@ -285,24 +305,21 @@ def test_same_seed_same_worlds_different_seed_different(scenario):
     assert not np.array_equal(a["param.parties.beta.outside_option"], c["param.parties.beta.outside_option"])
 
 
-def test_mediator_tables_a_text_both_principals_accept_when_one_exists():
-    s = two_party("parties.alpha.capability=1.0", "parties.beta.capability=0.05")
-    model = NegotiationModel(s, worlds=2000, rng=12)
-    model.step()  # attendance
-    principals = [model.parties["alpha"], model.parties["beta"]]
-    weights = model._text_weights({pid: a.level > 0 for pid, a in model.parties.items()})
-    mediated = np.ones(model.worlds, dtype=bool)
-    rounds = s.protocol.rounds
-    text = model._table_text(weights, mediated, principals, rounds, rounds)
-    ranges = [p.acceptable_range(rounds, rounds) for p in principals]
-    lo = np.max([r[0] for r in ranges], axis=0)
-    hi = np.min([r[1] for r in ranges], axis=0)
-    zone = lo <= hi
-    assert zone.any() and (~zone).any()
-    assert ((text[zone] >= lo[zone] - 1e-12) & (text[zone] <= hi[zone] + 1e-12)).all()
-    # Where a zone exists, both principals accept the mediator's text.
-    for p in principals:
-        assert p.accepts(text, rounds, rounds, mediated)[zone].all()
+def test_with_leaders_and_a_mediator_every_zone_of_agreement_is_agreed():
+    # Leaders need no ratification, no hazard, deadline = last round: a zone means a deal.
+    s = two_party(
+        "parties.alpha.attendance.levels=[absent, leader]",
+        "parties.beta.attendance.levels=[absent, leader]",
+        "parties.beta.attendance.initial.level=leader",
+        "parties.beta.attendance.legitimacy_cost=0",
+        "parties.beta.outside_option={uniform: [0.2, 0.9], assumption: test}",
+    )
+    rec = NegotiationModel(s, worlds=4000, rng=12).run().records()
+    talks = rec["talks.direct"] & rec["talks.mediated"]
+    assert talks.mean() > 0.9
+    assert rec["zopa"].any() and (~rec["zopa"]).any()
+    both = rec["agreed.ceasefire"] & rec["agreed.border"]
+    np.testing.assert_array_equal(both[talks], rec["zopa"][talks])
 
 
 def test_announcements_are_recorded_in_order(scenario):

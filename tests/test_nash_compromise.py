@@ -7,8 +7,8 @@ import itertools
 import numpy as np
 import pytest
 
-from simulator.protocols.compromise import weighted_mean, weighted_median
-from simulator.protocols.nash import nash_bargaining
+from simulator.model.protocols.compromise import weighted_mean, weighted_median
+from simulator.model.protocols.nash import nash_bargaining
 
 
 def test_one_issue_two_principals_split_the_surplus_by_power():

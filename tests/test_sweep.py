@@ -17,7 +17,8 @@ from simulator.scenario.load import load_scenario
 DATA = Path(__file__).parent / "data"
 TWO_PARTY = DATA / "two_party.yaml"
 CREDIBILITY = "threats.patron_sanctions.credibility"
-FAST = ["--runs", "600", "--workers", "1"]
+# Red lines apart on the ceasefire: the no_ceasefire threat always fires, credibility decides.
+FAST = ["--runs", "600", "--workers", "1", "--set", "parties.beta.positions.ceasefire.red_line=0.3"]
 
 
 def sweep(tmp_path: Path, *args: str) -> tuple[int, Path]:

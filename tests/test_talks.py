@@ -1,9 +1,9 @@
-"""The talks procedure (simulator.talks): hand-computed rounds and per-world monotonicity."""
+"""The single-text talks procedure: hand-computed rounds and per-world monotonicity."""
 
 import numpy as np
 import pytest
 
-from simulator.talks import Rules, Side, aspiration, bargain, groups_of
+from simulator.model.protocols.single_text import Rules, Side, aspiration, bargain, groups_of
 
 
 def streams(seed: int = 0):
@@ -82,13 +82,23 @@ def random_sides(n: int, seed: int, mandate=1.0):
     rng = np.random.default_rng(seed)
     k = 3
     a = Side(
-        "a", rng.uniform(0, 0.3, (n, k)), rng.uniform(0.3, 1.0, (n, k)), rng.uniform(0.2, 1, (n, k)),
-        rng.uniform(0.3, 3, (n, k)), rng.uniform(0.1, 0.6, n), rng.uniform(0.2, 1, n),
+        "a",
+        rng.uniform(0, 0.3, (n, k)),
+        rng.uniform(0.3, 1.0, (n, k)),
+        rng.uniform(0.2, 1, (n, k)),
+        rng.uniform(0.3, 3, (n, k)),
+        rng.uniform(0.1, 0.6, n),
+        rng.uniform(0.2, 1, n),
         np.broadcast_to(mandate, (n,)).astype(float),
     )
     b = Side(
-        "b", rng.uniform(0.7, 1, (n, k)), rng.uniform(0.0, 0.7, (n, k)), rng.uniform(0.2, 1, (n, k)),
-        rng.uniform(0.3, 3, (n, k)), rng.uniform(0.1, 0.6, n), rng.uniform(0.2, 1, n),
+        "b",
+        rng.uniform(0.7, 1, (n, k)),
+        rng.uniform(0.0, 0.7, (n, k)),
+        rng.uniform(0.2, 1, (n, k)),
+        rng.uniform(0.3, 3, (n, k)),
+        rng.uniform(0.1, 0.6, n),
+        rng.uniform(0.2, 1, n),
         np.broadcast_to(mandate, (n,)).astype(float),
     )
     return a, b
@@ -127,8 +137,10 @@ def test_rounds_deadline_speed_and_hazard_each_move_agreement() -> None:
     base = share(rounds=4, deadline=8)
     assert share(rounds=8, deadline=8) > base  # more exchanges before the meeting ends
     assert share(rounds=4, deadline=5) > base  # an earlier deadline: faster concessions
-    fast = [Side(s.party_id, s.ideal, s.red_line, s.salience, s.concession * 3, s.reservation, s.power,
-                 s.mandate) for s in (a, b)]
+    fast = [
+        Side(s.party_id, s.ideal, s.red_line, s.salience, s.concession * 3, s.reservation, s.power, s.mandate)
+        for s in (a, b)
+    ]
     assert share(a=fast[0], b=fast[1], rounds=4, deadline=8) > base
     assert share(rounds=4, deadline=8, hazard=0.2) < base
 

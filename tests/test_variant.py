@@ -27,6 +27,14 @@ class AlwaysLeaderAlpha(PartyAgent):
 AGENTS = {"alpha": AlwaysLeaderAlpha}
 
 
+class AlwaysMinisterAlpha(PartyAgent):
+    def choose_level(self, announced, noise):
+        return np.full(self.model.worlds, 2, dtype=np.int8)
+
+
+MINISTER_AGENTS = {"alpha": AlwaysMinisterAlpha}
+
+
 def test_spec_round_trips_to_the_same_classes() -> None:
     spec = agents_spec(AGENTS)
     assert spec == {"alpha": f"{__name__}:AlwaysLeaderAlpha"}
@@ -83,10 +91,10 @@ def test_resume_refuses_other_agents_than_recorded(tmp_path: Path) -> None:
 
 
 def test_custom_agents_reach_every_sweep_point() -> None:
-    result = sweep(TWO_PARTY, ["protocol.rounds=1:3:2"], runs=50, seed=1, agents=AGENTS)
-    assert result.table.column("level.alpha.leader").to_pylist() == [1.0, 1.0]
+    result = sweep(TWO_PARTY, ["protocol.rounds=1:3:2"], runs=50, seed=1, agents=MINISTER_AGENTS)
+    assert result.table.column("level.alpha.minister").to_pylist() == [1.0, 1.0]
     plain = sweep(TWO_PARTY, ["protocol.rounds=1:3:2"], runs=50, seed=1)
-    assert plain.table.column("level.alpha.leader").to_pylist() != [1.0, 1.0]
+    assert plain.table.column("level.alpha.minister").to_pylist() != [1.0, 1.0]
 
 
 def test_custom_agents_reach_every_sensitivity_row() -> None:

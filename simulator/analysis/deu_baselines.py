@@ -2,7 +2,7 @@
 
 A model that simulates the negotiation is only worth its cost if it beats these. All functions take
 arrays of shape (issues, actors) with NaN for an actor without a position (see
-:class:`~simulator.importers.deu3.Deu3Arrays`) and return one forecast per issue on the 0-100 scale,
+:class:`~simulator.scenario.importers.deu3.Deu3Arrays`) and return one forecast per issue on the 0-100 scale,
 NaN where a baseline has nothing to say (no reference point, no Commission position, ...).
 
 Weights: an actor's weight is its capability (line 2 of the file) times its salience, the product
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulator.importers.deu3 import Deu3Arrays
+from simulator.scenario.importers.deu3 import Deu3Arrays
 
 __all__ = [
     "BASELINES",

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from simulator.errors import Problem, ScenarioError
-from simulator.protocols.compromise import weighted_mean, weighted_median
-from simulator.protocols.expected_utility import run_eum
+from simulator.model.protocols.compromise import weighted_mean, weighted_median
+from simulator.model.protocols.expected_utility import run_eum
 
 HEADER = ("actor", "c", "x", "s")
 

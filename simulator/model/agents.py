@@ -55,6 +55,7 @@ class PartyAgent(mesa.Agent):
         self.position = np.full((n, k), np.nan)
         self.history: list[np.ndarray] = []
         self.walked_away = np.zeros(n, dtype=bool)
+        self.last_noise = np.zeros((n, N_LEVELS))
         self._init_positions()
 
     # --- parameters -------------------------------------------------------------------------
@@ -108,6 +109,9 @@ class PartyAgent(mesa.Agent):
                 watched = 1.0 + weight * announced[a.watcher.party] / 3.0
             shortfall = np.maximum(0.0, c - r) / 3.0
             u -= (self.param("attendance.empty_chair_cost") * watched)[:, None] * shortfall
+            # Look-ahead: a deal is worth its expected surplus, to the extent the delegation can
+            # close it, and only if the counterpart comes at all.
+            u += self._deal_term * (c > 0)
         for i, cm in enumerate(a.commitments):
             if cm.kind != "promise":
                 continue
@@ -129,6 +133,13 @@ class PartyAgent(mesa.Agent):
         u[:, 1:] += self.model.pressure_on(self.party_id)[:, None]
         u[:, 0] -= self.model.threat_pressure(self.party_id, ("absent",))
         return u
+
+    @functools.cached_property
+    def _deal_term(self) -> np.ndarray:
+        """Expected surplus of a deal x the delegation's mandate, ``(worlds, 4)``; 0 if not a principal."""
+        if not self.is_principal:
+            return np.zeros((self.model.worlds, N_LEVELS))
+        return self.model.expected_gain(self.party_id)[:, None] * self.mandate_table
 
     def allowed(self, announced: dict[str, np.ndarray]) -> np.ndarray:
         """Which levels the party may choose, ``(worlds, 4)``: open and not barred by ``only_if``."""
@@ -168,9 +179,6 @@ class PartyAgent(mesa.Agent):
         self.concession = self.issue_array("concession")
         self.direction = np.sign(self.red_line - self.ideal)  # toward the red line: +1, -1 or 0
         self.position = self.ideal.copy()
-        self._shares: dict[tuple[int, int], np.ndarray] = {}
-        self._limit_of: np.ndarray | None = None
-        self._limit = self.ideal
 
     def issue_array(self, field: str) -> np.ndarray:
         """A position field (``ideal``, ``red_line``, ``salience``, ``concession``), ``(worlds, issues)``.
@@ -185,82 +193,14 @@ class PartyAgent(mesa.Agent):
             out = np.nan_to_num(out, nan=0.0)
         return out
 
-    def limit(self) -> np.ndarray:
-        """How far it may concede per issue: its red line, scaled down by its delegation's mandate."""
-        if self._limit_of is not self.level:  # recompute only when the level array is replaced
-            self._limit = self.ideal + self.mandate(self.level)[:, None] * (self.red_line - self.ideal)
-            self._limit_of = self.level
-        return self._limit
-
-    def share(self, t: int, rounds: int) -> np.ndarray:
-        """Share of the way from ideal to limit conceded by round ``t``: ``(t/T)^(1/e)``."""
-        key = (t, rounds)
-        if key not in self._shares:
-            self._shares[key] = (t / rounds) ** (1.0 / self.concession)
-        return self._shares[key]
-
-    def outside_option(self) -> np.ndarray:
-        """Value of no deal after believed threats (see ``NegotiationModel.outside_option``)."""
+    def reservation_value(self) -> np.ndarray:
+        """The least a deal must be worth to it: its outside option after believed threats."""
         return self.model.outside_option(self.party_id)
 
-    def concede(self, t: int, rounds: int) -> np.ndarray:
-        """Position after round ``t`` of ``rounds``: share ``(t/T)^(1/e)`` of the way to its limit.
+    def authority(self) -> np.ndarray:
+        """Its delegation's mandate: the share of the way to no deal it may go without referring back."""
+        return self.mandate(self.level)
 
-        Third parties do not concede: they hold their ideal and only pull the mediator's text.
-        """
-        if not self.is_principal:
-            return self.ideal
-        return self.ideal + self.share(t, rounds) * (self.limit() - self.ideal)
-
-    def aspiration(self, t: int, rounds: int, outside: np.ndarray) -> np.ndarray:
-        """The least utility per issue it accepts at round ``t``: from 1 down to its outside option."""
-        return outside[:, None] + (1.0 - outside[:, None]) * (1.0 - self.share(t, rounds))
-
-    def within_limit(self, text: np.ndarray) -> np.ndarray:
-        """Whether a text stays on its side of its (mandate-scaled) red line, per world and issue."""
-        direction = self.direction
-        allowed = np.abs(self.limit() - self.ideal)
-        toward = (text - self.ideal) * direction
-        return np.where(direction != 0, toward <= allowed + EPS, np.abs(text - self.ideal) <= EPS)
-
-    def acceptable_range(self, t: int, rounds: int) -> tuple[np.ndarray, np.ndarray]:
-        """The texts it would accept now under a mediator, per issue: ``(low, high)`` bounds.
-
-        Worth at least its aspiration (within ``1 - aspiration`` of its ideal) and within its
-        mandate-scaled red line. The mediator uses these to look for a text both sides accept.
-        """
-        slack = 1.0 - self.aspiration(t, rounds, self.outside_option())
-        lo, hi = self.ideal - slack, self.ideal + slack
-        direction = self.direction
-        reach = self.limit()
-        hi = np.where(direction > 0, np.minimum(hi, reach), np.where(direction == 0, self.ideal, hi))
-        lo = np.where(direction < 0, np.maximum(lo, reach), np.where(direction == 0, self.ideal, lo))
-        return lo, hi
-
-    def accepts(self, text: np.ndarray, t: int, rounds: int, mediated: np.ndarray) -> np.ndarray:
-        """Whether it accepts the text on each issue at round ``t``, ``(worlds, issues)``.
-
-        With a mediator's single text it accepts what is within its limit and worth at least its
-        aspiration; without one it accepts only what it has itself conceded to (positions must meet).
-        """
-        ideal = self.ideal
-        utility = 1.0 - np.abs(text - ideal)
-        outside = self.outside_option()
-        by_aspiration = utility >= self.aspiration(t, rounds, outside) - EPS
-        ideal_dir = self.direction
-        conceded = (text - ideal) * ideal_dir <= (self.position - ideal) * ideal_dir + EPS
-        conceded |= np.abs(text - ideal) <= EPS
-        ok = np.where(mediated[:, None], by_aspiration, conceded)
-        return ok & self.within_limit(text)
-
-    def text_utility(self, text: np.ndarray) -> np.ndarray:
-        """Salience-weighted utility of a whole text (1 = its ideal on every issue)."""
-        sal = self.salience
-        u = 1.0 - np.abs(text - self.ideal)
-        return np.nansum(sal * u, axis=1) / np.maximum(sal.sum(axis=1), EPS)
-
-    def walks_away(self, text: np.ndarray) -> np.ndarray:
-        """Whether the text is worse than its outside option by more than the walk-away margin."""
-        outside = self.outside_option()
-        margin = self.model.value("protocol.walkaway_margin")
-        return self.text_utility(text) < outside - margin
+    def power(self) -> np.ndarray:
+        """Its bargaining power at the table: its capability."""
+        return self.param("capability")

@@ -28,7 +28,9 @@ from collections.abc import Iterable, Mapping
 import mesa
 import numpy as np
 
-from simulator.model.agents import EPS, LEADER, PartyAgent
+from simulator.model.agents import LEADER, PartyAgent
+from simulator.model.copula import correlate
+from simulator.model.protocols.base import Table, TalksOutcome, protocol_for
 from simulator.randomness import Streams, as_seed_sequence
 from simulator.scenario.params import Param
 from simulator.scenario.schema import LEVELS, Scenario
@@ -74,6 +76,8 @@ class NegotiationModel(mesa.Model):
         self.slots = scenario.parameter_slots()
         self.values = self._draw_values(quantiles or {})
         self._outside: dict[str, np.ndarray] = {}
+        self._gain: dict[str, np.ndarray] | None = None
+        self.talks: TalksOutcome | None = None
         self.phase = 0
         classes = dict(agents or {})
         self.parties: dict[str, PartyAgent] = {
@@ -154,15 +158,33 @@ class NegotiationModel(mesa.Model):
             agent = self.parties[pid]
             noise = self.streams.gumbel(f"attendance:{pid}:{rnd}", (self.worlds, len(LEVELS)))
             agent.announced = agent.choose_level(self._announced(), noise)
+            agent.last_noise = noise
             agent.announcements.append(agent.announced)
 
     def _choose_levels(self) -> None:
-        """Final levels: the last announcements, with ``only_if`` commitments enforced.
+        """Final levels: best responses to one another, settled together, commitments kept.
 
-        A party whose condition fails drops to its best allowed level below; as that can undo
-        another's condition, this repeats until nothing changes (each pass only lowers levels).
+        Starting from the last announcements, every party re-chooses at once (with its last
+        announcement's noise) given the others' current levels, until nothing changes: so a
+        conditional commitment ("I come if he comes") is honoured upward as well as downward,
+        whoever announced last. Updating all parties together (not in the announcement order)
+        keeps the order out of this step. Should the best responses cycle, the last levels stand,
+        with every ``only_if`` then enforced downward as a hard constraint.
         """
         levels = self._announced()
+        for _ in range(2 * len(self.parties) + 2):
+            new = {pid: a.choose_level(levels, a.last_noise) for pid, a in self.parties.items()}
+            changed = any(np.any(new[pid] != levels[pid]) for pid in levels)
+            levels = new
+            if not changed:
+                break
+        self._enforce_only_if(levels)
+        for pid, agent in self.parties.items():
+            agent.level = levels[pid]
+            self._records[f"level.{pid}"] = levels[pid]
+
+    def _enforce_only_if(self, levels: dict[str, np.ndarray]) -> None:
+        """Lower any level an ``only_if`` forbids to the best allowed one below, until consistent."""
         for _ in range(len(self.parties) + 1):
             changed = False
             for pid, agent in self.parties.items():
@@ -176,9 +198,6 @@ class NegotiationModel(mesa.Model):
                     changed = True
             if not changed:
                 break
-        for pid, agent in self.parties.items():
-            agent.level = levels[pid]
-            self._records[f"level.{pid}"] = levels[pid]
 
     def _announced(self) -> dict[str, np.ndarray]:
         return {pid: a.announced.copy() for pid, a in self.parties.items()}
@@ -186,7 +205,25 @@ class NegotiationModel(mesa.Model):
     # --- phase 2: talks -----------------------------------------------------------------------
 
     def _talks(self) -> None:
-        spec, n = self.spec, self.worlds
+        """Who sits down (the same for every protocol), then the scenario's protocol plays the talks."""
+        table = self._table()
+        outcome = protocol_for(self.spec.protocol.kind).negotiate(self, table)
+        for pid, history in outcome.history.items():
+            self.parties[pid].history = history
+        for pid, walked in (outcome.walked or {}).items():
+            self.parties[pid].walked_away = walked
+        for pid, pos in outcome.positions.items():
+            self.parties[pid].position = pos
+        self.talks = outcome
+        self._record_talks(table, outcome)
+
+    def _table(self) -> Table:
+        """Whether the principals meet (and their leaders), which formats are held, who is at the table.
+
+        Principals are at the table whenever they attend; others only through a held format that
+        includes a principal. The mediator mediates when it is at the table with the principals.
+        """
+        spec = self.spec
         principals = [self.parties[p] for p in spec.principals]
         attends = {pid: a.level > 0 for pid, a in self.parties.items()}
         held = np.logical_and.reduce([attends[p.party_id] for p in principals])
@@ -195,114 +232,26 @@ class NegotiationModel(mesa.Model):
             fid: np.logical_and.reduce([attends[p] for p in f.parties])
             for fid, f in spec.protocol.formats.items()
         }
-        at_table = self._at_table(formats, attends)
-        mediator = spec.protocol.mediator
-        mediated = held & (at_table[mediator] if mediator else np.zeros(n, dtype=bool))
-        agreed = np.zeros((n, len(self.issue_ids)), dtype=bool)
-        text = np.full((n, len(self.issue_ids)), np.nan)
-        active = held.copy()
-        rounds_held = np.zeros(n, dtype=np.int8)
-        rounds = spec.protocol.rounds
-        weights = self._text_weights(at_table)
-        for t in range(1, rounds + 1):
-            if not active.any():
-                break
-            rounds_held[active] = t
-            self._concede(principals, t, rounds, active, agreed)
-            new_text = self._table_text(weights, mediated, principals, t, rounds)
-            text = np.where(active[:, None] & ~agreed, new_text, text)
-            self._respond(principals, text, t, rounds, mediated, active, agreed)
-            done = agreed.all(axis=1) if spec.protocol.agreement == "issue_by_issue" else agreed.any(axis=1)
-            walked = np.zeros(n, dtype=bool)
-            for p in principals:
-                w = active & ~done & p.walks_away(text)
-                p.walked_away |= w
-                walked |= w
-            active &= ~done & ~walked
-        self._record_talks(held, leaders, mediated, formats, rounds_held, agreed, text, principals)
-
-    def _at_table(
-        self, formats: dict[str, np.ndarray], attends: dict[str, np.ndarray]
-    ) -> dict[str, np.ndarray]:
-        """Per party and world: attending and sharing a held format with a principal.
-
-        Principals are at the table whenever they attend; others only through a format.
-        """
-        principals = set(self.spec.principals)
-        table = {pid: attends[pid] & (pid in principals) for pid in self.parties}
-        for fid, f in self.spec.protocol.formats.items():
-            if principals & set(f.parties):
+        names = set(spec.principals)
+        at_table = {pid: attends[pid] & (pid in names) for pid in self.parties}
+        for fid, f in spec.protocol.formats.items():
+            if names & set(f.parties):
                 for pid in f.parties:
-                    table[pid] = table[pid] | formats[fid]
-        return table
+                    at_table[pid] = at_table[pid] | formats[fid]
+        mediator = spec.protocol.mediator
+        mediated = held & (at_table[mediator] if mediator else np.zeros(self.worlds, dtype=bool))
+        return Table(held, leaders, mediated, formats, at_table)
 
-    def _concede(
-        self,
-        principals: list[PartyAgent],
-        t: int,
-        rounds: int,
-        active: np.ndarray,
-        agreed: np.ndarray,
-    ) -> None:
-        """Principals move toward their limits; positions on agreed issues stay put."""
-        for p in principals:
-            move = active[:, None] & ~agreed
-            p.position = np.where(move, p.concede(t, rounds), p.position)
-            p.history.append(p.position.copy())
+    def expected_gain(self, party: str) -> np.ndarray:
+        """What ``party`` expects a deal to add to no deal, per world (0 for non-principals).
 
-    def _table_text(
-        self,
-        weights: dict[str, np.ndarray],
-        mediated: np.ndarray,
-        principals: list[PartyAgent],
-        t: int,
-        rounds: int,
-    ) -> np.ndarray:
-        """The text on the table per world and issue.
-
-        Mediated: the capability x salience weighted mean of the positions of everyone at the
-        table (the expected-utility forecasting family's weighted mean), moved to the nearest
-        text every principal would accept now, when one exists — a mediator looks for the zone
-        of agreement rather than tabling what one side must refuse. Unmediated: the plain mean of
-        the principals' positions.
+        The attendance phase's look-ahead; computed once per batch by the scenario's protocol.
         """
-        num = np.zeros((self.worlds, len(self.issue_ids)))
-        den = np.zeros_like(num)
-        for pid, w in weights.items():
-            num += w * np.nan_to_num(self.parties[pid].position)
-            den += w
-        plain = np.mean([p.position for p in principals], axis=0)
-        weighted = np.where(den > EPS, num / np.maximum(den, EPS), plain)
-        ranges = [p.acceptable_range(t, rounds) for p in principals]
-        lo = np.max([r[0] for r in ranges], axis=0)
-        hi = np.min([r[1] for r in ranges], axis=0)
-        weighted = np.where(lo <= hi, np.clip(weighted, lo, hi), weighted)
-        return np.where(mediated[:, None], weighted, plain)
-
-    def _text_weights(self, at_table: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Each party's pull on the text per world and issue: capability x salience, if at the table."""
-        weights = {}
-        for pid, agent in self.parties.items():
-            w = self.value(f"parties.{pid}.capability")[:, None] * agent.salience
-            weights[pid] = np.where(at_table[pid][:, None] & ~np.isnan(agent.ideal), w, 0.0)
-        return weights
-
-    def _respond(
-        self,
-        principals: list[PartyAgent],
-        text: np.ndarray,
-        t: int,
-        rounds: int,
-        mediated: np.ndarray,
-        active: np.ndarray,
-        agreed: np.ndarray,
-    ) -> None:
-        """Principals accept or reject the text; agreed issues are locked (in place)."""
-        accept = np.logical_and.reduce([p.accepts(text, t, rounds, mediated) for p in principals])
-        accept &= active[:, None]
-        if self.spec.protocol.agreement == "package":
-            accept = np.repeat(accept.all(axis=1, keepdims=True), accept.shape[1], axis=1)
-        agreed |= accept
+        if self._gain is None:
+            protocol = protocol_for(self.spec.protocol.kind)
+            estimate = getattr(protocol, "expected_gain", None)
+            self._gain = estimate(self) if estimate else {}
+        return self._gain.get(party, np.zeros(self.worlds))
 
     # --- phase 3: aftermath -------------------------------------------------------------------
 
@@ -338,16 +287,27 @@ class NegotiationModel(mesa.Model):
     # --- set-up and records -------------------------------------------------------------------
 
     def _draw_values(self, quantiles: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Every parameter's value per world, by inverse CDF from its quantiles.
+
+        Quantiles come from each parameter's own stream, mixed with the scenario's shared factors
+        (a Gaussian copula that keeps each distribution as stated); quantiles given by the caller
+        (sensitivity analysis) are used as they are.
+        """
         values: dict[str, np.ndarray] = {}
+        drawn = {
+            path: self.streams.uniform(f"param:{path}", self.worlds)
+            for path, slot in self.slots.items()
+            if slot.param.uncertain and path not in quantiles
+        }
+        loadings = {fid: f.loadings for fid, f in self.spec.factors.items()}
+        drawn = correlate(drawn, loadings, self.streams.normal)
         for path, slot in self.slots.items():
             p: Param = slot.param
             if not p.uncertain:
                 # A read-only view: fixed values cost no memory or time per world.
                 values[path] = np.broadcast_to(float(p.value), (self.worlds,))  # type: ignore[arg-type]
                 continue
-            q = quantiles.get(path)
-            if q is None:
-                q = self.streams.uniform(f"param:{path}", self.worlds)
+            q = quantiles[path] if path in quantiles else drawn[path]
             values[path] = p.ppf(np.clip(q, 1e-9, 1 - 1e-9), slot.low, slot.high)
         return values
 
@@ -357,32 +317,30 @@ class NegotiationModel(mesa.Model):
             if slot.param.uncertain:
                 self._records[f"param.{path}"] = self.values[path]
 
-    def _record_talks(
-        self,
-        held: np.ndarray,
-        leaders: np.ndarray,
-        mediated: np.ndarray,
-        formats: dict[str, np.ndarray],
-        rounds_held: np.ndarray,
-        agreed: np.ndarray,
-        text: np.ndarray,
-        principals: list[PartyAgent],
-    ) -> None:
+    def _record_talks(self, table: Table, outcome: TalksOutcome) -> None:
         r = self._records
+        held = table.held
         r["talks.direct"] = held
-        r["talks.leaders"] = leaders
-        r["talks.mediated"] = mediated
-        r["rounds"] = rounds_held
-        for fid, f in formats.items():
+        r["talks.leaders"] = table.leaders
+        r["talks.mediated"] = table.mediated
+        r["rounds"] = outcome.rounds
+        if outcome.zopa is not None:
+            r["zopa"] = outcome.zopa
+        for fid, f in table.formats.items():
             r[f"format.{fid}"] = f
         for k, iid in enumerate(self.issue_ids):
-            r[f"agreed.{iid}"] = agreed[:, k]
-            r[f"text.{iid}"] = np.where(held, text[:, k], np.nan)
-        for p in principals:
-            r[f"walkout.{p.party_id}"] = p.walked_away.copy()
+            r[f"agreed.{iid}"] = outcome.agreed[:, k]
+            r[f"text.{iid}"] = np.where(held, outcome.text[:, k], np.nan)
+        for pid in self.spec.principals:
+            p = self.parties[pid]
+            if outcome.walked is not None:
+                r[f"walkout.{pid}"] = outcome.walked[pid].copy()
+            if pid in outcome.referred:
+                r[f"ratification.{pid}.referred"] = outcome.referred[pid]
+                r[f"ratification.{pid}.rejected"] = outcome.rejected[pid]
             direction = np.sign(p.red_line - p.ideal)
-            final = np.where(agreed, text, p.position)
+            final = outcome.positions[pid]
             moved = np.maximum(0.0, (final - p.ideal) * direction)
             for k, iid in enumerate(self.issue_ids):
-                r[f"position.{p.party_id}.{iid}"] = np.where(held, final[:, k], np.nan)
-                r[f"concession.{p.party_id}.{iid}"] = np.where(held, moved[:, k], np.nan)
+                r[f"position.{pid}.{iid}"] = np.where(held, final[:, k], np.nan)
+                r[f"concession.{pid}.{iid}"] = np.where(held, moved[:, k], np.nan)

@@ -181,9 +181,7 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
                 )
         elif isinstance(node, dict) and part not in node and container_is_collection:
             hint = _suggest(part, list(node))
-            raise ScenarioError.single(
-                display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}"
-            )
+            raise ScenarioError.single(display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}")
         if last:
             if _is_param(child_tp) and isinstance(value, (int, float)) and not isinstance(value, bool):
                 target = node[index] if _has(node, index) else {}

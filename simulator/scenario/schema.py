@@ -71,6 +71,13 @@ class Issue(Strict):
     name: str
     low: str = Field(description="What 0 means.")
     high: str = Field(description="What 1 means.")
+    separable: bool = Field(
+        default=False,
+        description=(
+            "Agreed on its own, outside the package (a humanitarian step, a next meeting): "
+            "what makes a partial agreement possible under agreement: package."
+        ),
+    )
 
 
 class Position(Strict):
@@ -229,17 +236,51 @@ class Format(Strict):
 
 
 class Protocol(Strict):
-    """How attendance is settled and how the talks run."""
+    """How attendance is settled and how the talks run.
 
+    ``kind`` names the talks procedure (``simulator.model.protocols``); ``rounds`` is how many
+    exchanges the meeting allows and ``deadline`` the round by which each side's aspiration has
+    fallen to its reservation value (default: the last round). ``walkout_hazard`` is the chance
+    per round that the talks break down for reasons outside the model (an incident, a leak).
+    """
+
+    kind: Literal["single_text"] = "single_text"
     announcement_order: list[Id]
     announcement_rounds: int = Field(default=3, ge=1, le=20)
     choice_noise: Noise
     rounds: int = Field(default=6, ge=1, le=50)
+    deadline: int | None = Field(default=None, ge=1, le=50)
     mediator: Id | None = None
     agreement: Literal["package", "issue_by_issue"] = "issue_by_issue"
     formats: dict[Id, Format] = Field(default_factory=dict)
     mandate: Mandate
     walkaway_margin: Unit
+    walkout_hazard: Unit | None = None
+
+    @property
+    def last_round_of_concessions(self) -> int:
+        """The deadline round (the last round when no deadline is given)."""
+        return self.deadline or self.rounds
+
+
+class Factor(Strict):
+    """A shared influence on several uncertain parameters (a Gaussian copula; marginals are kept).
+
+    ``loadings`` maps a parameter's dotted path to its loading in [-1, 1]: two parameters with
+    loadings ``l1`` and ``l2`` have normal-score correlation ``l1 * l2``; a negative loading moves
+    the parameter against the factor.
+    """
+
+    description: str = ""
+    loadings: dict[str, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(min_length=1)
+    source: Source | list[Source] | None = None
+    assumption: str | None = Field(default=None, min_length=3)
+
+    @model_validator(mode="after")
+    def _provenance(self) -> Self:
+        if self.source is None and self.assumption is None:
+            raise ValueError("say why these parameters move together: add source or assumption")
+        return self
 
 
 class Scenario(Strict):
@@ -253,6 +294,7 @@ class Scenario(Strict):
     parties: dict[Id, Party] = Field(min_length=2)
     threats: dict[Id, Threat] = Field(default_factory=dict)
     pressures: dict[Id, Pressure] = Field(default_factory=dict)
+    factors: dict[Id, Factor] = Field(default_factory=dict)
     protocol: Protocol
 
     # Where the scenario was loaded from (set by the loader; None for scenarios built in Python).
@@ -347,6 +389,22 @@ class Scenario(Strict):
                 yield from ref(pid, "protocol", "formats", fid, "parties", i)
         if len(self.principals) < 2:
             yield ("parties",), "at least two parties need role 'principal'"
+        elif len(self.principals) > 2 and pr.kind == "single_text":
+            yield ("parties",), "the single_text talks take exactly two principals"
+        yield from self._factor_problems()
+
+    def _factor_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        uncertain = self.uncertain_parameters()
+        squares: dict[str, float] = {}
+        for fid, f in self.factors.items():
+            for path, weight in f.loadings.items():
+                if path not in uncertain:
+                    what = "a fixed parameter" if path in self.parameter_slots() else "no parameter"
+                    yield ("factors", fid, "loadings", path), f"'{path}' is {what}; load uncertain ones"
+                squares[path] = squares.get(path, 0.0) + weight * weight
+        for path, total in squares.items():
+            if total > 1.0 + 1e-9:
+                yield ("factors",), f"the squared loadings of '{path}' sum to {total:.2f}; at most 1"
 
     @property
     def principals(self) -> list[str]:

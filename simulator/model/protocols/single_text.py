@@ -32,10 +32,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.bargaining import EPS, Zone, package_utility
+from simulator.model.bargaining import EPS, Zone, package_utility
+from simulator.model.protocols.base import Protocol, Table, TalksOutcome, register
+
+if TYPE_CHECKING:
+    from simulator.model.model import NegotiationModel
 
 #: ``uniform(name, n)``: a named stream of uniform draws (see ``simulator.randomness.Streams``).
 Uniform = Callable[[str, int], np.ndarray]
@@ -67,20 +72,6 @@ class Rules:
     ratification_noise: np.ndarray
 
 
-@dataclass
-class TalksResult:
-    """What the talks produced, per world (and issue)."""
-
-    agreed: np.ndarray
-    text: np.ndarray
-    rounds: np.ndarray
-    walked: dict[str, np.ndarray]
-    zopa: np.ndarray
-    referred: dict[str, np.ndarray]
-    rejected: dict[str, np.ndarray]
-    positions: dict[str, list[np.ndarray]]
-
-
 def groups_of(separable: np.ndarray) -> list[np.ndarray]:
     """Issue indices negotiated together: the non-separable ones as one package, then each separable."""
     core = np.flatnonzero(~separable)
@@ -100,7 +91,7 @@ def bargain(
     mediated: np.ndarray,
     rules: Rules,
     uniform: Uniform,
-) -> TalksResult:
+) -> TalksOutcome:
     """Play the talks in every world where ``held``; see the module docstring for the rules."""
     s1, s2 = sides
     n, k = s1.ideal.shape
@@ -165,7 +156,10 @@ def bargain(
     for j, g in enumerate(groups):
         agreed[:, g] = agreed_g[:, j, None]
     zopa = np.logical_and.reduce(zopa_groups) if zopa_groups else np.zeros(n, dtype=bool)
-    return TalksResult(agreed, text, rounds_held, walked, zopa, referred, rejected, positions)
+    final = {
+        s.party_id: np.where(agreed, text, _position(s, rounds_held[:, None], rules.deadline)) for s in sides
+    }
+    return TalksOutcome(agreed, text, rounds_held, final, walked, zopa, referred, rejected, positions)
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -238,7 +232,7 @@ def _open_utility(
     return np.where(total > EPS, (sal * u).sum(axis=1) / np.maximum(total, EPS), 1.0)
 
 
-def _position(s: Side, t: int, deadline: int) -> np.ndarray:
+def _position(s: Side, t: int | np.ndarray, deadline: int) -> np.ndarray:
     """Where ``s`` stands on each issue at round ``t``: its ideal, conceding toward its limit.
 
     The limit is its red line, or the point worth exactly its reservation value if that is nearer:
@@ -246,5 +240,85 @@ def _position(s: Side, t: int, deadline: int) -> np.ndarray:
     """
     toward = np.sign(s.red_line - s.ideal)
     reach = np.minimum(np.abs(s.red_line - s.ideal), 1.0 - s.reservation[:, None])
-    share = min(1.0, t / deadline) ** (1.0 / s.concession)
+    share = np.minimum(1.0, np.asarray(t) / deadline) ** (1.0 / s.concession)
     return s.ideal + toward * share * reach
+
+
+# --- the protocol -------------------------------------------------------------------------------
+
+
+@register
+class SingleText(Protocol):
+    """The single-text procedure above, fed from the model's parties and drawn values.
+
+    The per-party inputs come from :class:`~simulator.model.agents.PartyAgent` methods
+    (``reservation_value``, ``authority``, ``power``), so a notebook's subclass that overrides one
+    of them changes the talks too.
+    """
+
+    kind = "single_text"
+
+    def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
+        return bargain(
+            self.sides(model), table.held, table.mediated, self.rules(model), model.streams.uniform
+        )
+
+    def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
+        """What each principal expects a deal to add to no deal: its surplus at the Nash text.
+
+        The cheap look-ahead the attendance phase uses: the whole agenda's zone of agreement at the
+        reservation values, with the scenario's mediator if it has one, ratification aside.
+        """
+        sides = self.sides(model, authority=False)
+        rules = self.rules(model)
+        s1, s2 = sides
+        gain = {s.party_id: np.zeros(model.worlds) for s in sides}
+        mediated = np.full(model.worlds, model.spec.protocol.mediator is not None)
+        for g in groups_of(rules.separable):
+            zone = Zone.build(*_cols(s1, g), *_cols(s2, g))
+            text, ok = _table(zone, mediated, s1.reservation, s2.reservation, s1.power, s2.power)
+            share = [s.salience[:, g].sum(axis=1) / np.maximum(s.salience.sum(axis=1), EPS) for s in sides]
+            for s, w in zip(sides, share, strict=True):
+                u = package_utility(text, s.ideal[:, g], s.salience[:, g])
+                gain[s.party_id] += np.where(ok, w * np.maximum(0.0, u - s.reservation), 0.0)
+        return gain
+
+    @staticmethod
+    def sides(model: NegotiationModel, *, authority: bool = True) -> tuple[Side, Side]:
+        """The two principals as the procedure sees them."""
+        out = []
+        for pid in model.spec.principals:
+            a = model.parties[pid]
+            mandate = a.authority() if authority else np.ones(model.worlds)
+            out.append(
+                Side(
+                    pid,
+                    a.ideal,
+                    a.red_line,
+                    a.salience,
+                    a.concession,
+                    a.reservation_value(),
+                    a.power(),
+                    mandate,
+                )
+            )
+        return out[0], out[1]
+
+    @staticmethod
+    def rules(model: NegotiationModel) -> Rules:
+        """The procedure's settings from the scenario's protocol."""
+        pr = model.spec.protocol
+        k = len(model.issue_ids)
+        if pr.agreement == "issue_by_issue":
+            separable = np.ones(k, dtype=bool)
+        else:
+            separable = np.array([model.spec.issues[i].separable for i in model.issue_ids])
+        hazard = model.value("protocol.walkout_hazard") if pr.walkout_hazard is not None else np.zeros(1)
+        return Rules(
+            rounds=pr.rounds,
+            deadline=pr.last_round_of_concessions,
+            separable=separable,
+            walkaway_margin=model.value("protocol.walkaway_margin"),
+            hazard=hazard,
+            ratification_noise=model.value("protocol.choice_noise"),
+        )

@@ -50,9 +50,9 @@ def correlate(
         return out
     n = len(next(iter(quantiles.values())))
     drawn = {f: normal(f"factor:{f}", n) for f in loadings}
-    for path, loads in by_param.items():
-        shared = sum(w * drawn[f] for f, w in loads)
-        own = np.sqrt(max(0.0, 1.0 - sum(w * w for _, w in loads)))
+    for path, pairs in by_param.items():
+        shared = sum(w * drawn[f] for f, w in pairs)
+        own = np.sqrt(max(0.0, 1.0 - sum(w * w for _, w in pairs)))
         z = ndtri(np.clip(quantiles[path], _CLIP, 1 - _CLIP))
         out[path] = ndtr(shared + own * z)
     return out

@@ -151,7 +151,7 @@ class Zone:
         seg_u1, seg_u2 = u1[..., :-1], u2[..., :-1]
         du1, du2 = u1[..., 1:] - seg_u1, u2[..., 1:] - seg_u2
         denom = (w1 + w2) * du1 * du2
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             t = -(w1 * du1 * (seg_u2 - d2) + w2 * du2 * (seg_u1 - d1)) / denom
         t = np.clip(np.nan_to_num(t, nan=0.0, posinf=0.0, neginf=0.0), 0.0, 1.0)
         seg = np.broadcast_to(np.arange(n_seg), t.shape)
@@ -182,7 +182,7 @@ class Zone:
         span = self.zhi - self.zlo
         cost1 = (self.a * span).sum(axis=-1)
         gain2 = (self.b * span).sum(axis=-1)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             most = np.where(cost1 > EPS, (top1 - asp1) / cost1, np.where(top1 >= asp1 - EPS, 1.0, -1.0))
             least = np.where(gain2 > EPS, (asp2 - top2) / gain2, np.where(top2 >= asp2 - EPS, 0.0, 2.0))
         hi, lo = np.minimum(most, 1.0), np.maximum(least, 0.0)

@@ -1,0 +1,95 @@
+"""The talks protocol interface: one method, a registry, and the typed table and outcome it uses.
+
+A protocol is a theory of what happens once the principals sit down. The model settles who is at
+the table (:class:`Table`: the same for every protocol), hands it to the scenario's protocol, and
+records the :class:`TalksOutcome` it returns. Protocols are sibling modules registered by their
+``kind`` (the scenario's ``protocol.kind``), the way httpx's transports sit behind one base.
+
+Example:
+    >>> protocol = protocol_for("single_text")  # doctest: +SKIP
+    >>> outcome = protocol.negotiate(model, table)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from simulator.model.model import NegotiationModel
+
+
+@dataclass(frozen=True)
+class Table:
+    """Who sits down, per world: the same for every protocol.
+
+    Attributes:
+        held: The principals' delegations meet (any level).
+        leaders: The principals' leaders meet.
+        mediated: The mediator sits at the table with them.
+        formats: Per format id, whether it was held (every listed party attends).
+        at_table: Per party, whether it attends and shares a held format with a principal.
+    """
+
+    held: np.ndarray
+    leaders: np.ndarray
+    mediated: np.ndarray
+    formats: dict[str, np.ndarray]
+    at_table: dict[str, np.ndarray]
+
+
+@dataclass
+class TalksOutcome:
+    """What the talks produced, per world (and issue): what every protocol returns.
+
+    Attributes:
+        agreed: ``(worlds, issues)``: the issue was agreed (and ratified).
+        text: ``(worlds, issues)``: the text last on the table (NaN where no talks).
+        rounds: Exchanges held.
+        positions: Per principal, its final position ``(worlds, issues)``.
+        walked: Per principal, whether it walked out; ``None`` for a protocol without walk-outs
+            (its walk-out events are then not produced rather than filled with zeros).
+        zopa: Whether a package both principals prefer to no deal exists (None: not computed).
+        referred: Per principal, agreements its delegation made ad referendum.
+        rejected: Per principal, agreements its leader then refused to ratify.
+        history: Per principal, its position after each round (for step-by-step notebooks).
+    """
+
+    agreed: np.ndarray
+    text: np.ndarray
+    rounds: np.ndarray
+    positions: dict[str, np.ndarray]
+    walked: dict[str, np.ndarray] | None
+    zopa: np.ndarray | None = None
+    referred: dict[str, np.ndarray] = field(default_factory=dict)
+    rejected: dict[str, np.ndarray] = field(default_factory=dict)
+    history: dict[str, list[np.ndarray]] = field(default_factory=dict)
+
+
+class Protocol(ABC):
+    """A theory of the talks: given who sits down, what is agreed."""
+
+    kind: ClassVar[str]
+
+    @abstractmethod
+    def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
+        """Play the talks over the model's batch of worlds (read its parties and drawn values)."""
+
+
+PROTOCOLS: dict[str, type[Protocol]] = {}
+
+
+def register(cls: type[Protocol]) -> type[Protocol]:
+    """Class decorator: make a protocol available under its ``kind``."""
+    PROTOCOLS[cls.kind] = cls
+    return cls
+
+
+def protocol_for(kind: str) -> Protocol:
+    """A fresh protocol of ``kind`` (the scenario schema lists the kinds it accepts)."""
+    from simulator.model import protocols  # noqa: F401  (importing the package registers them all)
+
+    return PROTOCOLS[kind]()

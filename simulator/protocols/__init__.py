@@ -1,1 +1,0 @@
-"""Numerical cores of bargaining theories (expected utility, Nash, compromise), batched over worlds."""
