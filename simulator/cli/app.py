@@ -147,14 +147,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from simulator.scenario.load import load_scenario
 
     problems: list[str] = []
+    loaded = []
     for path in args.paths:
         try:
-            load_scenario(path)
+            loaded.append((path, load_scenario(path)))
         except ScenarioError as exc:
             problems.extend(str(p) for p in exc.problems)
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 2
+    from simulator.analysis.zone import zone_report
+
+    for path, scenario in loaded:  # a warning, not a failure: the file itself is valid
+        report = zone_report(scenario)
+        if report is not None and report.warning:
+            print(f"{path}: {report.warning}", file=sys.stderr)
     n = len(args.paths)
     print(f"{n} scenario file{'s' if n != 1 else ''} valid")
     return 0

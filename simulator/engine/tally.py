@@ -68,6 +68,10 @@ def stats_of(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, np.nda
             st[f"position.{pid}.{iid}"] = rec[f"position.{pid}.{iid}"]
     for iid in scenario.issues:
         st[f"text.{iid}"] = rec[f"text.{iid}"]
+    if "zopa" in rec:  # the share of worlds with a zone of agreement (a protocol may not compute it)
+        st["zopa"] = rec["zopa"].astype(float)
+        for iid in scenario.issues:
+            st[f"zopa.{iid}"] = rec[f"zopa.{iid}"].astype(float)
     return st
 
 

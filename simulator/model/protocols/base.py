@@ -52,7 +52,8 @@ class TalksOutcome:
         positions: Per principal, its final position ``(worlds, issues)``.
         walked: Per principal, whether it walked out; ``None`` for a protocol without walk-outs
             (its walk-out events are then not produced rather than filled with zeros).
-        zopa: Whether a package both principals prefer to no deal exists (None: not computed).
+        zopa: ``(worlds, issues)``: whether a text both principals prefer to no deal exists for the
+            issue's group (its package, or the issue alone), red lines respected (None: not computed).
         referred: Per principal, agreements its delegation made ad referendum.
         rejected: Per principal, agreements its leader then refused to ratify.
         history: Per principal, its position after each round (for step-by-step notebooks).
