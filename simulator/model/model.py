@@ -36,6 +36,10 @@ from simulator.scenario.params import Param
 from simulator.scenario.schema import LEVELS, Scenario
 
 PHASES = ("attendance", "talks", "aftermath")
+#: Passes of simultaneous best responses that settle the final levels. Worlds still moving after
+#: three passes are cycling (no equilibrium in pure levels given the noise drawn): more passes
+#: change nothing there, so their promises decide (see ``_choose_levels``).
+SETTLING_PASSES = 3
 #: Outcome categories, mutually exclusive, in order of how far the talks got.
 OUTCOMES = ("no_talks", "collapse", "continue", "partial_agreement", "agreement")
 TALKS_TRIGGERS = ("no_ceasefire", "no_agreement", "walkout")
@@ -175,7 +179,7 @@ class NegotiationModel(mesa.Model):
         levels = self._announced()
         moved = set(self.parties)  # who changed level last pass: only their watchers re-decide
         unsettled = np.zeros(self.worlds, dtype=bool)
-        for _ in range(2 * len(self.parties) + 2):
+        for _ in range(SETTLING_PASSES):
             new = dict(levels)
             for pid, a in self.parties.items():
                 if moved & a.watches:
