@@ -78,6 +78,8 @@ class NegotiationModel(mesa.Model):
         self._outside: dict[str, np.ndarray] = {}
         self._gain: dict[str, np.ndarray] | None = None
         self.talks: TalksOutcome | None = None
+        #: Per-batch results a protocol computes once (e.g. the EUM's forecast, before and at the talks).
+        self.memo: dict[str, object] = {}
         self.phase = 0
         classes = dict(agents or {})
         self.parties: dict[str, PartyAgent] = {
@@ -259,7 +261,10 @@ class NegotiationModel(mesa.Model):
         self._carry_out_threats()
         r = self._records
         agreed = np.stack([r[f"agreed.{i}"] for i in self.issue_ids], axis=1)
-        walked = np.logical_or.reduce([r[f"walkout.{p}"] for p in self.spec.principals])
+        # A protocol without walk-outs records none: nothing then collapses.
+        walked = np.logical_or.reduce(
+            [r.get(f"walkout.{p}", np.zeros(self.worlds, dtype=bool)) for p in self.spec.principals]
+        )
         outcome = np.select(
             [~r["talks.direct"], agreed.all(axis=1), agreed.any(axis=1), walked],
             [0, 4, 3, 1],
@@ -324,6 +329,8 @@ class NegotiationModel(mesa.Model):
         r["talks.leaders"] = table.leaders
         r["talks.mediated"] = table.mediated
         r["rounds"] = outcome.rounds
+        if outcome.played is not None:
+            r["protocol"] = outcome.played
         if outcome.zopa is not None:
             r["zopa"] = outcome.zopa
         for fid, f in table.formats.items():
