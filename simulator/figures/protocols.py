@@ -24,9 +24,9 @@ def protocols_figure(summary: dict[str, Any]) -> Figure:
     members: dict[str, Any] = summary["stats"]["by_protocol"]
     series = {f"{k} ({v['share']:.0%} of worlds)": v["events"] for k, v in members.items()}
     series["model average"] = summary["events"]
-    keys = [k for k in summary["events"] if k.startswith(KEY_PREFIXES) and k != "talks.mediated"]
-    for ev in members.values():
-        keys += [k for k in ev["events"] if k.startswith(KEY_PREFIXES) and k not in keys and k != "talks.mediated"]
+    keys: list[str] = []
+    for ev in [summary["events"], *(m["events"] for m in members.values())]:
+        keys += [k for k in ev if k.startswith(KEY_PREFIXES) and k not in keys and k != "talks.mediated"]
     fig = Figure(figsize=(9, 0.45 * len(keys) * (1 + 0.15 * len(series)) + 1.5))
     ax = fig.add_subplot()
     height = 0.8 / len(series)
