@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli.score import add_command as _add_score
 
     _add_score(sub)
+    from simulator.cli.benchmark import add_command as _add_benchmark
+
+    _add_benchmark(sub)
     return p
 
 

@@ -83,6 +83,8 @@ class NegotiationModel(mesa.Model):
         self._gain: dict[str, np.ndarray] | None = None
         self.protocol = protocol_for(scenario.protocol.kind)  # one instance per batch: it may cache
         self.talks: TalksOutcome | None = None
+        #: Per-batch results a protocol computes once (e.g. the EUM's forecast, before and at the talks).
+        self.memo: dict[str, object] = {}
         self.phase = 0
         classes = dict(agents or {})
         self.parties: dict[str, PartyAgent] = {
@@ -287,7 +289,10 @@ class NegotiationModel(mesa.Model):
         self._carry_out_threats()
         r = self._records
         agreed = np.stack([r[f"agreed.{i}"] for i in self.issue_ids], axis=1)
-        walked = np.logical_or.reduce([r[f"walkout.{p}"] for p in self.spec.principals])
+        # A protocol without walk-outs records none: nothing then collapses.
+        walked = np.logical_or.reduce(
+            [r.get(f"walkout.{p}", np.zeros(self.worlds, dtype=bool)) for p in self.spec.principals]
+        )
         outcome = np.select(
             [~r["talks.direct"], agreed.all(axis=1), agreed.any(axis=1), walked],
             [0, 4, 3, 1],
@@ -352,6 +357,8 @@ class NegotiationModel(mesa.Model):
         r["talks.leaders"] = table.leaders
         r["talks.mediated"] = table.mediated
         r["rounds"] = outcome.rounds
+        if outcome.played is not None:
+            r["protocol"] = outcome.played
         if outcome.zopa is not None:
             r["zopa"] = outcome.zopa.all(axis=1)
             for k, iid in enumerate(self.issue_ids):

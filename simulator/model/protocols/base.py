@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -57,6 +58,7 @@ class TalksOutcome:
         referred: Per principal, agreements its delegation made ad referendum.
         rejected: Per principal, agreements its leader then refused to ratify.
         history: Per principal, its position after each round (for step-by-step notebooks).
+        played: Per world, the index of the ensemble member that played it (None: one protocol).
     """
 
     agreed: np.ndarray
@@ -68,12 +70,15 @@ class TalksOutcome:
     referred: dict[str, np.ndarray] = field(default_factory=dict)
     rejected: dict[str, np.ndarray] = field(default_factory=dict)
     history: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    played: np.ndarray | None = None
 
 
 class Protocol(ABC):
     """A theory of the talks: given who sits down, what is agreed."""
 
     kind: ClassVar[str]
+    #: Whether a principal can walk out under this protocol (else its walk-out events are not produced).
+    walkouts: ClassVar[bool] = True
 
     @abstractmethod
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
@@ -94,3 +99,10 @@ def protocol_for(kind: str) -> Protocol:
     from simulator.model import protocols  # noqa: F401  (importing the package registers them all)
 
     return PROTOCOLS[kind]()
+
+
+def produces_walkouts(kinds: Iterable[str]) -> bool:
+    """Whether walk-outs are defined in every world: every protocol in ``kinds`` has them."""
+    from simulator.model import protocols  # noqa: F401  (importing the package registers them all)
+
+    return all(PROTOCOLS[k].walkouts for k in kinds)
