@@ -422,9 +422,9 @@ class Scenario(Strict):
         squares: dict[str, float] = {}
         for fid, f in self.factors.items():
             for path, weight in f.loadings.items():
-                if path not in uncertain:
-                    what = "a fixed parameter" if path in self.parameter_slots() else "no parameter"
-                    yield ("factors", fid, "loadings", path), f"'{path}' is {what}; load uncertain ones"
+                # A loading on a fixed parameter (say one fixed with --set) has nothing to move.
+                if path not in uncertain and path not in self.parameter_slots():
+                    yield ("factors", fid, "loadings", path), f"'{path}' is no parameter of this scenario"
                 squares[path] = squares.get(path, 0.0) + weight * weight
         for path, total in squares.items():
             if total > 1.0 + 1e-9:
