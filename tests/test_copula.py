@@ -48,7 +48,7 @@ def test_factor_loadings_are_checked_where_they_are_written() -> None:
 
     with pytest.raises(ScenarioError, match="no parameter of this scenario"):
         two_party("factors={f: {assumption: test, loadings: {parties.beta.nonsense: 0.5}}}")
-    with pytest.raises(ScenarioError, match="squared loadings .* sum to 1.25"):
+    with pytest.raises(ScenarioError, match=r"squared loadings .* sum to 1\.25"):
         two_party(
             "factors={f: {assumption: test, loadings: {parties.beta.outside_option: 0.5}}, "
             "g: {assumption: test, loadings: {parties.beta.outside_option: -1.0}}}"
