@@ -123,15 +123,25 @@ def test_threat_on_absence_raises_cost_of_staying_away():
 
 
 def test_positions_concede_toward_the_nearer_of_red_line_and_reservation_value():
-    s = two_party("parties.alpha.positions.ceasefire.concession=2.0", "protocol.walkout_hazard=0")
+    sure = (
+        "parties.alpha.attendance.levels=[absent, leader]",
+        "parties.beta.attendance.levels=[absent, leader]",
+        "parties.beta.attendance.initial.level=leader",
+        "parties.beta.attendance.legitimacy_cost=0",
+    )
+    s = two_party("parties.alpha.positions.ceasefire.concession=2.0", "protocol.walkout_hazard=0", *sure)
     model = NegotiationModel(s, worlds=1, rng=0).run()
     alpha = model.parties["alpha"]
+    assert model.records()["rounds"][0] >= 2
     # ideal 1.0, red line 0.4 (0.6 away), reservation 0.3 (0.7 away): the red line binds.
     # Round 2 of 6 with e = 2: share (2/6)^(1/2) of the 0.6.
     assert alpha.history[1][0, 0] == pytest.approx(1.0 - (2 / 6) ** 0.5 * 0.6)
-    s = two_party("parties.alpha.outside_option=0.8")  # now no deal is worth more: 0.2 away binds
-    alpha = NegotiationModel(s, worlds=1, rng=0).run().parties["alpha"]
-    assert alpha.history[-1][0, 0] == pytest.approx(0.8)
+    s = two_party("parties.alpha.outside_option=0.8", *sure)  # no deal worth more: 0.2 away binds
+    model = NegotiationModel(s, worlds=1, rng=0).run()
+    alpha = model.parties["alpha"]
+    # No zone (0.8 + the value of no deal to beta > 1): one exchange, conceding 1/6 of the 0.2 (e = 1).
+    assert alpha.history[0][0, 0] == pytest.approx(1.0 - 0.2 / 6)
+    assert model.records()["position.alpha.ceasefire"][0] >= 0.8 - 1e-12
 
 
 def test_full_mandates_and_overlapping_zones_reach_agreement():

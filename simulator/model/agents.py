@@ -53,10 +53,17 @@ class PartyAgent(mesa.Agent):
         self.announcements: list[np.ndarray] = [self.announced]
         self.level = self.announced.copy()
         self.position = np.full((n, k), np.nan)
-        self.history: list[np.ndarray] = []
         self.walked_away = np.zeros(n, dtype=bool)
         self.last_noise = np.zeros((n, N_LEVELS))
         self._init_positions()
+
+    @property
+    def history(self) -> list[np.ndarray]:
+        """Its positions after each talks round (``(worlds, issues)`` arrays; empty before the talks)."""
+        talks = self.model.talks
+        if talks is None or self.party_id not in talks.history:
+            return []
+        return talks.history[self.party_id]
 
     # --- parameters -------------------------------------------------------------------------
 

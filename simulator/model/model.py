@@ -239,8 +239,6 @@ class NegotiationModel(mesa.Model):
         """Who sits down (the same for every protocol), then the scenario's protocol plays the talks."""
         table = self._table()
         outcome = self.protocol.negotiate(self, table)
-        for pid, history in outcome.history.items():
-            self.parties[pid].history = history
         for pid, walked in (outcome.walked or {}).items():
             self.parties[pid].walked_away = walked
         for pid, pos in outcome.positions.items():

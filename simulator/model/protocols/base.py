@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -57,7 +57,8 @@ class TalksOutcome:
             issue's group (its package, or the issue alone), red lines respected (None: not computed).
         referred: Per principal, agreements its delegation made ad referendum.
         rejected: Per principal, agreements its leader then refused to ratify.
-        history: Per principal, its position after each round (for step-by-step notebooks).
+        history: Per principal, its position after each round (for step-by-step notebooks; a
+            protocol may compute it only when asked).
         played: Per world, the index of the ensemble member that played it (None: one protocol).
     """
 
@@ -69,7 +70,7 @@ class TalksOutcome:
     zopa: np.ndarray | None = None
     referred: dict[str, np.ndarray] = field(default_factory=dict)
     rejected: dict[str, np.ndarray] = field(default_factory=dict)
-    history: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    history: Mapping[str, list[np.ndarray]] = field(default_factory=dict)
     played: np.ndarray | None = None
 
 

@@ -30,7 +30,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -137,12 +137,9 @@ def bargain(
     active = held.copy()
     rounds_held = np.zeros(n, dtype=np.int8)
     walked = {s.party_id: np.zeros(n, dtype=bool) for s in sides}
-    positions: dict[str, list[np.ndarray]] = {s.party_id: [] for s in sides}
     margin = np.broadcast_to(rules.walkaway_margin, (n,))
     hazard = np.broadcast_to(rules.hazard, (n,))
     for t in range(1, rules.rounds + 1):
-        for s in sides:
-            positions[s.party_id].append(_position(s, t, rules.deadline))
         rows = np.flatnonzero(active)  # work on the worlds still talking only
         if rows.size == 0:
             continue
@@ -186,7 +183,8 @@ def bargain(
     final = {
         s.party_id: np.where(agreed, text, _position(s, rounds_held[:, None], rules.deadline)) for s in sides
     }
-    return TalksOutcome(agreed, text, rounds_held, final, walked, zopa, referred, rejected, positions)
+    history = _History(sides, int(rounds_held.max(initial=0)), rules.deadline)
+    return TalksOutcome(agreed, text, rounds_held, final, walked, zopa, referred, rejected, history)
 
 
 # --- rules --------------------------------------------------------------------------------------
@@ -225,6 +223,8 @@ def _table(
     zone: Zone, mediated: np.ndarray, a1: np.ndarray, a2: np.ndarray, w1: np.ndarray, w2: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The text on the table and whether both accept it: the mediator's where there is one."""
+    if mediated.all():
+        return zone.nash(a1, a2, w1, w2)
     text, ok = zone.split_line(a1, a2)
     if mediated.any():
         rows = np.flatnonzero(mediated)
@@ -269,6 +269,24 @@ def _position(s: Side, t: int | np.ndarray, deadline: int) -> np.ndarray:
     reach = np.minimum(np.abs(s.red_line - s.ideal), 1.0 - s.reservation[:, None])
     share = np.minimum(1.0, np.asarray(t) / deadline) ** (1.0 / s.concession)
     return s.ideal + toward * share * reach
+
+
+class _History(Mapping[str, list[np.ndarray]]):
+    """Each principal's position after each round, computed only when asked (notebooks ask)."""
+
+    def __init__(self, sides: tuple[Side, Side], rounds: int, deadline: int) -> None:
+        self._sides = {s.party_id: s for s in sides}
+        self._rounds, self._deadline = rounds, deadline
+
+    def __getitem__(self, pid: str) -> list[np.ndarray]:
+        side = self._sides[pid]
+        return [_position(side, t, self._deadline) for t in range(1, self._rounds + 1)]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._sides)
+
+    def __len__(self) -> int:
+        return len(self._sides)
 
 
 # --- the protocol -------------------------------------------------------------------------------
