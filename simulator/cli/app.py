@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli.score import add_command as _add_score
 
     _add_score(sub)
+    from simulator.cli.deu3 import add_command as _add_deu3
+
+    _add_deu3(sub)
     return p
 
 
