@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -19,6 +21,7 @@ from simulator.model.rules import (
 )
 from simulator.scenario.rules import Body, DecisionRule
 
+SLICE = Path(__file__).parent / "data" / "deu3_slice.tsv"
 EU27 = [s for s in NICE_WEIGHTS if s != "cr"]  # the EU-27 of 2007-2013: 345 votes
 
 
@@ -123,3 +126,21 @@ def test_body_needs_weights_for_every_member() -> None:
         Body(
             members=["a", "b"], vote="qualified_majority", weights={"a": 1}, threshold=0.5, assumption="test"
         )
+
+
+def test_model_applies_the_scenario_rule(tmp_path: Path) -> None:
+    """An imported DEU scenario runs through the model; its Council rule can block a text."""
+    from simulator.cli import main
+    from simulator.model.model import NegotiationModel
+    from simulator.scenario.load import load_scenario
+
+    assert main(["import", "deu3", str(SLICE), "--out", str(tmp_path)]) == 0
+    scenario = load_scenario(tmp_path / "d00060.yaml")
+    ruled = NegotiationModel(scenario, worlds=64, rng=1).run()
+    plain_spec = scenario.model_copy(
+        update={"protocol": scenario.protocol.model_copy(update={"rule": DecisionRule()})}
+    )
+    plain = NegotiationModel(plain_spec, worlds=64, rng=1).run()
+    a, b = ruled.records()["agreed.d00060i2"], plain.records()["agreed.d00060i2"]
+    assert not np.any(a & ~b)  # the rule only ever removes agreements
+    assert a.sum() < b.sum()
