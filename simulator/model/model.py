@@ -28,8 +28,8 @@ from collections.abc import Iterable, Mapping
 import mesa
 import numpy as np
 
-from simulator.model.agents import LEADER, PartyAgent
 from simulator.model import rules
+from simulator.model.agents import LEADER, PartyAgent
 from simulator.model.copula import correlate
 from simulator.model.protocols.base import Table, TalksOutcome, protocol_for
 from simulator.randomness import Streams, as_seed_sequence

@@ -37,6 +37,18 @@ LISBON = (
 )
 
 
+#: Display names of the DEU actor codes (the file's column suffixes).
+ACTOR_NAMES = {
+    "com": "European Commission", "ep": "European Parliament", "at": "Austria", "be": "Belgium",
+    "bu": "Bulgaria", "cr": "Croatia", "cy": "Cyprus", "cz": "Czechia", "dk": "Denmark",
+    "ee": "Estonia", "fi": "Finland", "fr": "France", "de": "Germany", "el": "Greece",
+    "hu": "Hungary", "ie": "Ireland", "it": "Italy", "lv": "Latvia", "lt": "Lithuania",
+    "lu": "Luxembourg", "mt": "Malta", "nl": "Netherlands", "pl": "Poland", "pt": "Portugal",
+    "ro": "Romania", "si": "Slovenia", "sk": "Slovakia", "es": "Spain", "se": "Sweden",
+    "uk": "United Kingdom",
+}  # fmt: skip
+
+
 def issue_key(issue_id: str) -> str:
     """The scenario id of a DEU issue (ids must be lower-case: ``n0062Bi1`` becomes ``n0062bi1``)."""
     key = re.sub(r"[^a-z0-9_]+", "_", issue_id.lower())
@@ -87,8 +99,8 @@ def proposal_scenario(dataset: Deu3Dataset, issues: list[Deu3Issue], dataset_pat
     parties: dict[str, Any] = {}
     for actor in present:
         party: dict[str, Any] = {
-            "name": actor,
-            "leader": actor,
+            "name": ACTOR_NAMES.get(actor, actor),
+            "leader": "its delegation" if actor not in ("com", "ep") else "its negotiators",
             "role": "principal" if actor in principals else "third_party",
             "capability": _cited(caps[actor], CAPABILITY_RECORD, "p" + actor, scale_cap),
             "attendance": {
@@ -166,7 +178,9 @@ def proposal_scenario(dataset: Deu3Dataset, issues: list[Deu3Issue], dataset_pat
         "protocol": {
             "announcement_order": list(parties),
             "announcement_rounds": 1,
-            "choice_noise": _fixed(0.1, ATTENDS),
+            "choice_noise": _fixed(
+                0.1, "Attendance is not in question (see attendance); the noise is immaterial."
+            ),
             "rounds": 6,
             "mandate": {
                 k: _fixed(1.0, "Officials carry the full mandate in Council working parties.")
