@@ -77,9 +77,9 @@ def test_benchmark_on_slice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     data = json.loads((out / "benchmark.json").read_text(encoding="utf-8"))
     keys = ["mae", "median_ae", "crps", "within10", "coverage50", "coverage80", "coverage90", "n"]
     for model in ("negsim", "compromise", "reference_point", "commission", "median_state"):
-        assert list(data["models"][model]) == keys
-    assert data["models"]["negsim"]["n"] == len(rows)
-    skipped = data["skipped_without_outcome"]
+        assert list(data[model]) == keys
+    assert data["negsim"]["n"] == len(rows)
+    skipped = json.loads((out / "run.json").read_text(encoding="utf-8"))["skipped_without_outcome"]
     assert len(rows) + skipped == 20
     if skipped:
         assert f"skipped {skipped}" in captured.err

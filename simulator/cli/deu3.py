@@ -18,7 +18,7 @@ from simulator.cli.options import progress_bar
 
 
 def add_command(sub: Any) -> None:
-    """Add ``import`` and ``benchmark`` (each with a ``deu3`` subcommand) to the parser."""
+    """Add ``negsim import`` (with its ``deu3`` format) to the CLI's subcommands."""
     imp = sub.add_parser("import", help="import scenarios from a dataset", description=__doc__)
     isub = imp.add_subparsers(dest="format", required=True)
     d = isub.add_parser("deu3", help="one scenario YAML per proposal of a DEU-format .tsv")
@@ -26,13 +26,12 @@ def add_command(sub: Any) -> None:
     d.add_argument("--out", type=Path, required=True, help="folder for the scenario files")
     d.set_defaults(func=cmd_import_deu3)
 
-    bench = sub.add_parser("benchmark", help="score forecasts on real negotiations", description=__doc__)
-    bsub = bench.add_subparsers(dest="format", required=True)
-    b = bsub.add_parser("deu3", help="forecast every DEU issue, score negsim and the baselines")
+
+def add_benchmark(models: Any) -> None:
+    """Add ``deu3`` to ``negsim benchmark``'s models (``simulator.cli.benchmark``)."""
+    b = models.add_parser("deu3", help="forecast every DEU issue, score negsim and the baselines")
     b.add_argument("file", type=Path, help="a DEU-format tab-separated file")
-    b.add_argument(
-        "--out", type=Path, required=True, help="folder for predictions.csv, benchmark.json, figures"
-    )
+    b.add_argument("--out", type=Path, required=True, help="folder for predictions.csv, benchmark.json, figures")
     b.add_argument("--runs", type=int, default=1000, help="worlds per issue (default 1000)")
     b.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     b.add_argument("--workers", type=int, default=1, help="processes (default 1)")
@@ -81,16 +80,17 @@ def cmd_benchmark_deu3(args: argparse.Namespace) -> int:
         writer = csv.DictWriter(f, fieldnames=result.columns)
         writer.writeheader()
         writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in result.rows)
-    summary = {
+    # benchmark.json is exactly {model: block} (contracts.md); how it was run goes to run.json.
+    (out / "benchmark.json").write_text(json.dumps(result.blocks, indent=2) + "\n", encoding="utf-8")
+    run = {
         "file": str(args.file),
         "runs": args.runs,
         "seed": args.seed,
         "scored": len(result.rows),
         "skipped_without_outcome": result.skipped,
         "params": result.params,
-        "models": result.blocks,
     }
-    (out / "benchmark.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    (out / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
     if not args.no_figures and result.rows:
         import numpy as np
 
