@@ -204,7 +204,8 @@ def _event_table(events: dict[str, Any], keys: Iterable[str]) -> str:
 
 
 def _stats(run: Run) -> str:
-    stats: dict[str, Any] = run.summary.get("stats") or {}
+    stats: dict[str, Any] = dict(run.summary.get("stats") or {})
+    stats.pop("by_protocol", None)  # an ensemble's per-protocol events, not a statistic
     conc = [k for k in stats if k.startswith("concession.")]
     others = [k for k in stats if k not in conc]
     heads = ["Statistic", "worlds", "mean", "5%", "50%", "95%"]

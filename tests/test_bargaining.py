@@ -99,3 +99,12 @@ def test_nash_text_is_on_the_frontier_and_beats_both_disagreement_points() -> No
     x = rng.uniform(np.minimum(i1, i2), np.maximum(i1, i2))
     v1, v2 = package_utility(x, i1, s1), package_utility(x, i2, s2)
     assert np.all(~((v1 > u1 + 1e-9) & (v2 > u2 + 1e-9)))
+
+
+def test_with_red_lines_apart_the_text_is_the_middle_of_the_gap() -> None:
+    # Party 1 accepts nothing below 0.7, party 2 nothing above 0.3: the tabled text is 0.5.
+    z = zone([1.0], [1.0], [0.7], [0.0], [1.0], [0.3])
+    text, ok = z.nash(np.array([0.0]), np.array([0.0]), np.array([1.0]), np.array([1.0]))
+    assert ok.tolist() == [False] and text[0, 0] == pytest.approx(0.5)
+    line_text, line_ok = z.split_line(np.array([0.0]), np.array([0.0]))
+    assert line_ok.tolist() == [False] and line_text[0, 0] == pytest.approx(0.5)

@@ -39,7 +39,7 @@ def test_symmetric_issue_agrees_at_the_middle_in_the_round_hand_computed() -> No
     assert r.agreed.tolist() == [[True]]
     assert r.text[0, 0] == pytest.approx(0.5)
     assert r.rounds.tolist() == [5]
-    assert r.zopa.tolist() == [True]
+    assert r.zopa.tolist() == [[True]]
 
 
 def test_aspiration_falls_from_one_to_the_reservation_value_by_the_deadline() -> None:
@@ -57,7 +57,7 @@ def test_no_zone_of_agreement_ends_the_talks_after_one_exchange() -> None:
     r = bargain((a, b), np.array([True]), np.array([True]), rules(margin=0.05), streams())
     assert r.agreed.tolist() == [[False]]
     assert r.rounds.tolist() == [1]
-    assert r.zopa.tolist() == [False]
+    assert r.zopa.tolist() == [[False]]
     # The text (0.5) is worth 0.5 to each, below 0.6 - 0.05: both walk out.
     assert r.walked["a"].tolist() == [True] and r.walked["b"].tolist() == [True]
 

@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli.score import add_command as _add_score
 
     _add_score(sub)
+    from simulator.cli.benchmark import add_command as _add_benchmark
+
+    _add_benchmark(sub)
     from simulator.cli.deu3 import add_command as _add_deu3
 
     _add_deu3(sub)
@@ -150,14 +153,21 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from simulator.scenario.load import load_scenario
 
     problems: list[str] = []
+    loaded = []
     for path in args.paths:
         try:
-            load_scenario(path)
+            loaded.append((path, load_scenario(path)))
         except ScenarioError as exc:
             problems.extend(str(p) for p in exc.problems)
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 2
+    from simulator.analysis.zone import zone_report
+
+    for path, scenario in loaded:  # a warning, not a failure: the file itself is valid
+        report = zone_report(scenario)
+        if report is not None and report.warning:
+            print(f"{path}: {report.warning}", file=sys.stderr)
     n = len(args.paths)
     print(f"{n} scenario file{'s' if n != 1 else ''} valid")
     return 0

@@ -31,7 +31,7 @@ def add_benchmark(models: Any) -> None:
     """Add ``deu3`` to ``negsim benchmark``'s models (``simulator.cli.benchmark``)."""
     b = models.add_parser("deu3", help="forecast every DEU issue, score negsim and the baselines")
     b.add_argument("file", type=Path, help="a DEU-format tab-separated file")
-    b.add_argument("--out", type=Path, required=True, help="folder for predictions.csv, benchmark.json, figures")
+    b.add_argument("--out", type=Path, required=True, help="output folder (predictions.csv, ...)")
     b.add_argument("--runs", type=int, default=1000, help="worlds per issue (default 1000)")
     b.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     b.add_argument("--workers", type=int, default=1, help="processes (default 1)")

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from simulator.model.model import OUTCOMES
+from simulator.model.protocols.base import produces_walkouts
 from simulator.scenario.schema import LEVELS, Scenario
 
 #: Histogram bins on [0, 1] for continuous statistics (quantiles come from these).
@@ -24,8 +25,17 @@ QUANTILES = (0.05, 0.5, 0.95)
 Z95 = 1.959963984540054
 
 
-def events_of(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Boolean event arrays (one per ``summary.json`` event key) from a batch's records."""
+def events_of(
+    scenario: Scenario, rec: dict[str, np.ndarray], *, walkouts: bool | None = None
+) -> dict[str, np.ndarray]:
+    """Boolean event arrays (one per ``summary.json`` event key) from a batch's records.
+
+    ``walkout.*`` and ``outcome.collapse`` are produced only where walking out is part of the
+    protocol (``walkouts``; default: every protocol the scenario plays has walk-outs), never
+    filled with zeros.
+    """
+    if walkouts is None:
+        walkouts = produces_walkouts(scenario.protocol.weights)
     ev: dict[str, np.ndarray] = {}
     for pid in scenario.parties:
         level = rec[f"level.{pid}"]
@@ -52,10 +62,24 @@ def events_of(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, np.nd
     for tid in scenario.threats:
         ev[f"threat.{tid}"] = rec[f"threat.{tid}"]
     for pid in scenario.principals:
-        ev[f"walkout.{pid}"] = rec[f"walkout.{pid}"]
+        if walkouts:
+            ev[f"walkout.{pid}"] = rec[f"walkout.{pid}"]
     for i, name in enumerate(OUTCOMES):
-        ev[f"outcome.{name}"] = rec["outcome"] == i
+        if walkouts or name != "collapse":
+            ev[f"outcome.{name}"] = rec["outcome"] == i
     return ev
+
+
+def by_protocol(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    """An ensemble's events per member, over the worlds that played it (empty for one protocol)."""
+    if "protocol" not in rec:
+        return {}
+    out = {}
+    for m, kind in enumerate(scenario.protocol.weights):
+        rows = rec["protocol"] == m
+        sub = {k: v[rows] for k, v in rec.items()}
+        out[kind] = events_of(scenario, sub, walkouts=produces_walkouts([kind]))
+    return out
 
 
 def stats_of(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -68,6 +92,10 @@ def stats_of(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, np.nda
             st[f"position.{pid}.{iid}"] = rec[f"position.{pid}.{iid}"]
     for iid in scenario.issues:
         st[f"text.{iid}"] = rec[f"text.{iid}"]
+    if "zopa" in rec:  # the share of worlds with a zone of agreement (a protocol may not compute it)
+        st["zopa"] = rec["zopa"].astype(float)
+        for iid in scenario.issues:
+            st[f"zopa.{iid}"] = rec[f"zopa.{iid}"].astype(float)
     return st
 
 
@@ -80,12 +108,16 @@ class Tally:
     sums: dict[str, float] = field(default_factory=dict)
     ns: dict[str, int] = field(default_factory=dict)
     hists: dict[str, list[int]] = field(default_factory=dict)
+    groups: dict[str, Tally] = field(default_factory=dict)
 
     @classmethod
     def of(cls, scenario: Scenario, rec: dict[str, np.ndarray]) -> Tally:
-        """Tally one batch of worlds."""
+        """Tally one batch of worlds (and, for an ensemble, each member's worlds as a group)."""
         t = cls(n=len(rec["outcome"]))
         t.counts = {k: int(v.sum()) for k, v in events_of(scenario, rec).items()}
+        for kind, ev in by_protocol(scenario, rec).items():
+            played = int(np.sum(rec["protocol"] == list(scenario.protocol.weights).index(kind)))
+            t.groups[kind] = cls(n=played, counts={k: int(v.sum()) for k, v in ev.items()})
         for k, v in stats_of(scenario, rec).items():
             ok = v[~np.isnan(v)]
             t.sums[k] = float(ok.sum())
@@ -103,6 +135,8 @@ class Tally:
             out.ns[k] = self.ns.get(k, 0) + other.ns.get(k, 0)
             a, b = self.hists.get(k, [0] * BINS), other.hists.get(k, [0] * BINS)
             out.hists[k] = [x + y for x, y in zip(a, b, strict=True)]
+        for k in sorted(set(self.groups) | set(other.groups)):
+            out.groups[k] = self.groups.get(k, Tally()).merge(other.groups.get(k, Tally()))
         return out
 
     def to_json(self) -> str:
@@ -114,6 +148,7 @@ class Tally:
                 "sums": self.sums,
                 "ns": self.ns,
                 "hists": self.hists,
+                "groups": {k: json.loads(g.to_json()) for k, g in self.groups.items()},
             },
             sort_keys=True,
         )
@@ -122,7 +157,8 @@ class Tally:
     def from_json(cls, text: str) -> Tally:
         """Read a tally written by :meth:`to_json`."""
         d = json.loads(text)
-        return cls(n=d["n"], counts=d["counts"], sums=d["sums"], ns=d["ns"], hists=d["hists"])
+        groups = {k: cls.from_json(json.dumps(g)) for k, g in d.get("groups", {}).items()}
+        return cls(n=d["n"], counts=d["counts"], sums=d["sums"], ns=d["ns"], hists=d["hists"], groups=groups)
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
@@ -158,16 +194,7 @@ def summary_dict(
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The ``summary.json`` document (see ``contracts.md``): events with Wilson intervals, stats."""
-    events = {}
-    rank = {name: i for i, name in enumerate([*scenario.parties, *scenario.issues, *scenario.threats])}
-    for key in sorted(tally.counts, key=lambda k: _event_order(k, rank)):
-        k = tally.counts[key]
-        lo, hi = wilson(k, tally.n)
-        events[key] = {
-            "p": round(k / tally.n, 6) if tally.n else 0.0,
-            "ci95": [round(lo, 6), round(hi, 6)],
-            "count": k,
-        }
+    events = _events(tally, scenario)
     stats = {}
     for key in sorted(tally.sums):
         n = tally.ns[key]
@@ -176,6 +203,18 @@ def summary_dict(
             v = _quantile(tally.hists[key], q)
             entry[f"q{int(q * 100):02d}"] = None if math.isnan(v) else round(v, 4)
         stats[key] = entry
+    if tally.groups:
+        weights = scenario.protocol.weights
+        total = sum(weights.values())
+        stats["by_protocol"] = {
+            kind: {
+                "weight": round(weights[kind] / total, 6),
+                "runs": g.n,
+                "share": round(g.n / tally.n, 6) if tally.n else 0.0,
+                "events": _events(g, scenario),
+            }
+            for kind, g in tally.groups.items()
+        }
     doc: dict[str, Any] = {
         "negsim_version": version,
         "scenario": {"name": scenario.name, "path": scenario_path, "sha256": scenario.sha256()},
@@ -187,6 +226,21 @@ def summary_dict(
     }
     doc.update(extra or {})
     return doc
+
+
+def _events(tally: Tally, scenario: Scenario) -> dict[str, Any]:
+    """Each event's probability with its Wilson 95% interval and count, in reading order."""
+    events = {}
+    rank = {name: i for i, name in enumerate([*scenario.parties, *scenario.issues, *scenario.threats])}
+    for key in sorted(tally.counts, key=lambda k: _event_order(k, rank)):
+        k = tally.counts[key]
+        lo, hi = wilson(k, tally.n)
+        events[key] = {
+            "p": round(k / tally.n, 6) if tally.n else 0.0,
+            "ci95": [round(lo, 6), round(hi, 6)],
+            "count": k,
+        }
+    return events
 
 
 _PREFIX_ORDER = (

@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from simulator.figures.protocols import protocols_figure
 from simulator.storage import atomic_path
 
 DPI = 150
@@ -61,7 +62,8 @@ def run_figures(out: Path) -> list[Path]:
             ``scenario.resolved.yaml``.
 
     Returns:
-        The paths of the PNG files written: levels, events, outcomes, positions, threats.
+        The paths of the PNG files written: levels, events, outcomes, positions, threats (and
+        protocols, for an ensemble run).
     """
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     scenario = yaml.safe_load((out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
@@ -72,6 +74,8 @@ def run_figures(out: Path) -> list[Path]:
         "positions": _positions(summary, scenario, out / "worlds.parquet"),
         "threats": _threats(summary, scenario),
     }
+    if "by_protocol" in summary.get("stats", {}):  # a model average: its members side by side
+        figures["protocols"] = protocols_figure(summary)
     paths = []
     for name, fig in figures.items():
         path = out / "figures" / f"{name}.png"

@@ -86,6 +86,18 @@ class PartyAgent(mesa.Agent):
 
     # --- phase 1: attendance ----------------------------------------------------------------
 
+    @functools.cached_property
+    def watches(self) -> set[str]:
+        """The parties whose levels enter its attendance utility (its best response depends on them)."""
+        a = self.spec.attendance
+        out: set[str] = set()
+        if a.counterpart is not None:
+            out.add(a.counterpart)
+        if a.watcher is not None:
+            out.add(a.watcher.party)
+        out.update(c.condition.party for c in a.commitments if c.condition is not None)
+        return out
+
     def attendance_utility(self, announced: dict[str, np.ndarray]) -> np.ndarray:
         """Utility of each level given the others' announced levels, shape ``(worlds, 4)``.
 
@@ -115,7 +127,7 @@ class PartyAgent(mesa.Agent):
         for i, cm in enumerate(a.commitments):
             if cm.kind != "promise":
                 continue
-            holds = self._condition_holds(cm.condition, announced)
+            holds = self.condition_holds(cm.condition, announced)
             broken = holds[:, None] & (r < cm.level.rank)
             u -= self.param(f"attendance.commitments.{i}.audience_cost")[:, None] * broken
         u[~self.allowed(announced)] = -np.inf
@@ -149,7 +161,7 @@ class PartyAgent(mesa.Agent):
             ok[:, lv.rank] = True
         for cm in self.spec.attendance.commitments:
             if cm.kind == "only_if":
-                unmet = ~self._condition_holds(cm.condition, announced)
+                unmet = ~self.condition_holds(cm.condition, announced)
                 ok[:, cm.level.rank :] &= ~unmet[:, None]
         return ok
 
@@ -164,7 +176,7 @@ class PartyAgent(mesa.Agent):
         scale = self.model.value("protocol.choice_noise")[:, None]
         return np.argmax(u + scale * noise, axis=1).astype(np.int8)
 
-    def _condition_holds(self, cond: object, announced: dict[str, np.ndarray]) -> np.ndarray:
+    def condition_holds(self, cond: object, announced: dict[str, np.ndarray]) -> np.ndarray:
         if cond is None:
             return np.ones(self.model.worlds, dtype=bool)
         return announced[cond.party] >= cond.level.rank  # type: ignore[attr-defined]

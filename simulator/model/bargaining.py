@@ -111,7 +111,11 @@ class Zone:
         feasible = (lo <= hi + EPS) & (near <= d + EPS) & (far >= -EPS)
         both_none = np.isnan(ideal1) & np.isnan(ideal2)
         feasible |= both_none
-        zhi = np.maximum(zhi, zlo)
+        # Red lines apart: nothing is acceptable, and the only text worth tabling is the middle of
+        # the gap between them (it favours neither side; it is what a walk-out is judged against).
+        gap = np.clip(np.where(step >= 0, 0.5 * (lo + hi) - i1, i1 - 0.5 * (lo + hi)), 0.0, d)
+        zlo = np.where(feasible, zlo, gap)
+        zhi = np.where(feasible, np.maximum(zhi, zlo), gap)
         a = _normalised(np.where(np.isnan(ideal1), 0.0, sal1))
         b = _normalised(np.where(np.isnan(ideal2), 0.0, sal2))
         # Party 1 concedes first where party 2 gains most per unit it loses.

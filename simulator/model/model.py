@@ -37,6 +37,10 @@ from simulator.scenario.params import Param
 from simulator.scenario.schema import LEVELS, Scenario
 
 PHASES = ("attendance", "talks", "aftermath")
+#: Passes of simultaneous best responses that settle the final levels. Worlds still moving after
+#: three passes are cycling (no equilibrium in pure levels given the noise drawn): more passes
+#: change nothing there, so their promises decide (see ``_choose_levels``).
+SETTLING_PASSES = 3
 #: Outcome categories, mutually exclusive, in order of how far the talks got.
 OUTCOMES = ("no_talks", "collapse", "continue", "partial_agreement", "agreement")
 TALKS_TRIGGERS = ("no_ceasefire", "no_agreement", "walkout")
@@ -78,7 +82,10 @@ class NegotiationModel(mesa.Model):
         self.values = self._draw_values(quantiles or {})
         self._outside: dict[str, np.ndarray] = {}
         self._gain: dict[str, np.ndarray] | None = None
+        self.protocol = protocol_for(scenario.protocol.kind)  # one instance per batch: it may cache
         self.talks: TalksOutcome | None = None
+        #: Per-batch results a protocol computes once (e.g. the EUM's forecast, before and at the talks).
+        self.memo: dict[str, object] = {}
         self.phase = 0
         classes = dict(agents or {})
         self.parties: dict[str, PartyAgent] = {
@@ -173,16 +180,40 @@ class NegotiationModel(mesa.Model):
         with every ``only_if`` then enforced downward as a hard constraint.
         """
         levels = self._announced()
-        for _ in range(2 * len(self.parties) + 2):
-            new = {pid: a.choose_level(levels, a.last_noise) for pid, a in self.parties.items()}
-            changed = any(np.any(new[pid] != levels[pid]) for pid in levels)
+        moved = set(self.parties)  # who changed level last pass: only their watchers re-decide
+        unsettled = np.zeros(self.worlds, dtype=bool)
+        for _ in range(SETTLING_PASSES):
+            new = dict(levels)
+            for pid, a in self.parties.items():
+                if moved & a.watches:
+                    new[pid] = a.choose_level(levels, a.last_noise)
+            changes = {pid: new[pid] != levels[pid] for pid in levels}
+            unsettled = np.logical_or.reduce(list(changes.values()))
+            moved = {pid for pid, c in changes.items() if c.any()}
             levels = new
-            if not changed:
+            if not moved:
                 break
+        if unsettled.any():  # best responses cycle (no equilibrium in pure levels): promises decide
+            self._keep_promises(levels, unsettled)
         self._enforce_only_if(levels)
         for pid, agent in self.parties.items():
             agent.level = levels[pid]
             self._records[f"level.{pid}"] = levels[pid]
+
+    def _keep_promises(self, levels: dict[str, np.ndarray], where: np.ndarray) -> None:
+        """Where levels never settled, a party whose promise's condition holds sends what it promised.
+
+        Raising to the promised level (where that level is open and allowed) ends the cycle the
+        same way whatever the announcement order; ``only_if`` is then enforced downward.
+        """
+        for pid, agent in self.parties.items():
+            for cm in agent.spec.attendance.commitments:
+                if cm.kind != "promise":
+                    continue
+                holds = agent.condition_holds(cm.condition, levels)
+                open_ = agent.allowed(levels)[:, cm.level.rank]
+                up = where & holds & open_ & (levels[pid] < cm.level.rank)
+                levels[pid] = np.where(up, cm.level.rank, levels[pid]).astype(np.int8)
 
     def _enforce_only_if(self, levels: dict[str, np.ndarray]) -> None:
         """Lower any level an ``only_if`` forbids to the best allowed one below, until consistent."""
@@ -208,7 +239,7 @@ class NegotiationModel(mesa.Model):
     def _talks(self) -> None:
         """Who sits down (the same for every protocol), then the scenario's protocol plays the talks."""
         table = self._table()
-        outcome = protocol_for(self.spec.protocol.kind).negotiate(self, table)
+        outcome = self.protocol.negotiate(self, table)
         for pid, history in outcome.history.items():
             self.parties[pid].history = history
         for pid, walked in (outcome.walked or {}).items():
@@ -270,8 +301,7 @@ class NegotiationModel(mesa.Model):
         The attendance phase's look-ahead; computed once per batch by the scenario's protocol.
         """
         if self._gain is None:
-            protocol = protocol_for(self.spec.protocol.kind)
-            estimate = getattr(protocol, "expected_gain", None)
+            estimate = getattr(self.protocol, "expected_gain", None)
             self._gain = estimate(self) if estimate else {}
         return self._gain.get(party, np.zeros(self.worlds))
 
@@ -281,7 +311,10 @@ class NegotiationModel(mesa.Model):
         self._carry_out_threats()
         r = self._records
         agreed = np.stack([r[f"agreed.{i}"] for i in self.issue_ids], axis=1)
-        walked = np.logical_or.reduce([r[f"walkout.{p}"] for p in self.spec.principals])
+        # A protocol without walk-outs records none: nothing then collapses.
+        walked = np.logical_or.reduce(
+            [r.get(f"walkout.{p}", np.zeros(self.worlds, dtype=bool)) for p in self.spec.principals]
+        )
         outcome = np.select(
             [~r["talks.direct"], agreed.all(axis=1), agreed.any(axis=1), walked],
             [0, 4, 3, 1],
@@ -346,8 +379,12 @@ class NegotiationModel(mesa.Model):
         r["talks.leaders"] = table.leaders
         r["talks.mediated"] = table.mediated
         r["rounds"] = outcome.rounds
+        if outcome.played is not None:
+            r["protocol"] = outcome.played
         if outcome.zopa is not None:
-            r["zopa"] = outcome.zopa
+            r["zopa"] = outcome.zopa.all(axis=1)
+            for k, iid in enumerate(self.issue_ids):
+                r[f"zopa.{iid}"] = outcome.zopa[:, k]
         for fid, f in table.formats.items():
             r[f"format.{fid}"] = f
         for k, iid in enumerate(self.issue_ids):

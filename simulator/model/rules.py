@@ -1,20 +1,30 @@
-"""Decision rules: who must accept a text for it to be adopted, as functions over acceptance arrays.
+"""Decision rules: whether a party accepts a text, and whether the parties' acceptances adopt it.
 
-Every rule takes ``accepts``, a boolean array ``(..., n)`` (one column per party of the body, any
-leading batch axes such as worlds) and returns ``(...)``: whether the body adopts. Keeping rules
-pure functions over arrays lets the model (per world), the DEU benchmark (per world and issue) and
-the tests use the same code. Sources for the numbers (Nice-Treaty weights, the Lisbon double
-majority) are in ``docs/model.md``, section "Decision rules".
+Every protocol reports agreement through these, so the events mean the same under every protocol.
+A principal *accepts* a text on a group of issues (one issue under ``issue_by_issue``, the
+non-separable issues as a package otherwise) when no issue of it lies beyond its red line and the
+group is worth at least its reservation value ``B`` to it, its utility being the salience-weighted
+mean of ``1 - |x - ideal|`` over the group's issues. Issues a principal has no position on do not
+bind it. The scenario's rule then combines the acceptances: by default :func:`unanimity` of the
+principals; with ``protocol.rule: {kind: bodies}`` every body votes by its own rule
+(:func:`decide`): :func:`simple_majority`, :func:`qualified_majority` (Nice weights),
+:func:`double_majority` (Lisbon), all bodies for co-decision (:func:`all_bodies`).
 
-When no agreement is adopted the issue's reversion point holds (:func:`adopted_or_reversion`).
-:func:`agenda_setter` is the one-dimensional setter model (Romer and Rosenthal 1978; for the EU,
-Tsebelis 1994, Steunenberg 1994): the setter drafts the text nearest its ideal that the rule
-accepts against the reversion point, voters accepting what they like at least as much as it.
+Every vote takes ``accepts``, a boolean array ``(..., n)`` (one column per member, any leading batch
+axes such as worlds) and returns ``(...)``. When a text is not adopted the issue's reversion point
+holds (:func:`adopted_or_reversion`). :func:`agenda_setter` is the one-dimensional setter model
+(Romer and Rosenthal 1978; for the EU, Tsebelis 1994, Steunenberg 1994): the setter drafts the text
+nearest its ideal that the rule adopts against the reversion point. Sources for the numbers
+(Nice-Treaty weights, the Lisbon double majority): ``docs/model.md``, section 5.
+
+Example:
+    >>> agreed = unanimity([accepts(text, a.ideal, a.red_line, a.salience, a.reservation_value(), groups)
+    ...                     for a in principals])  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -26,6 +36,50 @@ from simulator.scenario.importers.eu_rules import (
     POPULATION_2015,
 )
 from simulator.scenario.rules import Body, DecisionRule
+
+#: Tolerance for "at least its reservation value" and "not beyond its red line".
+TOL = 1e-9
+
+
+def accepts(
+    text: np.ndarray,
+    ideal: np.ndarray,
+    red_line: np.ndarray,
+    salience: np.ndarray,
+    reservation: np.ndarray,
+    groups: Sequence[np.ndarray],
+) -> np.ndarray:
+    """Whether one principal accepts ``text`` on each issue, ``(worlds, issues)``.
+
+    Args:
+        text: The outcome, ``(worlds, issues)`` (NaN: nothing on the table, never accepted).
+        ideal: Its ideal points (NaN where it has no position), ``(worlds, issues)``.
+        red_line: Its red lines, ``(worlds, issues)``.
+        salience: Its saliences, ``(worlds, issues)``.
+        reservation: Its reservation value ``B``, ``(worlds,)``.
+        groups: Issue indices accepted or refused together.
+
+    Returns:
+        ``(worlds, issues)``: the same answer on every issue of a group.
+    """
+    has = ~np.isnan(ideal)
+    toward = np.sign(np.nan_to_num(red_line - ideal))
+    beyond = has & ((text - red_line) * toward > TOL)  # past the red line, seen from the ideal
+    utility = 1.0 - np.abs(text - ideal)
+    out = np.zeros(text.shape, dtype=bool)
+    for g in groups:
+        sal = np.where(has[:, g], salience[:, g], 0.0)
+        total = sal.sum(axis=1)
+        u = np.where(total > 0, np.nansum(sal * utility[:, g], axis=1) / np.maximum(total, TOL), 1.0)
+        ok = ~np.isnan(text[:, g]).any(axis=1) & ~beyond[:, g].any(axis=1) & (u >= reservation - TOL)
+        out[:, g] = ok[:, None]
+    return out
+
+
+def unanimity(accepts: Sequence[np.ndarray]) -> np.ndarray:
+    """Agreed where every principal accepts (the elementwise AND of their acceptances)."""
+    return np.logical_and.reduce(list(accepts))
+
 
 BoolArray = NDArray[np.bool_]
 Array = NDArray[np.float64]
@@ -154,6 +208,8 @@ __all__ = [
     "NICE_THRESHOLD",
     "NICE_WEIGHTS",
     "POPULATION_2015",
+    "TOL",
+    "accepts",
     "accepts_over_reversion",
     "adopted_or_reversion",
     "agenda_setter",
@@ -163,6 +219,7 @@ __all__ = [
     "double_majority",
     "qualified_majority",
     "simple_majority",
+    "unanimity",
 ]
 
 

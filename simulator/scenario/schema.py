@@ -240,6 +240,10 @@ class Format(Strict):
     parties: list[Id] = Field(min_length=2)
 
 
+#: The talks protocols a scenario can name (``simulator.model.protocols``); ``ensemble`` mixes them.
+ProtocolKind = Literal["single_text", "expected_utility", "nash", "compromise"]
+
+
 class Protocol(Strict):
     """How attendance is settled and how the talks run.
 
@@ -247,9 +251,13 @@ class Protocol(Strict):
     exchanges the meeting allows and ``deadline`` the round by which each side's aspiration has
     fallen to its reservation value (default: the last round). ``walkout_hazard`` is the chance
     per round that the talks break down for reasons outside the model (an incident, a leak).
+    ``kind: ensemble`` is a model average: each world plays one of ``members``, drawn with
+    probability proportional to its weight (equal weights when ``members`` is left out: an
+    assumption, until weights are fitted to data).
     """
 
-    kind: Literal["single_text"] = "single_text"
+    kind: ProtocolKind | Literal["ensemble"] = "single_text"
+    members: dict[ProtocolKind, Annotated[float, Field(gt=0, allow_inf_nan=False)]] | None = None
     announcement_order: list[Id]
     announcement_rounds: int = Field(default=3, ge=1, le=20)
     choice_noise: Noise
@@ -262,6 +270,22 @@ class Protocol(Strict):
     walkaway_margin: Unit
     walkout_hazard: Unit | None = None
     rule: DecisionRule = Field(default_factory=DecisionRule)
+
+    @model_validator(mode="after")
+    def _members_only_for_ensemble(self) -> Self:
+        if self.members is not None and self.kind != "ensemble":
+            raise ValueError(f"'members' is for kind: ensemble (kind is {self.kind!r})")
+        if self.members is not None and not self.members:
+            raise ValueError("an ensemble needs at least one member")
+        return self
+
+    @property
+    def weights(self) -> dict[str, float]:
+        """The ensemble's members and weights (equal weights over every protocol if none given)."""
+        if self.kind != "ensemble":
+            return {self.kind: 1.0}
+        members = self.members or dict.fromkeys(get_args(ProtocolKind), 1.0)
+        return {str(k): float(v) for k, v in members.items()}
 
     @property
     def last_round_of_concessions(self) -> int:
@@ -411,9 +435,9 @@ class Scenario(Strict):
         squares: dict[str, float] = {}
         for fid, f in self.factors.items():
             for path, weight in f.loadings.items():
-                if path not in uncertain:
-                    what = "a fixed parameter" if path in self.parameter_slots() else "no parameter"
-                    yield ("factors", fid, "loadings", path), f"'{path}' is {what}; load uncertain ones"
+                # A loading on a fixed parameter (say one fixed with --set) has nothing to move.
+                if path not in uncertain and path not in self.parameter_slots():
+                    yield ("factors", fid, "loadings", path), f"'{path}' is no parameter of this scenario"
                 squares[path] = squares.get(path, 0.0) + weight * weight
         for path, total in squares.items():
             if total > 1.0 + 1e-9:

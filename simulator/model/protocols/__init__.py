@@ -5,4 +5,10 @@ The numerical cores of the expected-utility model, the Nash solution and the com
 live beside them (``expected_utility``, ``nash``, ``compromise``).
 """
 
-from simulator.model.protocols import single_text  # noqa: F401  (registers "single_text")
+from simulator.model.protocols import (  # noqa: F401  (each import registers a protocol)
+    compromise,
+    ensemble,
+    expected_utility,
+    nash,
+    single_text,
+)

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -52,10 +53,12 @@ class TalksOutcome:
         positions: Per principal, its final position ``(worlds, issues)``.
         walked: Per principal, whether it walked out; ``None`` for a protocol without walk-outs
             (its walk-out events are then not produced rather than filled with zeros).
-        zopa: Whether a package both principals prefer to no deal exists (None: not computed).
+        zopa: ``(worlds, issues)``: whether a text both principals prefer to no deal exists for the
+            issue's group (its package, or the issue alone), red lines respected (None: not computed).
         referred: Per principal, agreements its delegation made ad referendum.
         rejected: Per principal, agreements its leader then refused to ratify.
         history: Per principal, its position after each round (for step-by-step notebooks).
+        played: Per world, the index of the ensemble member that played it (None: one protocol).
     """
 
     agreed: np.ndarray
@@ -67,12 +70,15 @@ class TalksOutcome:
     referred: dict[str, np.ndarray] = field(default_factory=dict)
     rejected: dict[str, np.ndarray] = field(default_factory=dict)
     history: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    played: np.ndarray | None = None
 
 
 class Protocol(ABC):
     """A theory of the talks: given who sits down, what is agreed."""
 
     kind: ClassVar[str]
+    #: Whether a principal can walk out under this protocol (else its walk-out events are not produced).
+    walkouts: ClassVar[bool] = True
 
     @abstractmethod
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
@@ -93,3 +99,10 @@ def protocol_for(kind: str) -> Protocol:
     from simulator.model import protocols  # noqa: F401  (importing the package registers them all)
 
     return PROTOCOLS[kind]()
+
+
+def produces_walkouts(kinds: Iterable[str]) -> bool:
+    """Whether walk-outs are defined in every world: every protocol in ``kinds`` has them."""
+    from simulator.model import protocols  # noqa: F401  (importing the package registers them all)
+
+    return all(PROTOCOLS[k].walkouts for k in kinds)

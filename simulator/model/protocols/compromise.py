@@ -8,8 +8,16 @@ capability x salience weighted majority cannot move) is the other classic baseli
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from simulator.model.protocols.base import Protocol, Table, TalksOutcome, register
+from simulator.model.protocols.settle import gain_at, settle, weights_on, with_position
+
+if TYPE_CHECKING:
+    from simulator.model.model import NegotiationModel
 
 Array = NDArray[np.float64]
 
@@ -67,3 +75,31 @@ def weighted_median(positions: ArrayLike, capabilities: ArrayLike, salience: Arr
     idx = np.argmax(cum >= 0.5 * total * (1.0 - 1e-12), axis=1)
     out = np.take_along_axis(xs, idx[:, None], axis=1)[:, 0]
     return np.where(total[:, 0] > 0, out, np.nan)
+
+
+@register
+class Compromise(Protocol):
+    """The weighted mean as a protocol: every party with a position on an issue pulls the outcome.
+
+    Agreement where the principals meet and the scenario's rule accepts the mean; no walk-outs.
+    """
+
+    kind = "compromise"
+    walkouts = False
+
+    def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
+        return settle(model, table, self.forecast(model))
+
+    def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
+        """Each principal's surplus at the mean, where the principals would accept it."""
+        return gain_at(model, self.forecast(model))
+
+    @staticmethod
+    def forecast(model: NegotiationModel) -> Array:
+        """The capability x salience weighted mean per world and issue, ``(worlds, issues)``."""
+        text = np.full((model.worlds, len(model.issue_ids)), np.nan)
+        for k in range(len(model.issue_ids)):
+            pids = with_position(model, k)
+            if pids:
+                text[:, k] = weighted_mean(*weights_on(model, pids, k))
+        return text

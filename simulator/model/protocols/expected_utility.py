@@ -47,14 +47,22 @@ model is deterministic) and keeps its positions; computation stops early once ev
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from simulator.model.protocols.base import Protocol, Table, TalksOutcome, register
+from simulator.model.protocols.compromise import weighted_mean
+from simulator.model.protocols.settle import gain_at, settle, weights_on, with_position
+
+if TYPE_CHECKING:
+    from simulator.model.model import NegotiationModel
+
 Array = NDArray[np.float64]
 
 NO_OFFER, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
+_BLOCK = 512  # worlds per block in :func:`run_eum` (arrays of n x n x block stay in cache)
 
 
 @dataclass(frozen=True)
@@ -109,13 +117,23 @@ def win_probabilities(x: Array, weights: Array, risk: Array | None = None) -> Ar
         ``(W, n, n)``: ``sum_k max(0, v_k(i, j)) / sum_{k,a,b} |v_k(a, b)|`` (0 when the
         denominator is 0, i.e. all positions equal).
     """
-    # Worlds last: every slice below is a contiguous block, several times faster than worlds first.
     xt = np.ascontiguousarray(x.T)
-    dist = np.abs(xt[:, None, :] - xt[None, :, :])  # dist[b, k, w] = |x_k - x_b|
-    if risk is not None:
-        dist **= np.ascontiguousarray(risk.T)[None, :, :]
-    wt = np.ascontiguousarray(weights.T)
-    n, w_count = xt.shape
+    risk_t = None if risk is None else np.ascontiguousarray(risk.T)
+    p = _win_t(_dist_t(xt), np.ascontiguousarray(weights.T), risk_t)
+    return np.ascontiguousarray(p.transpose(2, 0, 1))
+
+
+def _dist_t(xt: Array) -> Array:
+    """``dist[i, j, w] = |x_i - x_j|`` from worlds-last positions ``(n, W)``."""
+    return np.abs(xt[:, None, :] - xt[None, :, :])
+
+
+def _win_t(dist: Array, wt: Array, risk_t: Array | None) -> Array:
+    """:func:`win_probabilities` on worlds-last arrays: ``dist (n, n, W)``, ``wt``, ``risk_t (n, W)``."""
+    # Worlds last: every slice below is a contiguous block, several times faster than worlds first.
+    if risk_t is not None:
+        dist = dist ** risk_t[None, :, :]  # dist[b, k, w] = |x_k - x_b| ** r_k
+    n, w_count = wt.shape
     pull = np.einsum("bkw,kw->bw", dist, wt)  # sum_k c_k s_k d_kb
     out = np.zeros((n, n, w_count))
     for a in range(n - 1):
@@ -129,7 +147,6 @@ def win_probabilities(x: Array, weights: Array, risk: Array | None = None) -> Ar
     total = 2.0 * out.sum(axis=(0, 1))
     np.divide(out, total, out=out, where=total > 0)
     out[:, :, total <= 0] = 0.0
-    out = np.ascontiguousarray(out.transpose(2, 0, 1))
     return out
 
 
@@ -188,25 +205,42 @@ def _expected(
     t: float,
     challenger_to_median: Array | float,
 ) -> Array:
-    status_quo = q * u_sq
-    if q < 1.0:
-        spread = 0.25 * (challenger_to_median + dist)
-        status_quo = status_quo + (1.0 - q) * (
-            t * _utility(0.5 - spread, risk) + (1.0 - t) * _utility(0.5 + spread, risk)
-        )
+    status_quo = _status_quo(u_sq, dist, risk, q, t, challenger_to_median)
     return u_s - target_salience * (1.0 - p_win) * (u_s - u_f) - status_quo
+
+
+def _status_quo(u_sq: Array, dist: Array, risk: Array, q: float, t: float, to_median: Array | float) -> Array:
+    """``Q U_sq + (1 - Q)(T U_b + (1 - T) U_w)``."""
+    if q >= 1.0:
+        return u_sq
+    spread = 0.25 * (to_median + dist)
+    return q * u_sq + (1.0 - q) * (
+        t * _utility(0.5 - spread, risk) + (1.0 - t) * _utility(0.5 + spread, risk)
+    )
 
 
 def risk_exponents(x: Array, weights: Array, salience: Array, q: float = 1.0, t: float = 1.0) -> Array:
     """Risk exponents ``r_i = (1 - R_i/3) / (1 + R_i/3)`` from the security of each position, ``(W, n)``."""
-    n = x.shape[1]
-    dist = np.abs(x[:, :, None] - x[:, None, :])
-    p = win_probabilities(x, weights)
-    to_median = np.abs(x - weighted_median_rows(x, weights)[:, None])[:, :, None]
-    eu = challenge_utility(dist, p, salience[:, None, :], np.ones(1), q, t, to_median)
-    eu[:, np.arange(n), np.arange(n)] = 0.0
-    danger = eu.sum(axis=1)  # D_i = sum_j E[U_ji]
-    hi, lo = danger.max(axis=1, keepdims=True), danger.min(axis=1, keepdims=True)
+    xt, wt = np.ascontiguousarray(x.T), np.ascontiguousarray(weights.T)
+    to_median = _to_median_t(xt, wt, q)
+    return _risk_t(_dist_t(xt), wt, np.ascontiguousarray(salience.T), q, t, to_median).T
+
+
+def _to_median_t(xt: Array, wt: Array, q: float) -> Array:
+    """``|x_i - mu|`` worlds-last; only the status quo's lottery (``Q < 1``) uses it."""
+    if q >= 1.0:
+        return np.zeros_like(xt)
+    return np.abs(xt - weighted_median_rows(xt.T, wt.T)[None, :])
+
+
+def _risk_t(dist: Array, wt: Array, st: Array, q: float, t: float, to_median: Array) -> Array:
+    """:func:`risk_exponents` on worlds-last arrays ``(n, W)`` (``dist`` is ``(n, n, W)``)."""
+    p = _win_t(dist, wt, None)
+    eu = challenge_utility(dist, p, st[None, :, :], np.ones(1), q, t, to_median[:, None, :])
+    n = dist.shape[0]
+    eu[np.arange(n), np.arange(n)] = 0.0
+    danger = eu.sum(axis=0)  # D_i = sum_j E[U_ji]
+    hi, lo = danger.max(axis=0), danger.min(axis=0)
     span = hi - lo
     attitude = np.divide(2.0 * danger - hi - lo, span, out=np.zeros_like(danger), where=span > 0)
     return (1.0 - attitude / 3.0) / (1.0 + attitude / 3.0)
@@ -243,54 +277,64 @@ def eum_round(
     Returns:
         The new positions, the risk exponents used, and the offer each actor took.
     """
-    w_count, n = x.shape
-    weights = capabilities * salience
-    r = risk_exponents(x, weights, salience, q, t)
-    p = win_probabilities(x, weights, r)
-    dist = np.abs(x[:, :, None] - x[:, None, :])
-    to_median = np.abs(x - weighted_median_rows(x, weights)[:, None])
-    r_own = r[:, :, None]  # actor i's perspective on row i
-    # a[w, i, j] = E^i[U_ij]; b[w, i, j] = E^i[U_ji]
-    u_s, u_f, u_sq = _outcome_utilities(dist, r_own)  # shared by both directions of a dyad
-    a = _expected(u_s, u_f, u_sq, dist, p, salience[:, None, :], r_own, q, t, to_median[:, :, None])
-    b = _expected(
-        u_s, u_f, u_sq, dist, p.transpose(0, 2, 1), salience[:, :, None], r_own, q, t, to_median[:, None, :]
+    xt = np.ascontiguousarray(x.T)
+    wt = np.ascontiguousarray((capabilities * salience).T)
+    new, r, kind, partner = _round_t(xt, wt, np.ascontiguousarray(salience.T), q, t, compromise_choice)
+    return EUMRound(
+        positions=new.T.copy(), risk=r.T.copy(), offer_type=kind.T.copy(), partner=partner.T.copy()
     )
-    distinct = x[:, :, None] != x[:, None, :]
+
+
+def _round_t(
+    xt: Array, wt: Array, st: Array, q: float, t: float, compromise_choice: str
+) -> tuple[Array, Array, NDArray[np.int8], NDArray[np.int64]]:
+    """:func:`eum_round` on worlds-last arrays ``(n, W)``: pairs are ``[i, j, w]`` throughout."""
+    if compromise_choice not in ("scholz", "smallest_move"):
+        raise ValueError(f"unknown compromise_choice {compromise_choice!r}")
+    n, w_count = xt.shape
+    dist = _dist_t(xt)
+    to_median = _to_median_t(xt, wt, q)
+    r = _risk_t(dist, wt, st, q, t, to_median)
+    p = _win_t(dist, wt, r)
+    r_own = r[:, None, :]  # actor i's perspective on row i
+    u_s, u_f, u_sq = _outcome_utilities(dist, r_own)  # shared by both directions of a dyad
+    diff = u_s - u_f
+    # a[i, j] = E^i[U_ij]; b[i, j] = E^i[U_ji]
+    # the same order of operations as :func:`challenge_utility`: near-ties must break the same way
+    sq_a = _status_quo(u_sq, dist, r_own, q, t, to_median[:, None, :])
+    sq_b = sq_a if q >= 1.0 else _status_quo(u_sq, dist, r_own, q, t, to_median[None, :, :])
+    a = u_s - st[None, :, :] * (1.0 - p) * diff - sq_a
+    b = u_s - st[:, None, :] * (1.0 - p.transpose(1, 0, 2)) * diff - sq_b
+    distinct = dist > 0
     conflict = distinct & (b > a) & (a > 0)
     yielding = distinct & (b > 0) & (a < 0)
     compromise = yielding & (b > -a)
     capitulation = yielding & ~compromise
-    share = np.divide(-a, b, out=np.zeros_like(a), where=compromise)  # fraction of the way to x_j
 
-    new = x.copy()
-    kind = np.zeros((w_count, n), dtype=np.int8)
-    partner = np.full((w_count, n), -1, dtype=np.int64)
-    undecided = np.ones((w_count, n), dtype=bool)
-    if compromise_choice == "scholz":
-        comp_key = (-a * x[:, :, None] + b * x[:, None, :]) / np.where(compromise, b - a, 1.0)
-    elif compromise_choice == "smallest_move":
-        comp_key = dist * share
-    else:
-        raise ValueError(f"unknown compromise_choice {compromise_choice!r}")
-    rows = np.arange(w_count)[:, None]
-    for code, mask, key in (
-        (CONFLICT, conflict, dist),
-        (COMPROMISE, compromise, comp_key),
-        (CAPITULATION, capitulation, dist),
-    ):
-        take = undecided & mask.any(axis=2)
+    new = xt.copy()
+    kind = np.zeros((n, w_count), dtype=np.int8)
+    partner = np.full((n, w_count), -1, dtype=np.int64)
+    undecided = np.ones((n, w_count), dtype=bool)
+    for code, mask in ((CONFLICT, conflict), (COMPROMISE, compromise), (CAPITULATION, capitulation)):
+        take = undecided & mask.any(axis=1)
         if not take.any():
             continue
-        best = np.argmin(np.where(mask, key, np.inf), axis=2)
-        chosen = x[rows, best]  # a full move lands exactly on x_j
+        key = dist
         if code == COMPROMISE:
-            chosen = x + (chosen - x) * np.take_along_axis(share, best[:, :, None], axis=2)[:, :, 0]
+            share = np.divide(-a, b, out=np.zeros_like(a), where=mask)  # fraction of the way to x_j
+            if compromise_choice == "scholz":
+                key = (-a * xt[:, None, :] + b * xt[None, :, :]) / np.where(mask, b - a, 1.0)
+            else:
+                key = dist * share
+        best = np.argmin(np.where(mask, key, np.inf), axis=1)
+        chosen = np.take_along_axis(xt, best, axis=0)  # a full move lands exactly on x_j
+        if code == COMPROMISE:
+            chosen = xt + (chosen - xt) * np.take_along_axis(share, best[:, None, :], axis=1)[:, 0, :]
         new = np.where(take, chosen, new)
         kind[take] = code
         partner[take] = best[take]
         undecided &= ~take
-    return EUMRound(positions=np.clip(new, 0.0, 1.0), risk=r, offer_type=kind, partner=partner)
+    return np.clip(new, 0.0, 1.0), r, kind, partner
 
 
 def run_eum(
@@ -344,16 +388,63 @@ def run_eum(
         raise ValueError("positions must lie within [low, high]")
     x = (x0 - lo[:, None]) / span[:, None]
     history = np.empty((rounds + 1, *shape))
-    history[0] = x0
+    history[:] = x0
     settled = np.full(shape[0], -1, dtype=np.int64)
-    for k in range(1, rounds + 1):
-        new = eum_round(x, cap, sal, q, t, compromise_choice).positions
-        still = np.all(new == x, axis=1)
-        settled = np.where(still & (settled < 0), k - 1, settled)
-        settled = np.where(~still, -1, settled)
-        x = new
-        history[k] = lo[:, None] + span[:, None] * x
-        if still.all():
-            history[k + 1 :] = history[k]
-            break
+    weights = cap * sal
+    # Blocks of worlds small enough to stay in cache, worlds last; a world whose positions stop
+    # changing is at a fixed point (the rounds are deterministic) and leaves the computation.
+    for start in range(0, shape[0], _BLOCK):
+        rows = np.arange(start, min(start + _BLOCK, shape[0]))
+        xt = np.ascontiguousarray(x[rows].T)
+        wt, st = np.ascontiguousarray(weights[rows].T), np.ascontiguousarray(sal[rows].T)
+        for k in range(1, rounds + 1):
+            new = _round_t(xt, wt, st, q, t, compromise_choice)[0]
+            history[k:, rows] = lo[rows, None] + span[rows, None] * new.T
+            still = np.all(new == xt, axis=0)
+            settled[rows[still]] = k - 1
+            keep = ~still
+            rows, xt, wt, st = rows[keep], new[:, keep], wt[:, keep], st[:, keep]
+            if rows.size == 0:
+                break
     return EUMResult(positions=history, settled=settled)
+
+
+@register
+class ExpectedUtility(Protocol):
+    """The EUM as a protocol: issue by issue, every party with a position takes part (no walk-outs).
+
+    Positions start at the ideals (scale 0..1); after ``protocol.rounds`` rounds the forecast is
+    the capability x salience weighted mean of the positions, which the scenario's rule settles.
+    """
+
+    kind = "expected_utility"
+    walkouts = False
+
+    def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
+        text, positions = self.forecast(model)
+        return settle(model, table, text, positions, model.spec.protocol.rounds)
+
+    def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
+        """Each principal's surplus at the forecast, where the principals would accept it."""
+        return gain_at(model, self.forecast(model)[0])
+
+    @staticmethod
+    def forecast(model: NegotiationModel) -> tuple[Array, dict[str, Array]]:
+        """The forecast ``(worlds, issues)`` and the principals' final positions (once per batch)."""
+        if "expected_utility" in model.memo:  # the same in every world whoever attends: run once
+            return model.memo["expected_utility"]  # type: ignore[return-value]
+        text = np.full((model.worlds, len(model.issue_ids)), np.nan)
+        positions = {p: model.parties[p].ideal.copy() for p in model.spec.principals}
+        for k in range(len(model.issue_ids)):
+            pids = with_position(model, k)
+            if not pids:
+                continue
+            x, c, s = weights_on(model, pids, k)
+            if len(pids) > 1:
+                x = run_eum(x, c, s, model.spec.protocol.rounds, low=0.0, high=1.0).positions[-1]
+            text[:, k] = weighted_mean(x, c, s)
+            for i, pid in enumerate(pids):
+                if pid in positions:
+                    positions[pid][:, k] = x[:, i]
+        model.memo["expected_utility"] = (text, positions)
+        return text, positions

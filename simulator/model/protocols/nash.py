@@ -28,9 +28,16 @@ the interval where every ``u_i > d_i``; its maximiser is found by bisection on t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from simulator.model.protocols.base import Protocol, Table, TalksOutcome, register
+from simulator.model.protocols.settle import agreement_groups, gain_at, settle
+
+if TYPE_CHECKING:
+    from simulator.model.model import NegotiationModel
 
 Array = NDArray[np.float64]
 _STEPS = 64
@@ -163,3 +170,49 @@ def _one_issue(a: Array, d: Array, w: Array) -> tuple[Array, NDArray[np.bool_]]:
         lo, hi = np.where(up, mid, lo), np.where(up, hi, mid)
     y = 0.5 * (lo + hi)
     return np.where(exists, y, np.nan)[:, None], exists
+
+
+@register
+class Nash(Protocol):
+    """The Nash solution between the principals as a protocol (no rounds, no walk-outs).
+
+    Reservation values are the disagreement point and capabilities the bargaining powers; with two
+    principals the scenario's groups of issues are bargained as packages (closed form), with more
+    each issue on its own. No agreement where no package beats every reservation value; the
+    scenario's rule then checks red lines.
+    """
+
+    kind = "nash"
+    walkouts = False
+
+    def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
+        return settle(model, table, self.forecast(model))
+
+    def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
+        """Each principal's surplus at the Nash solution, where it exists and is accepted."""
+        return gain_at(model, self.forecast(model))
+
+    @staticmethod
+    def forecast(model: NegotiationModel) -> Array:
+        """The Nash package per world and issue, ``(worlds, issues)`` (NaN: no zone of agreement)."""
+        sides = [model.parties[p] for p in model.spec.principals]
+        k = len(model.issue_ids)
+        groups = agreement_groups(model) if len(sides) == 2 else [np.array([j]) for j in range(k)]
+        d = np.stack([np.broadcast_to(a.reservation_value(), (model.worlds,)) for a in sides], axis=1)
+        w = np.stack([np.broadcast_to(a.power(), (model.worlds,)) for a in sides], axis=1)
+        text = np.full((model.worlds, k), np.nan)
+        for g in groups:
+            ideals = np.stack([a.ideal[:, g] for a in sides], axis=1)  # (W, n, m)
+            has = ~np.isnan(ideals)
+            cols = g[has.any(axis=(0, 1))]  # issues some principal has a position on
+            if cols.size == 0:
+                continue
+            keep = has.any(axis=(0, 1))
+            ideals, has = ideals[:, :, keep], has[:, :, keep]
+            # A principal without a position on an issue does not care where it lands.
+            fill = np.nanmean(ideals, axis=1, keepdims=True)
+            sal = np.stack([a.salience[:, cols] for a in sides], axis=1)
+            sal = np.where(has, sal, 0.0) + 1e-12
+            res = nash_bargaining(np.where(has, ideals, fill), sal, d, np.maximum(w, 1e-12))
+            text[:, cols] = res.package
+        return text

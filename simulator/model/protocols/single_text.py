@@ -85,25 +85,50 @@ def aspiration(side: Side, t: int, deadline: int, exponent: np.ndarray) -> np.nd
     return side.reservation + (1.0 - side.reservation) * (1.0 - share)
 
 
+@dataclass(frozen=True)
+class Zones:
+    """Per issue group: its zone, each side's concession exponent, and the Nash text at no-deal values.
+
+    Everything here is fixed once the batch's parameters are drawn, so it is built once and shared
+    by the attendance look-ahead and the talks.
+    """
+
+    groups: list[np.ndarray]
+    zones: list[Zone]
+    exps: list[tuple[np.ndarray, np.ndarray]]
+    at_reservation: list[tuple[np.ndarray, np.ndarray]]
+
+    @classmethod
+    def build(cls, sides: tuple[Side, Side], separable: np.ndarray) -> Zones:
+        s1, s2 = sides
+        groups = groups_of(np.asarray(separable, dtype=bool))
+        zones = [Zone.build(*_cols(s1, g), *_cols(s2, g)) for g in groups]
+        exps = [(_speed(s1, g), _speed(s2, g)) for g in groups]
+        at_b = [z.nash(s1.reservation, s2.reservation, s1.power, s2.power) for z in zones]
+        return cls(groups, zones, exps, at_b)
+
+
 def bargain(
     sides: tuple[Side, Side],
     held: np.ndarray,
     mediated: np.ndarray,
     rules: Rules,
     uniform: Uniform,
+    prepared: Zones | None = None,
 ) -> TalksOutcome:
     """Play the talks in every world where ``held``; see the module docstring for the rules."""
     s1, s2 = sides
     n, k = s1.ideal.shape
-    groups = groups_of(np.asarray(rules.separable, dtype=bool))
-    zones = [Zone.build(*_cols(s1, g), *_cols(s2, g)) for g in groups]
-    exps = [(_speed(s1, g), _speed(s2, g)) for g in groups]
-    b1, b2 = s1.reservation, s2.reservation
+    prep = prepared or Zones.build(sides, rules.separable)
+    groups, zones, exps = prep.groups, prep.zones, prep.exps
     w1, w2 = s1.power, s2.power
     # Reachable at the reservation values (the zone of agreement), and before the meeting ends.
-    zopa_groups = [z.nash(b1, b2, w1, w2)[1] for z in zones]
+    zopa_groups = [ok for _, ok in prep.at_reservation]
     reachable = []
     for j, z in enumerate(zones):
+        if rules.rounds >= rules.deadline and mediated.all():
+            reachable.append(zopa_groups[j])  # aspirations are at the reservation values by then
+            continue
         a1 = aspiration(s1, rules.rounds, rules.deadline, exps[j][0])
         a2 = aspiration(s2, rules.rounds, rules.deadline, exps[j][1])
         reachable.append(_table(z, mediated, a1, a2, w1, w2)[1])
@@ -155,7 +180,9 @@ def bargain(
     agreed = np.zeros((n, k), dtype=bool)
     for j, g in enumerate(groups):
         agreed[:, g] = agreed_g[:, j, None]
-    zopa = np.logical_and.reduce(zopa_groups) if zopa_groups else np.zeros(n, dtype=bool)
+    zopa = np.zeros((n, k), dtype=bool)
+    for j, g in enumerate(groups):
+        zopa[:, g] = zopa_groups[j][:, None]
     final = {
         s.party_id: np.where(agreed, text, _position(s, rounds_held[:, None], rules.deadline)) for s in sides
     }
@@ -258,10 +285,17 @@ class SingleText(Protocol):
 
     kind = "single_text"
 
+    def __init__(self) -> None:
+        self._zones: Zones | None = None  # one protocol instance serves one model's batch
+
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
-        return bargain(
-            self.sides(model), table.held, table.mediated, self.rules(model), model.streams.uniform
-        )
+        sides, rules = self.sides(model), self.rules(model)
+        return bargain(sides, table.held, table.mediated, rules, model.streams.uniform, self._prepared(model))
+
+    def _prepared(self, model: NegotiationModel) -> Zones:
+        if self._zones is None:
+            self._zones = Zones.build(self.sides(model, authority=False), self.rules(model).separable)
+        return self._zones
 
     def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
         """What each principal expects a deal to add to no deal: its surplus at the Nash text.
@@ -270,18 +304,49 @@ class SingleText(Protocol):
         reservation values, with the scenario's mediator if it has one, ratification aside.
         """
         sides = self.sides(model, authority=False)
-        rules = self.rules(model)
         s1, s2 = sides
         gain = {s.party_id: np.zeros(model.worlds) for s in sides}
-        mediated = np.full(model.worlds, model.spec.protocol.mediator is not None)
-        for g in groups_of(rules.separable):
-            zone = Zone.build(*_cols(s1, g), *_cols(s2, g))
-            text, ok = _table(zone, mediated, s1.reservation, s2.reservation, s1.power, s2.power)
+        prep = self._prepared(model)
+        for j, g in enumerate(prep.groups):
+            if model.spec.protocol.mediator is not None:
+                text, ok = prep.at_reservation[j]
+            else:
+                text, ok = prep.zones[j].split_line(s1.reservation, s2.reservation)
             share = [s.salience[:, g].sum(axis=1) / np.maximum(s.salience.sum(axis=1), EPS) for s in sides]
             for s, w in zip(sides, share, strict=True):
                 u = package_utility(text, s.ideal[:, g], s.salience[:, g])
                 gain[s.party_id] += np.where(ok, w * np.maximum(0.0, u - s.reservation), 0.0)
         return gain
+
+    def zone_of_agreement(self, model: NegotiationModel, *, red_lines: bool = True) -> np.ndarray:
+        """Per world and issue: whether a text both principals prefer to no deal exists for its group.
+
+        With ``red_lines=False`` only the outside options count (every text is allowed): what
+        ``negsim validate`` checks, since outside options that leave no deal worth having on any
+        package make failure a matter of arithmetic rather than of anything the articles state.
+        """
+        sides = self.sides(model, authority=False)
+        if red_lines:
+            prep = self._prepared(model)
+        else:
+            open_ = tuple(
+                Side(
+                    s.party_id,
+                    s.ideal,
+                    np.where(s.red_line >= s.ideal, 1.0, 0.0),
+                    s.salience,
+                    s.concession,
+                    s.reservation,
+                    s.power,
+                    s.mandate,
+                )
+                for s in sides
+            )
+            prep = Zones.build((open_[0], open_[1]), self.rules(model).separable)
+        out = np.zeros((model.worlds, len(model.issue_ids)), dtype=bool)
+        for g, (_, ok) in zip(prep.groups, prep.at_reservation, strict=True):
+            out[:, g] = ok[:, None]
+        return out
 
     @staticmethod
     def sides(model: NegotiationModel, *, authority: bool = True) -> tuple[Side, Side]:
