@@ -245,6 +245,8 @@ def _parameters(s: Scenario) -> str:
             prov = "".join(
                 f'<p class="src"><span class="seed">[{esc(src.seed)}]</span> '
                 f"<q>{esc(' '.join(src.quote.split()))}</q></p>"
+                if src.seed is not None and src.quote is not None
+                else f'<p class="src"><span class="seed">{esc(src.cite())}</span></p>'
                 for src in e.sources
             )
             if e.assumption:

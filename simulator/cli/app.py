@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli.benchmark import add_command as _add_benchmark
 
     _add_benchmark(sub)
+    from simulator.cli.deu3 import add_command as _add_deu3
+
+    _add_deu3(sub)
     return p
 
 

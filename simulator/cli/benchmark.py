@@ -29,6 +29,9 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     e.add_argument("--rounds", type=int, default=10, help="rounds to run (default 10)")
     e.add_argument("--json", type=Path, default=None, metavar="OUT.json", help="also write the result here")
     e.set_defaults(func=cmd_benchmark_eum)
+    from simulator.cli.deu3 import add_benchmark
+
+    add_benchmark(models)
 
 
 def cmd_benchmark_eum(args: argparse.Namespace) -> int:

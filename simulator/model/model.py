@@ -28,6 +28,7 @@ from collections.abc import Iterable, Mapping
 import mesa
 import numpy as np
 
+from simulator.model import rules
 from simulator.model.agents import LEADER, PartyAgent
 from simulator.model.copula import correlate
 from simulator.model.protocols.base import Table, TalksOutcome, protocol_for
@@ -243,8 +244,29 @@ class NegotiationModel(mesa.Model):
             self.parties[pid].walked_away = walked
         for pid, pos in outcome.positions.items():
             self.parties[pid].position = pos
+        if self.spec.protocol.rule.kind != "unanimity_of_principals":
+            outcome.agreed = outcome.agreed & self._adopted(outcome.text)
         self.talks = outcome
         self._record_talks(table, outcome)
+
+    def _adopted(self, text: np.ndarray) -> np.ndarray:
+        """``(worlds, issues)``: whether the scenario's decision rule adopts each issue's text.
+
+        Every party with a position votes for a text at least as close to its ideal as the
+        issue's reversion point (every party accepts when the issue states none); each body of
+        ``protocol.rule`` then decides by its own vote (:func:`simulator.model.rules.decide`).
+        """
+        out = np.ones(text.shape, dtype=bool)
+        for k, iid in enumerate(self.issue_ids):
+            rev_path = f"issues.{iid}.reversion"
+            reversion = self.values[rev_path] if rev_path in self.values else np.full(self.worlds, np.nan)
+            accepts = {}
+            for pid, party in self.spec.parties.items():
+                if iid in party.positions:
+                    ideal = self.values[f"parties.{pid}.positions.{iid}.ideal"]
+                    accepts[pid] = rules.accepts_over_reversion(ideal[:, None], text[:, k], reversion)[:, 0]
+            out[:, k] = rules.decide(self.spec.protocol.rule, accepts, self.spec.principals)
+        return out
 
     def _table(self) -> Table:
         """Whether the principals meet (and their leaders), which formats are held, who is at the table.

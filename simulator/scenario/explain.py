@@ -76,6 +76,9 @@ def explain_text(scenario: Scenario) -> str:
         for e in items:
             lines.append(f"  {e.path} = {e.value}")
             for s in e.sources:
+                if s.is_dataset or s.seed is None or s.quote is None:
+                    lines.append(f"      source {s.cite()}")
+                    continue
                 seed = lib.find(s.seed) if lib else None
                 sid = seed.id if seed else s.seed
                 lines.append(f'      source [{sid}]: "{" ".join(s.quote.split())}"')

@@ -23,6 +23,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from simulator.errors import Problem, ScenarioError
+from simulator.scenario.datasets import check_dataset_citations
 from simulator.scenario.params import DIST_KEYS, PROVENANCE_KEYS, Param
 from simulator.scenario.schema import Scenario
 from simulator.scenario.sources import SeedLibrary, normalize
@@ -76,6 +77,9 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, check_sour
     seeds_dir = (path.parent / scenario.seeds).resolve()
     if check_sources:
         problems = list(check_quotes(scenario, located, seeds_dir))
+        problems += check_dataset_citations(
+            scenario.datasets, _sources(located.data, ()), located.data, located.problem, path.parent
+        )
         if problems:
             raise ScenarioError(problems)
     scenario._seeds_dir = seeds_dir
@@ -283,6 +287,8 @@ def check_quotes(scenario: Scenario, located: _Located, seeds_dir: Path) -> list
     library = SeedLibrary(seeds_dir)
     problems: list[Problem] = []
     for loc, source in _sources(located.data, ()):
+        if "dataset" in source:
+            continue  # checked by check_datasets
         seed_id, quote = source.get("seed"), source.get("quote")
         seed = library.find(str(seed_id))
         shown = normalize(str(quote))

@@ -33,10 +33,49 @@ class Strict(BaseModel):
 
 
 class Source(Strict):
-    """A quote from one seed article; the loader checks the quote occurs in that article."""
+    """Where a number comes from: a quote from a seed article, or a cell of a dataset file.
 
-    seed: str = Field(description='Seed id: a file stem in seeds/ or its prefix, e.g. "002".')
-    quote: str = Field(min_length=8, description="Verbatim text from the article.")
+    A quote (``{seed, quote}``) is checked to occur in the article. A dataset citation
+    (``{dataset: deu3, record: d00032i1, field: pcom}``) names a dataset declared in the
+    scenario's ``datasets:``; the loader checks that the cell holds the parameter's value times
+    ``scale`` (``scale: 100`` for a 0-100 column cited by a 0-1 parameter), so a number copied
+    wrongly fails at its own line and column, exactly like a misquote.
+    """
+
+    seed: str | None = Field(
+        default=None, description='Seed id: a file stem in seeds/ or its prefix, e.g. "002".'
+    )
+    quote: str | None = Field(default=None, min_length=8, description="Verbatim text from the article.")
+    dataset: str | None = Field(default=None, description="A dataset id declared under datasets:.")
+    record: str | None = Field(default=None, description="The dataset's record (row) id.")
+    field: str | None = Field(default=None, description="The dataset's column name.")
+    scale: float = Field(default=1.0, gt=0, description="The cell holds value x scale.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        quote = self.seed is not None or self.quote is not None
+        data = self.dataset is not None or self.record is not None or self.field is not None
+        if quote == data:
+            raise ValueError("a source is either {seed, quote} or {dataset, record, field}")
+        if quote and (self.seed is None or self.quote is None):
+            raise ValueError("a quoted source needs both seed and quote")
+        if data and (self.dataset is None or self.record is None or self.field is None):
+            raise ValueError("a dataset source needs dataset, record and field")
+        if quote and self.scale != 1.0:
+            raise ValueError("scale applies to dataset sources only")
+        return self
+
+    @property
+    def is_dataset(self) -> bool:
+        """True for a dataset citation, False for a quote."""
+        return self.dataset is not None
+
+    def cite(self) -> str:
+        """Short human text: ``[002] "quote"`` or ``deu3 d00032i1.pcom``."""
+        if self.is_dataset:
+            scaled = "" if self.scale == 1.0 else f" (/ {self.scale:g})"
+            return f"{self.dataset} {self.record}.{self.field}{scaled}"
+        return f'[{self.seed}] "{self.quote}"'
 
 
 class Beta(Strict):

@@ -34,6 +34,7 @@ from simulator.scenario.params import (
     Unit,
     bounds_of,
 )
+from simulator.scenario.rules import DecisionRule
 from simulator.scenario.yamlsafe import dump_yaml
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
@@ -77,6 +78,10 @@ class Issue(Strict):
             "Agreed on its own, outside the package (a humanitarian step, a next meeting): "
             "what makes a partial agreement possible under agreement: package."
         ),
+    )
+    reversion: Unit | None = Field(
+        default=None,
+        description="The policy that holds without agreement (reversion point, 0..1).",
     )
 
 
@@ -264,6 +269,7 @@ class Protocol(Strict):
     mandate: Mandate
     walkaway_margin: Unit
     walkout_hazard: Unit | None = None
+    rule: DecisionRule = Field(default_factory=DecisionRule)
 
     @model_validator(mode="after")
     def _members_only_for_ensemble(self) -> Self:
@@ -319,6 +325,9 @@ class Scenario(Strict):
     threats: dict[Id, Threat] = Field(default_factory=dict)
     pressures: dict[Id, Pressure] = Field(default_factory=dict)
     factors: dict[Id, Factor] = Field(default_factory=dict)
+    datasets: dict[Id, str] = Field(
+        default_factory=dict, description="Dataset files cited by sources, by id, relative to the file."
+    )
     protocol: Protocol
 
     # Where the scenario was loaded from (set by the loader; None for scenarios built in Python).
@@ -411,6 +420,10 @@ class Scenario(Strict):
         for fid, f in pr.formats.items():
             for i, pid in enumerate(f.parties):
                 yield from ref(pid, "protocol", "formats", fid, "parties", i)
+        for bid, body in pr.rule.bodies.items():
+            for i, pid in enumerate(body.members):
+                yield from ref(pid, "protocol", "rule", "bodies", bid, "members", i)
+        yield from ref(pr.rule.agenda_setter, "protocol", "rule", "agenda_setter")
         if len(self.principals) < 2:
             yield ("parties",), "at least two parties need role 'principal'"
         elif len(self.principals) > 2 and pr.kind == "single_text":

@@ -1,0 +1,115 @@
+"""The DEU III benchmark: negsim's forecast and the baselines on every issue with an outcome.
+
+``negsim benchmark deu3`` calls :func:`run_benchmark` and writes what it returns: the rows of
+``predictions.csv`` (one per issue, negsim's quantiles then the baselines' points) and the blocks
+of ``benchmark.json`` (one per model, :data:`~simulator.analysis.forecast_scores.BLOCK_KEYS`).
+Issues without an outcome cannot be scored and are skipped (the count is returned).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from simulator.analysis.deu_baselines import all_baselines
+from simulator.analysis.deu_forecast import (
+    FITTED,
+    ForecastParams,
+    IssueInput,
+    describe,
+    issue_inputs,
+    issue_samples,
+    load_params,
+    quantile_table,
+)
+from simulator.analysis.forecast_scores import pit, score_point, score_samples
+from simulator.scenario.importers.deu3 import Deu3Dataset, to_arrays
+
+#: The baselines written beside negsim (all point forecasts: one column each).
+BASELINE_COLUMNS = ("compromise", "reference_point", "commission", "median_state", "weighted_median")
+QUANTILE_COLUMNS = ("median", "mean", "q05", "q10", "q25", "q75", "q90", "q95")
+
+
+@dataclass
+class BenchmarkResult:
+    """What the benchmark produced: predictions, scores, and what the figures need."""
+
+    columns: list[str]
+    rows: list[dict[str, Any]]
+    blocks: dict[str, dict[str, float | int | None]]
+    skipped: int
+    samples: list[np.ndarray] = field(repr=False)
+    outcome: np.ndarray = field(repr=False)
+    voting: list[str] = field(repr=False)
+    pit: np.ndarray = field(repr=False)
+    params: dict[str, object] = field(default_factory=dict)
+
+
+def _chunk(args: tuple[list[IssueInput], ForecastParams, int, list[int]]) -> list[np.ndarray]:
+    items, params, worlds, seeds = args
+    return [issue_samples(it, params, worlds, s) for it, s in zip(items, seeds, strict=True)]
+
+
+def run_benchmark(
+    dataset: Deu3Dataset,
+    *,
+    worlds: int = 1000,
+    seed: int = 0,
+    workers: int = 1,
+    params: ForecastParams | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> BenchmarkResult:
+    """Forecast every issue with an outcome (``worlds`` each), score it and the baselines."""
+    from simulator.analysis.deu_forecast import _seed
+
+    params = params or load_params()
+    issues = list(dataset.with_outcome())
+    items = issue_inputs(dataset, issues)
+    seeds = [_seed(seed, it.issue) for it in items]
+    samples: list[np.ndarray] = []
+    size = 10
+    chunks = [(items[i : i + size], params, worlds, seeds[i : i + size]) for i in range(0, len(items), size)]
+    if workers > 1 and len(chunks) > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for part in pool.map(_chunk, chunks):
+                samples.extend(part)
+                if progress:
+                    progress(len(part))
+    else:
+        for chunk in chunks:
+            part = _chunk(chunk)
+            samples.extend(part)
+            if progress:
+                progress(len(part))
+    arrays = to_arrays(dataset, issues)
+    y = arrays.outcome
+    table = quantile_table(samples)
+    base = all_baselines(arrays)
+    rows = []
+    for k, issue in enumerate(issues):
+        row: dict[str, Any] = {"issue": issue.issue, "outcome": issue.outcome}
+        row.update({c: round(float(table[c][k]), 3) for c in QUANTILE_COLUMNS})
+        row.update({b: _num(base[b][k]) for b in BASELINE_COLUMNS})
+        rows.append(row)
+    blocks: dict[str, dict[str, float | int | None]] = {"negsim": score_samples(samples, y)}
+    for name in BASELINE_COLUMNS:
+        blocks[name] = score_point(base[name], y)
+    return BenchmarkResult(
+        columns=["issue", "outcome", *QUANTILE_COLUMNS, *BASELINE_COLUMNS],
+        rows=rows,
+        blocks=blocks,
+        skipped=dataset.n_without_outcome,
+        samples=samples,
+        outcome=y,
+        voting=[f"{i.voting_rule}/{i.procedure}" for i in issues],
+        pit=pit(np.array([np.asarray(s) for s in samples]), y, seed=seed) if samples else np.empty(0),
+        params={"file": FITTED, **describe(params)},
+    )
+
+
+def _num(value: float) -> float | None:
+    return None if not np.isfinite(value) else round(float(value), 3)
