@@ -18,6 +18,7 @@ uninterrupted run.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import functools
 import gc
 import hashlib
@@ -29,7 +30,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -328,7 +329,8 @@ def map_chunks[T](
             if progress:
                 progress(c.size)
         return merged
-    futures = {executor.submit(task, c): c for c in todo}
+    with _interrupts_deferred():  # submitting starts the workers: let them start whole
+        futures = {executor.submit(task, c): c for c in todo}
     try:
         for fut in cf.as_completed(futures):
             index, result = fut.result()
@@ -341,6 +343,26 @@ def map_chunks[T](
             f.cancel()
         raise
     return merged
+
+
+@contextlib.contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, then raise KeyboardInterrupt (a pool stopped
+    while its workers are being forked leaves them failing, with tracebacks, once the main process
+    is gone)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    sigs = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda n, f: caught.append(n)) for sig in sigs}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def run_ensemble(
