@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import UserError
+from simulator.engine.documents import Comparison, Sensitivity, read_raw
+from simulator.engine.rundir import REPORT_MARK, SUMMARY, read_scenario, read_summary, refuse_to_overwrite
+from simulator.errors import UserError, printable
 from simulator.scenario.explain import entries
-from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import LEVELS, Scenario
 
-RESOLVED = "scenario.resolved.yaml"
 #: The run figures in reading order (others follow alphabetically).
 FIGURE_ORDER = ("levels", "events", "outcomes", "positions", "threats")
 #: Event groups of the outcome tables: heading, key prefixes.
@@ -90,26 +90,13 @@ def read_run(path: Path) -> Run:
     """Read a run folder, or raise a :class:`UserError` saying what is wrong with it."""
     if not path.is_dir():
         raise UserError(f"{path}: no such folder (give the output folder of `negsim run`)")
-    if not (path / "summary.json").is_file():
+    if not (path / SUMMARY).is_file():
         other = [f for f in ("comparison.json", "sensitivity.json", "sweep.parquet") if (path / f).is_file()]
         hint = f"; it holds {other[0]}: give it after a run folder" if other else ""
-        raise UserError(f"{path}: not a run folder (no summary.json{hint})")
-    summary = _read_json(path / "summary.json")
-    if not isinstance(summary.get("events"), dict):
-        raise UserError(f"{path / 'summary.json'}: not a run summary (no 'events')")
-    if not (path / RESOLVED).is_file():
-        raise UserError(f"{path}: {RESOLVED} is missing, so the scenario as run is unknown")
-    return Run(path, summary, load_scenario(path / RESOLVED, check_sources=False))
-
-
-def _read_json(file: Path) -> dict[str, Any]:
-    try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{file}: not valid JSON ({exc})") from None
-    if not isinstance(doc, dict):
-        raise UserError(f"{file}: expected a JSON object")
-    return doc
+        raise UserError(printable(f"{path}: not a run folder (no summary.json{hint})"))
+    summary = read_summary(path, check_scenario=False)
+    scenario = read_scenario(path, (summary.get("scenario") or {}).get("sha256"))
+    return Run(path, summary, scenario)
 
 
 def build_report(run_dir: Path, extra: Sequence[Path] = ()) -> str:
@@ -132,7 +119,7 @@ def build_report(run_dir: Path, extra: Sequence[Path] = ()) -> str:
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'{REPORT_MARK}<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(s.name)} — negsim report</title><style>{CSS}</style></head>"
         f"<body><header>{_header(run)}<nav><ul>{nav}</ul></nav></header>"
         f"<main>{body}</main>"
@@ -141,12 +128,31 @@ def build_report(run_dir: Path, extra: Sequence[Path] = ()) -> str:
     )
 
 
-def write_report(run_dir: Path, extra: Sequence[Path], out: Path) -> Path:
-    """Write the report to ``out`` (atomically) and return its path."""
+def write_report(run_dir: Path, extra: Sequence[Path], out: Path, *, overwrite: bool = False) -> Path:
+    """Write the report to ``out`` (atomically) and return its path.
+
+    An existing file is replaced only with ``overwrite`` or when it is an earlier negsim report.
+    """
     from simulator.storage import write_text
 
-    write_text(out, build_report(run_dir, extra))
+    if str(out).strip() == "":
+        raise UserError("--out: give a file name (an empty one was given)")
+    if out.is_dir():
+        raise UserError(printable(f"{out}: --out must be a file, and this is a folder"))
+    if not overwrite and out.exists() and not is_report(out):
+        refuse_to_overwrite(out, overwrite, "something that is not a negsim report")
+    page = build_report(run_dir, extra)
+    write_text(out, page)
     return out
+
+
+def is_report(path: Path) -> bool:
+    """True when ``path`` is a page written by ``negsim report``."""
+    try:
+        with open(path, "rb") as fh:
+            return REPORT_MARK.encode() in fh.read(4096)
+    except OSError:
+        return False
 
 
 # --- the run ------------------------------------------------------------------------------------
@@ -265,13 +271,13 @@ def _extra(run: Run, d: Path) -> tuple[str, str]:
     kinds: list[str] = []
     if (d / "comparison.json").is_file():
         kinds.append("comparison")
-        parts.append(_comparison(_read_json(d / "comparison.json")))
+        parts.append(_comparison(read_raw(d / "comparison.json", Comparison, "comparison.json")[1]))
     if (d / "summary.json").is_file():
         kinds.append("run")
         parts.append(_other_run(run, read_run(d)))
     if (d / "sensitivity.json").is_file():
         kinds.append("sensitivity")
-        parts.append(_sensitivity(_read_json(d / "sensitivity.json")))
+        parts.append(_sensitivity(read_raw(d / "sensitivity.json", Sensitivity, "sensitivity.json")[1]))
     if (d / "sweep.parquet").is_file():
         kinds.append("sweep")
         parts.append(_sweep(d / "sweep.parquet"))
@@ -354,7 +360,12 @@ def _sweep(path: Path) -> str:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file
         raise UserError(f"{path}: cannot read it as Parquet ({exc})") from None
-    meta = json.loads((table.schema.metadata or {}).get(b"negsim", b"{}"))
+    try:
+        meta = json.loads((table.schema.metadata or {}).get(b"negsim", b"{}"))
+    except (ValueError, RecursionError):
+        raise UserError(f"{path}: damaged negsim metadata") from None
+    if not isinstance(meta, dict):
+        raise UserError(f"{path}: damaged negsim metadata")
     params = [p["key"] for p in meta.get("params", []) if p.get("key") in table.column_names]
     events = [c for c in table.column_names if c not in params and not c.startswith("ci95_")]
     if not params:  # no metadata: parameter columns are dotted paths into the scenario

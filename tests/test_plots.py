@@ -88,6 +88,12 @@ def test_scenario_without_threats(run_dir: Path, tmp_path: Path) -> None:
     data = yaml.safe_load((out / "scenario.resolved.yaml").read_text())
     data["threats"] = {}
     (out / "scenario.resolved.yaml").write_text(yaml.safe_dump(data))
+    # The summary must name the scenario beside it (readers check it): as if run without threats.
+    summary = json.loads((out / "summary.json").read_text())
+    summary["scenario"]["sha256"] = load_scenario(
+        out / "scenario.resolved.yaml", check_sources=False
+    ).sha256()
+    (out / "summary.json").write_text(json.dumps(summary))
     paths = run_figures(out)
     check_png(out / "figures" / "threats.png")
     assert len(paths) == len(NAMES)

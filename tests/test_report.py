@@ -67,7 +67,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "      assumption: how much it hurts is a judgement\n",
         encoding="utf-8",
     )
-    start_run(load_scenario(variant), d / "run", runs=2000, seed=0)
+    start_run(load_scenario(variant, allow_outside=True), d / "run", runs=2000, seed=0)
     return d / "run"
 
 

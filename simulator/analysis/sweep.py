@@ -36,7 +36,7 @@ from scipy.stats import qmc
 
 from simulator import storage
 from simulator._version import __version__
-from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, run_ensemble, simulate_chunk
+from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, estimate, run_ensemble, simulate_chunk
 from simulator.engine.tally import Tally, summary_dict
 from simulator.engine.variant import Agents
 from simulator.errors import ScenarioError, UserError
@@ -45,6 +45,8 @@ from simulator.scenario.schema import Scenario
 
 DEFAULT_EVENTS = ("talks.direct", "talks.leaders", "agreement.any", "agreement.ceasefire")
 MAX_PANELS = 4
+#: Most points a sweep may have (each holds its events in memory and one row of sweep.parquet).
+MAX_POINTS = 100_000
 SWEEP_FILE = "sweep.parquet"
 EXAMPLE = "threats.patron_sanctions.credibility=0:1:5"
 _SET = re.compile(r"--set\[(\d+)\]")
@@ -127,7 +129,19 @@ def parse_params(texts: Sequence[str], *, lhs: bool) -> list[ParamRange]:
             f"a grid takes one or two --param (got {len(ranges)}); "
             "for more parameters use --sample lhs --n N with KEY=LOW:HIGH ranges"
         )
+    if not lhs:
+        check_points(math.prod(r.steps or 1 for r in ranges))
     return ranges
+
+
+def check_points(points: int, runs: int | None = None) -> None:
+    """Refuse, before any grid is built, a sweep of more than :data:`MAX_POINTS` points."""
+    if points > MAX_POINTS:
+        worlds = f"; {estimate(points * runs)}" if runs else ""
+        raise UserError(
+            f"too large: a sweep of {points:,} points (at most {MAX_POINTS:,}){worlds}; "
+            "use fewer STEPS or a smaller --n"
+        )
 
 
 def grid_points(ranges: Sequence[ParamRange]) -> list[tuple[float, ...]]:
@@ -152,19 +166,25 @@ def load_points(
     overrides: Sequence[str],
     ranges: Sequence[ParamRange],
     points: Sequence[tuple[float, ...]],
+    *,
+    allow_outside: bool = False,
 ) -> list[Scenario]:
     """The scenario at every point, all validated before any is run.
 
     Raises:
         ScenarioError: With every distinct problem, located at the ``--param`` that caused it.
     """
-    load_scenario(path, overrides)  # the base (with its sources checked) must be valid first
+    load_scenario(
+        path, overrides, allow_outside=allow_outside
+    )  # the base (with its sources checked) must be valid first
     scenarios: list[Scenario] = []
     problems: dict[str, str] = {}  # each distinct problem once, reported at its first point
     for point in points:
         sets = [f"{r.key}={v!r}" for r, v in zip(ranges, point, strict=True)]
         try:
-            scenarios.append(load_scenario(path, [*overrides, *sets], check_sources=False))
+            scenarios.append(
+                load_scenario(path, [*overrides, *sets], check_sources=False, allow_outside=allow_outside)
+            )
         except ScenarioError as exc:
             for p in exc.problems:
                 problems.setdefault(str(p), _relocate(str(p), len(overrides), ranges, point))
@@ -337,6 +357,7 @@ def sweep(
     concurrency: int = 1,
     done: Callable[[int], None] | None = None,
     agents: Agents = None,
+    allow_outside: bool = False,
 ) -> SweepResult:
     """Run the scenario at ``path`` over a grid or Latin hypercube of ``params``; one call.
 
@@ -360,7 +381,7 @@ def sweep(
         raise UserError("--n is for --sample lhs; a grid's size comes from the STEPS of each --param")
     ranges = parse_params(params, lhs=lhs)
     points = lhs_points(ranges, n or 200, seed) if lhs else grid_points(ranges)
-    scenarios = load_points(path, overrides, ranges, points)
+    scenarios = load_points(path, overrides, ranges, points, allow_outside=allow_outside)
     keys = event_keys(scenarios[0], agents)
     tallies = run_sweep(
         scenarios,

@@ -12,48 +12,59 @@ import contextlib
 import signal
 import sys
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from simulator._version import __version__
-from simulator.cli.options import add_run_options, default_chunk, executor_for, progress_bar
-from simulator.errors import ScenarioError, UserError
+from simulator.cli.options import (
+    add_run_options,
+    add_scenario_options,
+    default_chunk,
+    executor_for,
+    given,
+    progress_bar,
+)
+from simulator.errors import ScenarioError, UserError, printable
 
 DEFAULT_SCENARIO = Path("scenarios/istanbul_2025.yaml")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``negsim`` command; returns the exit code."""
-    parser = build_parser()
+    args: argparse.Namespace | None = None
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
-        return int(exc.code or 0)
-    try:
-        with _sigterm_as_interrupt():
+        # The handlers come first: Ctrl-C or SIGTERM at any moment (even while the parser and the
+        # engine are imported) ends in the one clean exit 130 below.
+        with _signals_as_interrupt():
+            parser = build_parser()
+            try:
+                args = parser.parse_args(argv)
+            except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+                return int(exc.code or 0)
             return int(args.func(args) or 0)
     except UserError as exc:
-        print(str(exc), file=sys.stderr)
+        print(printable(str(exc)) if not isinstance(exc, ScenarioError) else str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         out = getattr(args, "out_dir_for_resume", None)
         hint = f"; finished chunks are kept: resume with `negsim run --resume {out}`" if out else ""
-        print(f"negsim: interrupted{hint}", file=sys.stderr)
+        print(printable(f"negsim: interrupted{hint}"), file=sys.stderr)
         return 130
     except OSError as exc:
+        from simulator.engine.rundir import has_manifest
+
         out = getattr(args, "out_dir_for_resume", None)
         hint = ""
-        if out is not None and (Path(out) / ".negsim" / "manifest.json").exists():
+        if out is not None and has_manifest(Path(out)):
             hint = f"; finished chunks are kept: fix that, then resume with `negsim run --resume {out}`"
-        print(f"negsim: cannot write output: {exc}{hint}", file=sys.stderr)
+        print(printable(f"negsim: cannot write output: {exc}{hint}"), file=sys.stderr)
         return 1
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
-    """While a command runs, SIGTERM (``kill``, a batch scheduler) stops it as Ctrl-C does."""
+def _signals_as_interrupt() -> Iterator[None]:
+    """While a command runs, SIGINT and SIGTERM (``kill``, a batch scheduler) stop it as Ctrl-C."""
     if threading.current_thread() is not threading.main_thread():
         yield  # handlers can only be installed from the main thread
         return
@@ -61,11 +72,12 @@ def _sigterm_as_interrupt() -> Iterator[None]:
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     v.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    add_scenario_options(v)
     v.set_defaults(func=cmd_validate)
 
     e = sub.add_parser(
@@ -97,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     e.add_argument("scenario", type=Path, metavar="SCENARIO")
     e.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    add_scenario_options(e)
     e.set_defaults(func=cmd_explain)
 
     r = sub.add_parser(
@@ -156,7 +170,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     loaded = []
     for path in args.paths:
         try:
-            loaded.append((path, load_scenario(path)))
+            loaded.append((path, load_scenario(path, allow_outside=args.allow_outside)))
         except ScenarioError as exc:
             problems.extend(str(p) for p in exc.problems)
     if problems:
@@ -177,7 +191,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from simulator.scenario.explain import explain_text
     from simulator.scenario.load import load_scenario
 
-    sys.stdout.write(explain_text(load_scenario(args.scenario, args.overrides)))
+    sys.stdout.write(
+        explain_text(load_scenario(args.scenario, args.overrides, allow_outside=args.allow_outside))
+    )
     return 0
 
 
@@ -185,19 +201,43 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simulator.engine.rundir import resume_run, start_run
+    from simulator.engine.ensemble import check_size
+    from simulator.engine.rundir import check_out, new_folder, resume_run, start_run
     from simulator.scenario.load import load_scenario
 
     if args.resume is not None:
+        conflicts = [
+            name
+            for name, value in (
+                ("a SCENARIO", args.scenario),
+                ("--runs", args.runs),
+                ("--seed", args.seed),
+                ("--set", args.overrides),
+                ("--out", args.out),
+                ("--overwrite", args.overwrite),
+                ("--chunk-size", args.chunk_size),
+                ("--allow-outside", args.allow_outside),
+            )
+            if given(value)
+        ]
+        if conflicts:
+            raise UserError(
+                f"--resume finishes the run exactly as it started, so it takes no {', '.join(conflicts)} "
+                "(start a new run for other settings)"
+            )
         args.out_dir_for_resume = args.resume
-        with executor_for(args, chunks=10**9) as ex, progress_bar(None, "resuming") as tick:
-            result = resume_run(args.resume, executor=ex, progress=tick, figures=not args.no_figures)
+        figures = False if args.no_figures else None
+        with executor_for(args, chunks=args.workers or 1_000) as ex, progress_bar(None, "resuming") as tick:
+            result = resume_run(args.resume, executor=ex, progress=tick, figures=figures)
     else:
         path = args.scenario or DEFAULT_SCENARIO
-        scenario = load_scenario(path, args.overrides)
-        out = args.out or Path("runs") / f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-        args.out_dir_for_resume = out
+        if args.out is not None:
+            check_out(args.out)
+        scenario = load_scenario(path, args.overrides, allow_outside=args.allow_outside)
         chunk = args.chunk_size or default_chunk()
+        check_size(args.runs, chunk, workers=args.workers or 1, disk=args.out or Path("runs"))
+        out = args.out or new_folder(Path("runs"), path.stem)
+        args.out_dir_for_resume = out
         with (
             executor_for(args, chunks=-(-args.runs // chunk)) as ex,
             progress_bar(args.runs, f"{path.stem}") as tick,
@@ -214,8 +254,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 figures=not args.no_figures,
             )
     print(key_table(result.summary))
-    figures = "" if args.no_figures else ", figures/"
-    print(f"\nwrote {result.out}/: summary.json, worlds.parquet, scenario.resolved.yaml{figures}")
+    figures_note = ", figures/" if result.figures else ""
+    print(f"\nwrote {result.out}/: summary.json, worlds.parquet, scenario.resolved.yaml{figures_note}")
+    if result.figure_error:
+        print(f"(no figures: {result.figure_error}; the numbers above are written)")
     return 0
 
 

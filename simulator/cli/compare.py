@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,8 +13,8 @@ from simulator.analysis.compare import (
     key_events,
     write_comparison,
 )
-from simulator.engine.ensemble import DEFAULT_CHUNK
-from simulator.errors import UserError
+from simulator.engine.ensemble import DEFAULT_CHUNK, check_size
+from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
 from simulator.figures.compare import sets_phrase, write_figure
 from simulator.scenario.schema import Scenario
 
@@ -79,13 +78,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from simulator.cli.options import executor_for, progress_bar
     from simulator.scenario.load import load_scenario
 
-    a = load_scenario(args.a, args.overrides)
-    b = load_scenario(args.b, [*args.overrides, *args.overrides_b])
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    out = args.out or Path("runs") / f"compare-{args.a.stem}-vs-{args.b.stem}-{stamp}"
-    if (out / "comparison.json").exists() and not args.overwrite:
-        raise UserError(f"{out} already holds a comparison; choose another --out or pass --overwrite")
+    if args.out is not None:
+        check_out(args.out)
+        refuse_to_overwrite(args.out / "comparison.json", args.overwrite, "a comparison")
+    a = load_scenario(args.a, args.overrides, allow_outside=args.allow_outside)
+    labels = [f"--set[{i}]" for i in range(1, len(args.overrides) + 1)]
+    labels += [f"--set-b[{i}]" for i in range(1, len(args.overrides_b) + 1)]
+    b = load_scenario(
+        args.b, [*args.overrides, *args.overrides_b], allow_outside=args.allow_outside, labels=labels
+    )
     chunk = args.chunk_size or DEFAULT_CHUNK
+    check_size(args.runs, chunk, workers=args.workers or 1)
+    out = args.out or new_folder(Path("runs"), f"compare-{args.a.stem}-vs-{args.b.stem}")
     with (
         executor_for(args, chunks=-(-args.runs // chunk)) as ex,
         progress_bar(args.runs, f"{args.a.stem} vs {args.b.stem}") as tick,

@@ -15,18 +15,37 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 
-from simulator.errors import UserError
+from simulator.errors import UserError, printable
+
+
+class Default(int):
+    """An option's default value (an ``int`` that remembers it was not given on the command line)."""
+
+
+def given(value: object) -> bool:
+    """True when an option's value was given on the command line (not its :class:`Default`)."""
+    return value is not None and type(value) is not Default and value is not False and value != []
 
 
 def add_run_options(p: argparse.ArgumentParser, runs: int = 10_000) -> None:
     """Options shared by every command that runs worlds: ``--runs`` and the engine options."""
-    p.add_argument("--runs", type=positive_int, default=runs, help=f"worlds to run (default {runs})")
+    p.add_argument("--runs", type=positive_int, default=Default(runs), help=f"worlds to run (default {runs})")
     add_engine_options(p)
+
+
+def add_scenario_options(p: argparse.ArgumentParser) -> None:
+    """``--allow-outside``: let ``extends:`` read files outside the scenario's folder tree."""
+    p.add_argument(
+        "--allow-outside",
+        action="store_true",
+        help="let extends: name files outside the scenario's folder (and its subfolders)",
+    )
 
 
 def add_engine_options(p: argparse.ArgumentParser) -> None:
     """``--seed --set --workers --backend --address``: how and where worlds run."""
-    p.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    p.add_argument("--seed", type=seed_int, default=Default(0), help="root random seed (default 0)")
+    add_scenario_options(p)
     p.add_argument(
         "--set",
         dest="overrides",
@@ -52,13 +71,32 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def positive_int(text: str) -> int:
-    """An argparse type: an integer of at least 1."""
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    """An argparse type: an integer of at least 1 (``1e6`` allowed)."""
+    n = _whole(text)
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        x = float(text)
+    except ValueError:
+        x = float("nan")
+    if not x.is_integer() or "_" in text:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{printable(text)}'")
+    return int(x)
+
+
+def seed_int(text: str) -> int:
+    """An argparse type: a random seed, a whole number from 0 to 2^63 - 1."""
+    n = _whole(text)
+    if not 0 <= n < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2^63 - 1, got {n}")
     return n
 
 
@@ -75,12 +113,13 @@ def executor_for(args: argparse.Namespace, chunks: int) -> Iterator[cf.Executor 
 
     workers = args.workers or os.cpu_count() or 1
     if args.backend == "dask":
-        with dask_executor(args.address, workers) as client_ex:
+        # As for the local pool: never more workers than chunks.
+        with dask_executor(args.address, max(1, min(workers, chunks))) as client_ex:
             yield client_ex
         return
     if args.address:
         raise UserError("--address needs --backend dask")
-    ex = local_executor(min(workers, chunks))
+    ex = local_executor(max(1, min(workers, chunks)))
     try:
         yield ex
     finally:

@@ -25,12 +25,15 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="output folder of negsim run")
     p.add_argument("more", type=Path, nargs="*", metavar="MORE_DIRS", help="further output folders")
     p.add_argument("--out", type=Path, default=None, help="HTML file to write (default RUN_DIR/report.html)")
+    p.add_argument(
+        "--overwrite", action="store_true", help="replace --out even if it is not an earlier negsim report"
+    )
     p.set_defaults(func=cmd_report)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Run ``negsim report``."""
     out = args.out or args.run_dir / "report.html"
-    write_report(args.run_dir, args.more, out)
+    write_report(args.run_dir, args.more, out, overwrite=args.overwrite)
     print(f"wrote {out} ({out.stat().st_size / 1024:,.0f} KB, self-contained)")
     return 0

@@ -62,11 +62,12 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``negsim sensitivity``."""
     from simulator.cli.options import executor_for, progress_bar
+    from simulator.engine.rundir import check_out, refuse_to_overwrite
     from simulator.scenario.load import load_scenario
 
-    if (args.out / "sensitivity.json").exists() and not args.overwrite:
-        raise UserError(f"{args.out} already holds an analysis; choose another --out or pass --overwrite")
-    scenario = load_scenario(args.scenario, args.overrides)
+    check_out(args.out)
+    refuse_to_overwrite(args.out / "sensitivity.json", args.overwrite, "an analysis")
+    scenario = load_scenario(args.scenario, args.overrides, allow_outside=args.allow_outside)
     params = tuple(scenario.uncertain_parameters())
     if not params:
         raise UserError(f"{args.scenario}: no uncertain parameters, so nothing to analyse")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,13 +16,15 @@ from simulator.analysis.sweep import (
     SWEEP_FILE,
     ParamRange,
     check_events,
+    check_points,
     event_keys,
     grid_points,
     parse_params,
     sweep,
     write_sweep,
 )
-from simulator.engine.ensemble import DEFAULT_CHUNK
+from simulator.engine.ensemble import DEFAULT_CHUNK, check_size
+from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
 from simulator.errors import UserError
 from simulator.figures.sweep import write_figure
 from simulator.scenario.load import load_scenario
@@ -109,17 +110,21 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from simulator.cli.options import executor_for
 
     chunk = args.chunk_size or DEFAULT_CHUNK
-    out = args.out or Path("runs") / f"sweep-{args.scenario.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-    if (out / SWEEP_FILE).exists() and not args.overwrite:
-        raise UserError(f"{out} already holds a sweep; choose another --out or pass --overwrite")
+    if args.out is not None:
+        check_out(args.out)
+        refuse_to_overwrite(args.out / SWEEP_FILE, args.overwrite, "a sweep")
     # Points are counted (and every --param checked) before anything runs.
     lhs = args.sample == "lhs"
     if args.n is not None and not lhs:
         raise UserError("--n is for --sample lhs; a grid's size comes from the STEPS of each --param")
     ranges = parse_params(args.params, lhs=lhs)
+    if lhs:
+        check_points(args.n or 200, args.runs)
     n_points = (args.n or 200) if lhs else len(grid_points(ranges))
+    check_points(n_points, args.runs)
+    check_size(args.runs, chunk)
     if args.events:
-        base = load_scenario(args.scenario, args.overrides)
+        base = load_scenario(args.scenario, args.overrides, allow_outside=args.allow_outside)
         check_events(args.events, event_keys(base))
     total = n_points * args.runs
     print(
@@ -128,6 +133,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         flush=True,
     )
     per_point = -(-args.runs // chunk)
+    out = args.out or new_folder(Path("runs"), f"sweep-{args.scenario.stem}")
     with (
         executor_for(args, chunks=n_points * per_point) as ex,
         tqdm(total=n_points, unit=" points", desc="sweep", disable=not sys.stderr.isatty()) as bar,
@@ -146,6 +152,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             chunk_size=chunk,
             concurrency=-(-workers // per_point) + 1,
             done=bar.update,
+            allow_outside=args.allow_outside,
         )
     write_sweep(result, out)
     events = list(args.events or result.default_events())

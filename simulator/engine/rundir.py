@@ -1,42 +1,63 @@
 """A run on disk: the output folder of ``negsim run`` and how it is started, resumed and finished.
 
-Order of writing: ``scenario.resolved.yaml`` and the manifest first (so an interrupted run knows
-what it was), then one part per chunk as chunks finish, then ``summary.json``, ``worlds.parquet``
-and ``figures/``; finally the part files are removed. Every file is written atomically.
+This module owns every file name of a run folder (the constants below). Order of writing:
+``scenario.resolved.yaml`` and the manifest first (so an interrupted run knows what it was), then
+one part per chunk as chunks finish, then ``summary.json``, ``worlds.parquet`` and ``figures/``;
+finally the part files are removed. Every file is written atomically.
+
+A run holds its folder for its whole life with an exclusive lock (``.negsim/lock``), so two runs
+can never write to one folder; ``--overwrite`` removes the earlier results (summary first) before
+anything new is written, and only files negsim wrote; every reader checks that ``summary.json``
+was made from the ``scenario.resolved.yaml`` beside it.
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import fcntl
 import json
 import os
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from simulator import storage
 from simulator._version import __version__
+from simulator.engine.documents import Manifest, Summary, read_doc, read_raw
 from simulator.engine.ensemble import (
     DEFAULT_CHUNK,
     EnsembleResult,
-    clean_work,
+    check_size,
     merge_parts,
-    read_manifest,
     run_ensemble,
-    write_manifest,
 )
 from simulator.engine.tally import summary_dict
 from simulator.engine.variant import Agents, agents_from_spec, agents_spec
-from simulator.errors import UserError
+from simulator.errors import UserError, printable
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
-from simulator.scenario.yamlsafe import dump_yaml
+from simulator.scenario.yamlsafe import dump_yaml, parse_yaml
 
+#: The files of a run folder.
 RESOLVED = "scenario.resolved.yaml"
+SUMMARY = "summary.json"
+WORLDS = "worlds.parquet"
+FIGURES = "figures"
+REPORT = "report.html"
+WORK = ".negsim"
+MANIFEST = f"{WORK}/manifest.json"
+PARTS = f"{WORK}/parts"
+LOCK = f"{WORK}/lock"
+#: The figures negsim draws into a run's ``figures/`` (run figures, then ``negsim score``'s).
+RUN_FIGURES = ("levels", "events", "outcomes", "positions", "threats")
+NEGSIM_FIGURES = (*RUN_FIGURES, "reliability")
+#: The mark of a page written by ``negsim report`` (so a later report may replace it).
+REPORT_MARK = '<meta name="generator" content="negsim">'
 
 
 @dataclass
@@ -45,14 +66,132 @@ class RunOutput:
 
     out: Path
     summary: dict[str, Any]
+    figures: list[Path] = field(default_factory=list)
+    figure_error: str | None = None
 
 
 def resolved_yaml(scenario: Scenario, out: Path) -> str:
     """The scenario as run, with its seeds folder made relative to the output folder."""
-    data = yaml.safe_load(scenario.to_yaml())
+    data = parse_yaml(scenario.to_yaml(), RESOLVED).data
     if scenario.seeds_dir is not None:
         data["seeds"] = os.path.relpath(scenario.seeds_dir, out.resolve())
     return dump_yaml(data)
+
+
+def refuse_to_overwrite(path: Path, overwrite: bool, what: str = "", hint: str = "") -> None:
+    """The one check before negsim replaces ``path``: refuse unless ``--overwrite`` was given."""
+    if path.exists() and not overwrite:
+        held = f" already holds {what}" if what else " already exists"
+        raise UserError(printable(f"{path}{held}; choose another --out or pass --overwrite{hint}"))
+
+
+def check_out(out: Path) -> None:
+    """Refuse an output folder that cannot be one (empty name, a file, a name too long)."""
+    if str(out).strip() == "":
+        raise UserError("--out: give a folder name (an empty one was given)")
+    try:
+        if out.exists() and not out.is_dir():
+            raise UserError(printable(f"{out}: --out must be a folder, and this is a file"))
+    except OSError as exc:
+        raise UserError(printable(f"{out}: cannot use this --out ({exc.strerror})")) from None
+
+
+def new_folder(parent: Path, stem: str) -> Path:
+    """A folder ``parent/stem-<time>`` created now, that no other command has (``-2``, ``-3``...)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    base = f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    for n in range(1, 10_000):
+        folder = parent / (base if n == 1 else f"{base}-{n}")
+        try:
+            folder.mkdir()  # atomic: exactly one process creates it
+        except FileExistsError:
+            continue
+        return folder
+    raise UserError(f"{parent}: cannot find a free folder name for {base}")
+
+
+@contextlib.contextmanager
+def claim(out: Path) -> Iterator[None]:
+    """Hold ``out`` for one run: an exclusive lock, held until the run ends (released on any exit,
+    even ``kill -9``, by the operating system)."""
+    check_out(out)
+    created = not out.exists()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / WORK).mkdir(exist_ok=True)
+    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            fd = -1
+            raise UserError(
+                printable(
+                    f"{out}: another negsim is writing to this folder; wait for it or choose another --out"
+                )
+            ) from None
+        yield
+    finally:
+        if fd >= 0:
+            # Leave nothing of ours behind but an unfinished run's manifest and parts.
+            if not has_manifest(out):
+                with contextlib.suppress(OSError):
+                    (out / LOCK).unlink()
+                    (out / WORK).rmdir()
+                    if created:
+                        out.rmdir()
+            os.close(fd)
+
+
+def _holds_files(out: Path) -> bool:
+    for f in out.iterdir():
+        if f.name != WORK:
+            return True
+    return any(f.name != "lock" for f in (out / WORK).iterdir()) if (out / WORK).is_dir() else False
+
+
+def remove_results(out: Path) -> None:
+    """Remove what an earlier run wrote in ``out`` (summary first), and nothing else."""
+    for name in (SUMMARY, WORLDS, REPORT):
+        (out / name).unlink(missing_ok=True)
+    for name in NEGSIM_FIGURES:
+        (out / FIGURES / f"{name}.png").unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        (out / FIGURES).rmdir()  # only if nothing of the user's is left in it
+    (out / RESOLVED).unlink(missing_ok=True)
+    clean_work(out)
+
+
+def remove_temporary(out: Path) -> None:
+    """Remove the temporary files an interrupted write left (``.NAME.XXXX.tmp``)."""
+    for folder in (out, out / FIGURES, out / PARTS):
+        if folder.is_dir():
+            for f in folder.glob(".*.tmp"):
+                with contextlib.suppress(OSError):
+                    f.unlink()
+
+
+def clean_work(out: Path) -> None:
+    """Remove the manifest and part files (the lock stays while it is held)."""
+    (out / MANIFEST).unlink(missing_ok=True)
+    shutil.rmtree(out / PARTS, ignore_errors=True)
+
+
+def read_manifest(out: Path) -> dict[str, Any] | None:
+    """The manifest of an unfinished run in ``out`` (None when there is none)."""
+    if not (out / MANIFEST).is_file():
+        return None
+    return read_doc(out / MANIFEST, Manifest, "run manifest").model_dump()
+
+
+def write_manifest(out: Path, manifest: dict[str, object]) -> None:
+    """Record what a run in ``out`` is (so ``--resume`` can finish exactly that run)."""
+    storage.write_text(out / MANIFEST, json.dumps(manifest, indent=2))
+
+
+def has_manifest(out: Path) -> bool:
+    """True when ``out`` holds an unfinished run (so ``--resume`` can finish it)."""
+    return (out / MANIFEST).is_file()
 
 
 def start_run(
@@ -73,37 +212,45 @@ def start_run(
     The agent classes (``agents``) are recorded in the manifest, so ``resume_run`` plays the rest
     of the worlds with the same model variant.
     """
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        hint = " or finish it with --resume" if read_manifest(out) else ""
-        raise UserError(f"{out} already holds files; choose another --out, pass --overwrite{hint}")
-    if overwrite:
-        clean_work(out)
-        # Else an earlier run's figures would sit beside this run's numbers (with --no-figures).
-        shutil.rmtree(out / "figures", ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True)
-    storage.write_text(out / RESOLVED, resolved_yaml(scenario, out))
-    manifest = {
-        "negsim_version": __version__,
-        "runs": runs,
-        "seed": seed,
-        "chunk_size": chunk_size,
-        "sha256": scenario.sha256(),
-        "scenario_path": str(scenario.path) if scenario.path else None,
-        "seeds": scenario.seeds,
-        "agents": agents_spec(agents),
-    }
-    write_manifest(out, manifest)
-    result = run_ensemble(
-        scenario,
-        runs=runs,
-        seed=seed,
-        out=out,
-        executor=executor,
-        chunk_size=chunk_size,
-        agents=agents,
-        progress=progress,
-    )
-    return _finish(scenario, out, result, manifest, figures)
+    if seed < 0:
+        raise UserError(f"--seed must be 0 or more, got {seed}")
+    check_out(out)
+    check_size(runs, chunk_size, disk=out)
+    with claim(out):
+        if _holds_files(out) and not overwrite:
+            hint = " or finish it with --resume" if has_manifest(out) else ""
+            raise UserError(
+                printable(f"{out} already holds files; choose another --out, pass --overwrite{hint}")
+            )
+        if overwrite:
+            # Before anything new is written: an interrupted overwrite must not leave the old
+            # numbers beside the new scenario.
+            remove_results(out)
+        remove_temporary(out)
+        storage.write_text(out / RESOLVED, resolved_yaml(scenario, out))
+        manifest = {
+            "negsim_version": __version__,
+            "runs": runs,
+            "seed": seed,
+            "chunk_size": chunk_size,
+            "sha256": scenario.sha256(),
+            "scenario_path": str(scenario.path) if scenario.path else None,
+            "seeds": scenario.seeds,
+            "agents": agents_spec(agents),
+            "figures": figures,
+        }
+        write_manifest(out, manifest)
+        result = run_ensemble(
+            scenario,
+            runs=runs,
+            seed=seed,
+            parts=out / PARTS,
+            executor=executor,
+            chunk_size=chunk_size,
+            agents=agents,
+            progress=progress,
+        )
+        return _finish(scenario, out, result, manifest, figures)
 
 
 def resume_run(
@@ -111,42 +258,51 @@ def resume_run(
     *,
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
-    figures: bool = True,
+    figures: bool | None = None,
     agents: Agents = None,
 ) -> RunOutput:
     """Finish an interrupted run in ``out``: only the missing chunks are run.
 
     The agent classes are the ones the manifest recorded; ``agents``, when given, must match them.
+    ``figures`` None draws figures if the run was started with them.
     """
-    manifest = read_manifest(out)
-    if manifest is None:
-        if (out / "summary.json").exists():
-            return RunOutput(out, json.loads((out / "summary.json").read_text()))
-        raise UserError(f"{out}: no interrupted run to resume here")
-    scenario = load_scenario(out / RESOLVED, check_sources=False)
-    if "seeds" in manifest:
-        # The resolved file points at the seeds from the output folder; the scenario as run (and
-        # its fingerprint, which is in summary.json) kept the value its own file gave.
-        scenario = scenario.model_copy(update={"seeds": manifest["seeds"]})
-    if scenario.sha256() != manifest["sha256"]:
-        raise UserError(f"{out / RESOLVED} changed since the run started; cannot resume it")
-    scenario._path = Path(str(manifest["scenario_path"])) if manifest.get("scenario_path") else None
-    recorded = manifest.get("agents") or {}
-    if agents is not None and agents_spec(agents) != recorded:
-        started = recorded or "PartyAgent"
-        raise UserError(f"{out}: the run started with agents {started}, not {agents_spec(agents)}")
-    agents = agents_from_spec(recorded)
-    result = run_ensemble(
-        scenario,
-        runs=int(manifest["runs"]),
-        seed=int(manifest["seed"]),
-        out=out,
-        executor=executor,
-        chunk_size=int(manifest["chunk_size"]),
-        agents=agents,
-        progress=progress,
-    )
-    return _finish(scenario, out, result, manifest, figures)
+    check_out(out)
+    if not out.is_dir():
+        raise UserError(printable(f"{out}: no such folder, so no interrupted run to resume"))
+    with claim(out):
+        manifest = read_manifest(out)
+        if manifest is None:
+            if (out / SUMMARY).exists():
+                summary = read_summary(out)
+                drawn = [p for p in (out / FIGURES / f"{n}.png" for n in RUN_FIGURES) if p.is_file()]
+                return RunOutput(out, summary, drawn)
+            raise UserError(printable(f"{out}: no interrupted run to resume here"))
+        remove_temporary(out)
+        if not (out / RESOLVED).is_file():
+            raise UserError(printable(f"{out / RESOLVED} is missing; cannot resume this run"))
+        scenario = load_scenario(out / RESOLVED, check_sources=False)
+        if manifest.get("seeds") is not None:
+            scenario = scenario.model_copy(update={"seeds": manifest["seeds"]})
+        if scenario.sha256() != manifest["sha256"]:
+            raise UserError(printable(f"{out / RESOLVED} changed since the run started; cannot resume it"))
+        scenario._path = Path(str(manifest["scenario_path"])) if manifest.get("scenario_path") else None
+        recorded = manifest.get("agents") or {}
+        if agents is not None and agents_spec(agents) != recorded:
+            started = recorded or "PartyAgent"
+            raise UserError(f"{out}: the run started with agents {started}, not {agents_spec(agents)}")
+        agents = agents_from_spec(recorded)
+        result = run_ensemble(
+            scenario,
+            runs=int(manifest["runs"]),
+            seed=int(manifest["seed"]),
+            parts=out / PARTS,
+            executor=executor,
+            chunk_size=int(manifest["chunk_size"]),
+            agents=agents,
+            progress=progress,
+        )
+        draw = bool(manifest.get("figures", True)) if figures is None else figures
+        return _finish(scenario, out, result, manifest, draw)
 
 
 def _finish(
@@ -165,25 +321,55 @@ def _finish(
             ]
         },
     )
-    merge_parts(out, result.chunks, out / "worlds.parquet")
-    storage.write_text(out / "summary.json", json.dumps(summary, indent=2) + "\n")
+    merge_parts(out / PARTS, result.chunks, out / WORLDS)
+    storage.write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
+    drawn: list[Path] = []
+    error = None
     if figures:
         from simulator.figures.run import run_figures
 
-        run_figures(out)
+        # The numbers are written: a figure that cannot be drawn must not fail the run.
+        try:
+            drawn = run_figures(out)
+        except MemoryError:
+            raise
+        except Exception as exc:  # a figure's failure is reported, the numbers are kept
+            error = printable(f"{type(exc).__name__}: {exc}")
+            print(
+                f"negsim: warning: the figures could not be drawn ({error}); the numbers are kept",
+                file=sys.stderr,
+            )
     clean_work(out)
-    return RunOutput(out, summary)
+    return RunOutput(out, summary, drawn, error)
 
 
-def read_summary(run: Path) -> dict[str, Any]:
-    """A run's ``summary.json`` (a clear error if ``run`` is not a finished run's folder)."""
-    path = run / "summary.json"
+def read_summary(run: Path, *, check_scenario: bool = True) -> dict[str, Any]:
+    """A run's ``summary.json``, validated (a clear error if ``run`` is not a finished run's folder).
+
+    With ``check_scenario``, also checks that the summary was made from the
+    ``scenario.resolved.yaml`` beside it (an interrupted ``--overwrite`` could leave them apart).
+    """
+    path = run / SUMMARY
     if not path.is_file():
-        raise UserError(f"{run}: no summary.json here; give the output folder of a finished `negsim run`")
-    try:
-        summary: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: not a valid summary.json ({exc})") from None
-    if not isinstance(summary.get("events"), dict):
-        raise UserError(f"{path}: no 'events' in this summary.json")
-    return summary
+        raise UserError(
+            printable(f"{run}: no summary.json here; give the output folder of a finished `negsim run`")
+        )
+    summary, raw = read_raw(path, Summary, "summary.json")
+    if check_scenario and (run / RESOLVED).exists():
+        read_scenario(run, summary.scenario.sha256 if summary.scenario else None)
+    return raw
+
+
+def read_scenario(run: Path, sha256: str | None) -> Scenario:
+    """The scenario a run folder holds, checked against the fingerprint its summary recorded."""
+    if not (run / RESOLVED).is_file():
+        raise UserError(printable(f"{run}: {RESOLVED} is missing, so the scenario as run is unknown"))
+    scenario = load_scenario(run / RESOLVED, check_sources=False)
+    if scenario.sha256() != sha256:
+        raise UserError(
+            printable(
+                f"{run}: {SUMMARY} was not made from the {RESOLVED} beside it (an interrupted "
+                "--overwrite?); run the scenario again"
+            )
+        )
+    return scenario

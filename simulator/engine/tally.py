@@ -155,8 +155,9 @@ class Tally:
 
     @classmethod
     def from_json(cls, text: str) -> Tally:
-        """Read a tally written by :meth:`to_json`."""
+        """Read a tally written by :meth:`to_json` (or a chunk's part file, which holds one)."""
         d = json.loads(text)
+        d = d.get("tally", d)  # a part file holds its tally beside its chunk index and checksum
         groups = {k: cls.from_json(json.dumps(g)) for k, g in d.get("groups", {}).items()}
         return cls(n=d["n"], counts=d["counts"], sums=d["sums"], ns=d["ns"], hists=d["hists"], groups=groups)
 

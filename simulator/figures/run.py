@@ -8,7 +8,6 @@ outcomes, final positions against red lines, and threats carried out. Figures ar
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,13 +16,14 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-import yaml
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from simulator.engine.rundir import FIGURES, RESOLVED, WORLDS, read_summary
 from simulator.figures.protocols import protocols_figure
+from simulator.scenario.yamlsafe import load_yaml
 from simulator.storage import atomic_path
 
 DPI = 150
@@ -65,20 +65,20 @@ def run_figures(out: Path) -> list[Path]:
         The paths of the PNG files written: levels, events, outcomes, positions, threats (and
         protocols, for an ensemble run).
     """
-    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
-    scenario = yaml.safe_load((out / "scenario.resolved.yaml").read_text(encoding="utf-8"))
+    summary = read_summary(out)  # checks the summary against the resolved scenario
+    scenario = load_yaml(out / RESOLVED).data
     figures = {
         "levels": _levels(summary, scenario),
         "events": _events(summary, scenario),
         "outcomes": _outcomes(summary, scenario),
-        "positions": _positions(summary, scenario, out / "worlds.parquet"),
+        "positions": _positions(summary, scenario, out / WORLDS),
         "threats": _threats(summary, scenario),
     }
     if "by_protocol" in summary.get("stats", {}):  # a model average: its members side by side
         figures["protocols"] = protocols_figure(summary)
     paths = []
     for name, fig in figures.items():
-        path = out / "figures" / f"{name}.png"
+        path = out / FIGURES / f"{name}.png"
         FigureCanvasAgg(fig)
         with atomic_path(path) as tmp:  # creates out/figures/
             fig.savefig(tmp, format="png", dpi=DPI)

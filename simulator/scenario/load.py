@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import difflib
 import os
@@ -58,23 +59,39 @@ class _Located:
         return Problem(path, line, col, message)
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, check_sources: bool = True) -> Scenario:
+def load_scenario(
+    path: str | Path,
+    overrides: Sequence[str] = (),
+    *,
+    check_sources: bool = True,
+    allow_outside: bool = False,
+    labels: Sequence[str] = (),
+) -> Scenario:
     """Load, merge, override, validate and source-check a scenario file.
 
     Args:
         path: The scenario YAML file.
         overrides: ``KEY=VALUE`` strings, ``KEY`` a dotted path into the scenario.
         check_sources: Check every quote against the seed articles (on by default).
+        allow_outside: Let ``extends:`` name files outside the scenario's folder tree.
+        labels: How each override is named in messages (default ``--set[N]``).
 
     Raises:
         ScenarioError: With one located problem per mistake.
     """
     path = Path(path)
-    located = _load_with_extends(path, depth=0, chain=())
+    root = None if allow_outside else _tree(path)
+    located = _load_with_extends(path, depth=0, chain=(), root=root)
     for i, text in enumerate(overrides, start=1):
-        _apply_override(located, text, f"--set[{i}]")
+        label = labels[i - 1] if i - 1 < len(labels) else f"--set[{i}]"
+        _apply_override(located, text, label)
     scenario = _validate(located)
-    seeds_dir = (path.parent / scenario.seeds).resolve()
+    if "\x00" in scenario.seeds:
+        raise ScenarioError([located.problem(("seeds",), "seeds: a folder name cannot hold a NUL byte")])
+    try:
+        seeds_dir = (path.parent / scenario.seeds).resolve()
+    except (OSError, ValueError) as exc:
+        raise ScenarioError([located.problem(("seeds",), f"seeds: cannot use this folder ({exc})")]) from None
     if check_sources:
         problems = list(check_quotes(scenario, located, seeds_dir))
         problems += check_dataset_citations(
@@ -87,7 +104,36 @@ def load_scenario(path: str | Path, overrides: Sequence[str] = (), *, check_sour
     return scenario
 
 
-def _load_with_extends(path: Path, depth: int, chain: tuple[Path, ...]) -> _Located:
+def _tree(path: Path) -> Path:
+    """The scenario's folder tree, where ``extends:`` may look without ``--allow-outside``.
+
+    It is the folder that holds both the scenario file and its seeds folder (a relative
+    ``seeds:``, by default ``../seeds``), so a what-if in a subfolder may extend ``../base.yaml``.
+    """
+    folder = _resolve(path, str(path), 1, 1).parent
+    seeds = DEFAULT_SEEDS
+    with contextlib.suppress(ScenarioError):
+        data = load_yaml(path).data
+        if isinstance(data, dict) and isinstance(data.get("seeds"), str):
+            seeds = data["seeds"]
+    if "\x00" in seeds or Path(seeds).is_absolute():
+        return folder
+    try:
+        return Path(os.path.commonpath([folder, (folder / seeds).resolve()]))
+    except (OSError, ValueError):
+        return folder
+
+
+def _resolve(path: Path, display: str, line: int, col: int) -> Path:
+    """``path`` made absolute, or a located problem if the name cannot be a file's."""
+    try:
+        return path.resolve()
+    except (OSError, ValueError, RuntimeError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise ScenarioError.single(display, line, col, f"cannot use this file name ({reason})") from None
+
+
+def _load_with_extends(path: Path, depth: int, chain: tuple[Path, ...], root: Path | None = None) -> _Located:
     display = str(path)
     doc = load_yaml(path, display=display)
     if not isinstance(doc.data, dict):
@@ -99,18 +145,42 @@ def _load_with_extends(path: Path, depth: int, chain: tuple[Path, ...]) -> _Loca
     if parent_name is None:
         return _Located(data, where, (display, 1, 1))
     line, col = doc.position(("extends",))
-    if not isinstance(parent_name, str):
+    if not isinstance(parent_name, str) or not parent_name.strip():
         raise ScenarioError.single(display, line, col, "extends: give a file name")
-    parent_path = (path.parent / parent_name).resolve()
-    if parent_path in chain or parent_path == path.resolve():
+    if "\x00" in parent_name:
+        raise ScenarioError.single(display, line, col, "extends: a file name cannot hold a NUL byte")
+    shown = parent_name if len(parent_name) <= 200 else parent_name[:200] + "…"
+    if not parent_name.lower().endswith((".yaml", ".yml")):
+        raise ScenarioError.single(
+            display, line, col, f"extends: '{shown}' is not a scenario file (only .yaml or .yml files)"
+        )
+    parent_path = _resolve(path.parent / parent_name, display, line, col)
+    if root is not None and not parent_path.is_relative_to(root):
+        raise ScenarioError.single(
+            display,
+            line,
+            col,
+            f"extends: '{shown}' is {parent_path}, outside the scenario's folder {root} "
+            "(pass --allow-outside to allow it)",
+        )
+    if parent_path in chain or parent_path == _resolve(path, display, line, col):
         raise ScenarioError.single(
             display, line, col, f"extends: '{parent_name}' leads back to this file (a cycle)"
         )
     if depth >= MAX_EXTENDS_DEPTH:
         raise ScenarioError.single(display, line, col, "extends: chain is too long")
-    if not parent_path.is_file():
-        raise ScenarioError.single(display, line, col, f"extends: no such file '{parent_name}'")
-    parent = _load_with_extends(parent_path, depth + 1, (*chain, path.resolve()))
+    try:
+        regular = parent_path.is_file()
+    except OSError as exc:
+        raise ScenarioError.single(
+            display, line, col, f"extends: cannot use '{shown}' ({exc.strerror})"
+        ) from None
+    if not regular:
+        what = "not a regular file" if parent_path.exists() else "no such file"
+        raise ScenarioError.single(
+            display, line, col, f"extends: {what} '{shown}' (looked for {parent_path})"
+        )
+    parent = _load_with_extends(parent_path, depth + 1, (*chain, path.resolve()), root)
     if "seeds" not in data:
         # A relative seeds folder belongs to the file that relies on it: the base file.
         base_seeds = parent.data.get("seeds", DEFAULT_SEEDS)
@@ -173,7 +243,7 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
         if not _is_container(node):  # e.g. the file, or an earlier --set, wrote `protocol: 3`
             where = ".".join(parts[:i])
             raise ScenarioError.single(display, 1, col, f"'{where}' is a single value, so it has no '{part}'")
-        index: str | int = int(part) if isinstance(node, list) and part.isdigit() else part
+        index: str | int = int(part) if isinstance(node, list) and _is_index(part) else part
         container_is_collection = _is_collection(tp)
         if isinstance(node, list):
             if not isinstance(index, int) or index >= len(node):
@@ -187,6 +257,14 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
             hint = _suggest(part, list(node))
             raise ScenarioError.single(display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}")
         if last:
+            if _is_param(child_tp) and isinstance(value, (str, bool)):
+                what = "is not a finite number" if _is_float(value) else "is not a number"
+                raise ScenarioError.single(
+                    display,
+                    1,
+                    len(key) + 2,
+                    f"'{key}' takes a number or a distribution, and '{raw.strip()}' {what}",
+                )
             if _is_param(child_tp) and isinstance(value, (int, float)) and not isinstance(value, bool):
                 target = node[index] if _has(node, index) else {}
                 new = {k: v for k, v in (target or {}).items() if k not in DIST_KEYS}
@@ -206,12 +284,25 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
         col += len(part) + 1
 
 
+def _is_float(value: object) -> bool:
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
+
+
 def _is_container(node: Any) -> bool:
     return isinstance(node, dict | list)
 
 
+def _is_index(part: str) -> bool:
+    """A list index: ASCII digits only ('²'.isdigit() is true, but int('²') fails)."""
+    return part.isascii() and part.isdigit()
+
+
 def _loc(parts: list[str]) -> list[str | int]:
-    return [int(p) if p.isdigit() else p for p in parts]
+    return [int(p) if _is_index(p) else p for p in parts]
 
 
 def _has(node: Any, index: str | int) -> bool:
@@ -245,8 +336,16 @@ def _pydantic_problems(exc: ValidationError, located: _Located) -> list[Problem]
             parent_tp = type_at(Scenario, loc[:-1] if loc and loc[-1] == key else loc)
             valid = valid_keys(parent_tp, None)
             msg = f"unknown key '{key}'{_suggest(key, valid)}"
+        elif kind == "missing" and missing is None and isinstance(err["loc"][-1], int):
+            msg = f"{loc[-1] if loc else 'list'}: too few values (item {err['loc'][-1] + 1} is missing)"
         elif kind == "missing":
             msg = f"missing required key '{missing}'"
+        elif kind == "string_pattern_mismatch" and "pattern" in (err.get("ctx") or {}):
+            shown = ascii(err["input"]) if not str(err["input"]).isascii() else f"'{err['input']}'"
+            msg = (
+                f"{shown} is not a valid id: use lowercase ASCII letters a-z, digits and _, "
+                "starting with a letter"
+            )
         elif kind in ("list_type", "model_type") and len(errors) > 1:
             continue
         elif missing is None and loc:
@@ -359,7 +458,7 @@ def child_type(tp: Any, key: str) -> Any | None:
         origin = get_origin(o)
         if origin is dict:
             return get_args(o)[1]
-        if origin in (list, tuple) and key.isdigit():
+        if origin in (list, tuple) and _is_index(key):
             return get_args(o)[0]
     return None
 

@@ -26,6 +26,10 @@ DIST_KEYS = ("value", "uniform", "triangular", "beta", "normal")
 PROVENANCE_KEYS = ("source", "assumption")
 
 
+#: A number as written: an int or a float, never a boolean or a string ("0.5" is refused).
+Num = Annotated[float, Field(strict=True)]
+
+
 class Strict(BaseModel):
     """Base for every scenario record: unknown keys are errors, records are immutable."""
 
@@ -81,17 +85,17 @@ class Source(Strict):
 class Beta(Strict):
     """Beta(a, b) distribution stretched to [low, high]."""
 
-    a: float = Field(gt=0)
-    b: float = Field(gt=0)
-    low: float = 0.0
-    high: float = 1.0
+    a: float = Field(gt=0, strict=True)
+    b: float = Field(gt=0, strict=True)
+    low: float = Field(default=0.0, strict=True)
+    high: float = Field(default=1.0, strict=True)
 
 
 class Normal(Strict):
     """Normal(mean, sd), truncated to the parameter's allowed range."""
 
-    mean: float
-    sd: float = Field(gt=0)
+    mean: float = Field(strict=True)
+    sd: float = Field(gt=0, strict=True)
 
 
 class Param(Strict):
@@ -106,9 +110,9 @@ class Param(Strict):
           assumption: "How much this weighs against attending is a judgement."
     """
 
-    value: float | None = None
-    uniform: tuple[float, float] | None = None
-    triangular: tuple[float, float, float] | None = None
+    value: Num | None = None
+    uniform: tuple[Num, Num] | None = None
+    triangular: tuple[Num, Num, Num] | None = None
     beta: Beta | None = None
     normal: Normal | None = None
     source: Source | list[Source] | None = None
@@ -211,6 +215,10 @@ class Param(Strict):
         return np.clip(out, lo, hi)
 
 
+#: Widest normal, in range widths, a bounded parameter may have.
+MAX_SD_PER_RANGE = 10.0
+
+
 def ranged(lo: float, hi: float) -> AfterValidator:
     """A validator that keeps a Param's whole support inside ``[lo, hi]`` (normals are truncated)."""
 
@@ -219,6 +227,13 @@ def ranged(lo: float, hi: float) -> AfterValidator:
         if p.normal is not None:
             if not lo <= p.normal.mean <= hi:
                 raise ValueError(f"normal mean must lie in [{lo:g}, {hi:g}]")
+            # Truncated to [lo, hi], a far wider normal is a uniform (and, for a huge sd, draws
+            # only its mean, as the truncation underflows): bound it by the range.
+            if math.isfinite(hi - lo) and p.normal.sd > MAX_SD_PER_RANGE * (hi - lo):
+                raise ValueError(
+                    f"normal sd must be at most {MAX_SD_PER_RANGE:g} × the range width "
+                    f"({MAX_SD_PER_RANGE * (hi - lo):g} for [{lo:g}, {hi:g}]); for a flat spread use uniform"
+                )
         elif s_lo < lo or s_hi > hi:
             raise ValueError(f"values must lie in [{lo:g}, {hi:g}] (got {p.describe()})")
         return p

@@ -259,10 +259,10 @@ class Protocol(Strict):
     kind: ProtocolKind | Literal["ensemble"] = "single_text"
     members: dict[ProtocolKind, Annotated[float, Field(gt=0, allow_inf_nan=False)]] | None = None
     announcement_order: list[Id]
-    announcement_rounds: int = Field(default=3, ge=1, le=20)
+    announcement_rounds: int = Field(default=3, ge=1, le=20, strict=True)
     choice_noise: Noise
-    rounds: int = Field(default=6, ge=1, le=50)
-    deadline: int | None = Field(default=None, ge=1, le=50)
+    rounds: int = Field(default=6, ge=1, le=50, strict=True)
+    deadline: int | None = Field(default=None, ge=1, le=50, strict=True)
     mediator: Id | None = None
     agreement: Literal["package", "issue_by_issue"] = "issue_by_issue"
     formats: dict[Id, Format] = Field(default_factory=dict)
@@ -302,7 +302,7 @@ class Factor(Strict):
     """
 
     description: str = ""
-    loadings: dict[str, Annotated[float, Field(ge=-1.0, le=1.0)]] = Field(min_length=1)
+    loadings: dict[str, Annotated[float, Field(ge=-1.0, le=1.0, strict=True)]] = Field(min_length=1)
     source: Source | list[Source] | None = None
     assumption: str | None = Field(default=None, min_length=3)
 

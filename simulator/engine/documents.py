@@ -1,0 +1,137 @@
+"""Every JSON document negsim reads back, as a pydantic model: a hand-edited or damaged file is a
+clear exit-2 message (``path: field: problem``), never a ``ValueError`` deep inside a reader.
+
+Numbers are strict (a string or a boolean is never a number); unknown keys are kept, so a newer
+negsim's files stay readable.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, ValidationError
+
+from simulator.errors import UserError, printable
+
+Num = Annotated[float, Field(strict=True)]
+Prob = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
+Count = Annotated[int, Field(strict=True, ge=0)]
+
+
+class Doc(BaseModel):
+    model_config = ConfigDict(extra="allow")  # numbers are strict field by field
+
+
+class Event(Doc):
+    p: Prob
+    ci95: tuple[Prob, Prob]
+    count: Count | None = None
+
+
+class ScenarioRef(Doc):
+    name: StrictStr = ""
+    path: StrictStr | None = None
+    sha256: StrictStr | None = None
+
+
+class Summary(Doc):
+    negsim_version: StrictStr | None = None
+    scenario: ScenarioRef | None = None
+    seed: Count | None = None
+    runs: Count | None = None
+    chunk_size: StrictInt | None = Field(default=None, ge=1)
+    events: dict[str, Event]
+    stats: dict[str, dict[str, Num | None]] = Field(default_factory=dict)
+
+
+class Manifest(Doc):
+    negsim_version: StrictStr
+    runs: StrictInt = Field(ge=1)
+    seed: Count
+    chunk_size: StrictInt = Field(ge=1)
+    sha256: StrictStr
+    scenario_path: StrictStr | None = None
+    seeds: StrictStr | None = None
+    agents: dict[str, StrictStr] | None = None
+    figures: StrictBool = True
+
+
+class TallyDoc(Doc):
+    n: Count
+    counts: dict[str, Count]
+    sums: dict[str, Num]
+    ns: dict[str, Count]
+    hists: dict[str, list[Count]]
+
+
+class Part(Doc):
+    """A finished chunk: which chunk of which run, its Parquet file's checksum, its tally."""
+
+    run: StrictStr
+    chunk: Count
+    size: StrictInt = Field(ge=1)
+    parquet_sha256: StrictStr
+    tally: TallyDoc
+
+
+class CompareEvent(Doc):
+    a: Prob
+    b: Prob
+    diff: Annotated[float, Field(strict=True, ge=-1.0, le=1.0)]
+    ci95: tuple[Num, Num]
+    significant: StrictBool
+
+
+class Side(Doc):
+    name: StrictStr = "?"
+    path: StrictStr | None = None
+
+
+class Comparison(Doc):
+    a: Side = Side()
+    b: Side = Side()
+    runs: Count | None = None
+    seed: Count | None = None
+    events: dict[str, CompareEvent]
+
+
+class Sensitivity(Doc):
+    method: StrictStr
+    seed: Count | None = None
+    rows: Count | None = None
+    replicates: Count | None = None
+    worlds: Count | None = None
+    parameters: list[Any] = Field(default_factory=list)
+    drivers: dict[str, StrictStr] = Field(default_factory=dict)
+    skipped: dict[str, StrictStr] = Field(default_factory=dict)
+    scenario: dict[str, Any] = Field(default_factory=dict)
+
+
+def read_doc[M: BaseModel](path: Path, model: type[M], what: str) -> M:
+    """Read and validate the JSON file ``path`` as ``model`` (a UserError naming the problem)."""
+    return read_raw(path, model, what)[0]
+
+
+def read_raw[M: BaseModel](path: Path, model: type[M], what: str) -> tuple[M, dict[str, Any]]:
+    """Like :func:`read_doc`, and also the JSON object exactly as read."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read {what} ({exc.strerror})") from None
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise UserError(printable(f"{path}: not a valid {what} (damaged JSON: {exc})")) from None
+    return check_doc(data, model, f"{path}: not a valid {what}"), data
+
+
+def check_doc[M: BaseModel](data: Any, model: type[M], prefix: str) -> M:
+    """Validate already parsed JSON ``data`` as ``model``."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(x) for x in err["loc"]) or "(top level)"
+        raise UserError(printable(f"{prefix} ({where}: {err['msg']})")) from None
