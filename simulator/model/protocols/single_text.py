@@ -126,14 +126,21 @@ def bargain(
     zopa_groups = [ok for _, ok in prep.at_reservation]
     reachable = []
     for j, z in enumerate(zones):
-        if rules.rounds >= rules.deadline and mediated.all():
-            reachable.append(zopa_groups[j])  # aspirations are at the reservation values by then
+        if rules.rounds >= rules.deadline:  # aspirations are at the reservation values by then
+            at_b = prep.at_reservation[j]
+            reachable.append(_table(z, mediated, s1.reservation, s2.reservation, w1, w2, at_b)[1])
             continue
         a1 = aspiration(s1, rules.rounds, rules.deadline, exps[j][0])
         a2 = aspiration(s2, rules.rounds, rules.deadline, exps[j][1])
         reachable.append(_table(z, mediated, a1, a2, w1, w2)[1])
     agreed_g = np.zeros((n, len(groups)), dtype=bool)
+    # Where a group can never be agreed in this meeting, the text on the table is the mediator's
+    # (or the plain split's) at the reservation values from the first round to the last: only the
+    # groups still within reach are searched again each round.
     text = np.full((n, k), np.nan)
+    for j, g in enumerate(groups):
+        fixed, _ = _table(zones[j], mediated, s1.reservation, s2.reservation, w1, w2, prep.at_reservation[j])
+        text[:, g] = np.where(held[:, None] & ~reachable[j][:, None], fixed, np.nan)
     active = held.copy()
     rounds_held = np.zeros(n, dtype=np.int8)
     walked = {s.party_id: np.zeros(n, dtype=bool) for s in sides}
@@ -146,7 +153,7 @@ def bargain(
         rounds_held[rows] = t
         med = mediated[rows]
         for j, (g, z) in enumerate(zip(groups, zones, strict=True)):
-            open_ = ~agreed_g[rows, j]
+            open_ = ~agreed_g[rows, j] & reachable[j][rows]
             sub = rows[open_]
             if sub.size == 0:
                 continue
@@ -220,15 +227,27 @@ def _ratify(
 
 
 def _table(
-    zone: Zone, mediated: np.ndarray, a1: np.ndarray, a2: np.ndarray, w1: np.ndarray, w2: np.ndarray
+    zone: Zone,
+    mediated: np.ndarray,
+    a1: np.ndarray,
+    a2: np.ndarray,
+    w1: np.ndarray,
+    w2: np.ndarray,
+    nash: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The text on the table and whether both accept it: the mediator's where there is one."""
+    """The text on the table and whether both accept it: the mediator's where there is one.
+
+    ``nash`` is the mediator's result for these aspirations when already computed.
+    """
     if mediated.all():
-        return zone.nash(a1, a2, w1, w2)
+        return nash if nash is not None else zone.nash(a1, a2, w1, w2)
     text, ok = zone.split_line(a1, a2)
     if mediated.any():
         rows = np.flatnonzero(mediated)
-        mtext, mok = zone.take(rows).nash(a1[rows], a2[rows], w1[rows], w2[rows])
+        if nash is not None:
+            mtext, mok = nash[0][rows], nash[1][rows]
+        else:
+            mtext, mok = zone.take(rows).nash(a1[rows], a2[rows], w1[rows], w2[rows])
         text[rows], ok[rows] = mtext, mok
     return text, ok
 
