@@ -358,6 +358,12 @@ def _interrupts_deferred() -> Iterator[None]:
     previous = {sig: signal.signal(sig, lambda n, f: caught.append(n)) for sig in sigs}
     try:
         yield
+    except Exception:
+        # The same signal also reaches the fork server (one process group, as a terminal's Ctrl-C
+        # does): starting a worker then fails (EOFError, a broken pool). That is the interruption.
+        if caught:
+            raise KeyboardInterrupt from None
+        raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
