@@ -34,11 +34,12 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from simulator._version import __version__
+from simulator.defaults import DEFAULT_N, DEFAULT_REPLICATES, METHODS, Method
 from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
 from simulator.engine.tally import events_of
 from simulator.engine.variant import Agents
@@ -46,10 +47,6 @@ from simulator.errors import UserError
 from simulator.scenario.schema import Scenario
 from simulator.storage import write_text
 
-Method = Literal["sobol", "morris"]
-METHODS: tuple[Method, ...] = ("sobol", "morris")
-DEFAULT_N: dict[str, int] = {"sobol": 512, "morris": 64}
-DEFAULT_REPLICATES = 16
 MORRIS_LEVELS = 4
 #: A parameter whose Sobol total index exceeds the replicate noise by this much is named as a driver.
 DRIVER_SHARE = 0.2

@@ -36,6 +36,7 @@ from scipy.stats import qmc
 
 from simulator import storage
 from simulator._version import __version__
+from simulator.defaults import LHS_EXAMPLE, SWEEP_EXAMPLE
 from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, run_ensemble, simulate_chunk
 from simulator.engine.tally import Tally, summary_dict
 from simulator.engine.variant import Agents
@@ -46,7 +47,6 @@ from simulator.scenario.schema import Scenario
 DEFAULT_EVENTS = ("talks.direct", "talks.leaders", "agreement.any", "agreement.ceasefire")
 MAX_PANELS = 4
 SWEEP_FILE = "sweep.parquet"
-EXAMPLE = "threats.patron_sanctions.credibility=0:1:5"
 _SET = re.compile(r"--set\[(\d+)\]")
 
 
@@ -81,7 +81,7 @@ def parse_param(text: str, *, lhs: bool = False) -> ParamRange:
     key, sep, spec = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise UserError(f"{where}: expected {form} (e.g. {EXAMPLE if not lhs else EXAMPLE[:-2]})")
+        raise UserError(f"{where}: expected {form} (e.g. {LHS_EXAMPLE if lhs else SWEEP_EXAMPLE})")
     parts = spec.split(":")
     if len(parts) not in (2, 3):
         raise UserError(f"{where}: expected {form}, with ':' between the numbers")
@@ -116,7 +116,7 @@ def parse_param(text: str, *, lhs: bool = False) -> ParamRange:
 def parse_params(texts: Sequence[str], *, lhs: bool) -> list[ParamRange]:
     """Parse every ``--param`` and check they make a valid grid or Latin hypercube."""
     if not texts:
-        raise UserError(f"give at least one --param (e.g. --param {EXAMPLE})")
+        raise UserError(f"give at least one --param (e.g. --param {SWEEP_EXAMPLE})")
     ranges = [parse_param(t, lhs=lhs) for t in texts]
     keys = [r.key for r in ranges]
     dup = next((k for k in keys if keys.count(k) > 1), None)

@@ -6,22 +6,19 @@ import argparse
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator.analysis.compare import (
-    compare_scenarios,
-    comparison_dict,
-    key_events,
-    write_comparison,
-)
-from simulator.engine.ensemble import DEFAULT_CHUNK
 from simulator.errors import UserError
-from simulator.figures.compare import sets_phrase, write_figure
-from simulator.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from simulator.scenario.schema import Scenario
 
 
 def comparison_table(doc: dict[str, Any]) -> str:
     """A terminal table of the key events: A, B, the difference and its 95% interval."""
+    from simulator.analysis.compare import key_events
+    from simulator.figures.compare import sets_phrase
+
     a, b = doc["a"], doc["b"]
     lines = [
         f"A = {a['name']} ({a['path']}){sets_phrase(a)}",
@@ -76,7 +73,10 @@ def add_command(sub: Any) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``negsim compare``."""
+    from simulator.analysis.compare import compare_scenarios, comparison_dict, write_comparison
     from simulator.cli.options import executor_for, progress_bar
+    from simulator.engine.ensemble import DEFAULT_CHUNK
+    from simulator.figures.compare import write_figure
     from simulator.scenario.load import load_scenario
 
     a = load_scenario(args.a, args.overrides)

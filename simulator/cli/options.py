@@ -9,13 +9,16 @@ import the CLI itself.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as cf
 import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from simulator.errors import UserError
+
+if TYPE_CHECKING:
+    import concurrent.futures as cf
 
 
 def add_run_options(p: argparse.ArgumentParser, runs: int = 10_000) -> None:

@@ -7,22 +7,16 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator.analysis.score import (
-    MIN_RELIABILITY_EVENTS,
-    REFERENCE_BRIER,
-    REFERENCE_LOG,
-    ScoreCard,
-    load_observed,
-    score_run,
-)
-from simulator.engine.rundir import read_summary
-from simulator.figures.score import write_reliability
+if TYPE_CHECKING:
+    from simulator.analysis.score import ScoreCard
 
 
 def score_text(card: ScoreCard, other: ScoreCard | None, observed_path: Path) -> str:
     """A terminal table: per event the forecast and its scores, then the means and references."""
+    from simulator.analysis.score import REFERENCE_BRIER, REFERENCE_LOG
+
     lines = [f"{card.name} ({card.run}) scored against {observed_path}"]
     if other is not None:
         lines.append(f"against: {other.name} ({other.run})")
@@ -83,6 +77,10 @@ def add_command(sub: Any) -> None:
 
 def cmd_score(args: argparse.Namespace) -> int:
     """Run ``negsim score``."""
+    from simulator.analysis.score import MIN_RELIABILITY_EVENTS, load_observed, score_run
+    from simulator.engine.rundir import read_summary
+    from simulator.figures.score import write_reliability
+
     summary = read_summary(args.run)
     observed = load_observed(args.observed, list(summary["events"]), args.run / "summary.json")
     card = score_run(args.run, observed, summary)

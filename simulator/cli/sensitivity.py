@@ -7,21 +7,8 @@ import sys
 import warnings
 from pathlib import Path
 
-from simulator.analysis.sensitivity import (
-    DEFAULT_N,
-    DEFAULT_REPLICATES,
-    METHODS,
-    Design,
-    SamplingWarning,
-    check_events,
-    default_events,
-    is_power_of_two,
-    rows_per_chunk,
-    run_sensitivity,
-    write_outputs,
-)
+from simulator.defaults import DEFAULT_N, DEFAULT_REPLICATES, METHODS
 from simulator.errors import UserError
-from simulator.figures.sensitivity import write_figures
 
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,7 +48,18 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``negsim sensitivity``."""
+    from simulator.analysis.sensitivity import (
+        Design,
+        SamplingWarning,
+        check_events,
+        default_events,
+        is_power_of_two,
+        rows_per_chunk,
+        run_sensitivity,
+        write_outputs,
+    )
     from simulator.cli.options import executor_for, progress_bar
+    from simulator.figures.sensitivity import write_figures
     from simulator.scenario.load import load_scenario
 
     if (args.out / "sensitivity.json").exists() and not args.overwrite:

@@ -8,25 +8,15 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
-from simulator.analysis.sweep import (
-    EXAMPLE,
-    SWEEP_FILE,
-    ParamRange,
-    check_events,
-    event_keys,
-    grid_points,
-    parse_params,
-    sweep,
-    write_sweep,
-)
-from simulator.engine.ensemble import DEFAULT_CHUNK
+from simulator.defaults import SWEEP_EXAMPLE
 from simulator.errors import UserError
-from simulator.figures.sweep import write_figure
-from simulator.scenario.load import load_scenario
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from simulator.analysis.sweep import ParamRange
 
 
 def text_table(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], limit: int = 25) -> str:
@@ -82,7 +72,7 @@ def add_command(sub: Any) -> None:
         action="append",
         default=[],
         metavar="KEY=LOW:HIGH:STEPS",
-        help=f"a swept parameter (repeatable; e.g. {EXAMPLE}); KEY=LOW:HIGH with --sample lhs",
+        help=f"a swept parameter (repeatable; e.g. {SWEEP_EXAMPLE}); KEY=LOW:HIGH with --sample lhs",
     )
     p.add_argument("--sample", choices=("grid", "lhs"), default="grid", help="grid (default) or lhs")
     p.add_argument("--n", type=positive_int, default=None, help="points of a Latin hypercube (default 200)")
@@ -106,7 +96,19 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run ``negsim sweep``."""
     from tqdm import tqdm
 
+    from simulator.analysis.sweep import (
+        SWEEP_FILE,
+        check_events,
+        event_keys,
+        grid_points,
+        parse_params,
+        sweep,
+        write_sweep,
+    )
     from simulator.cli.options import executor_for
+    from simulator.engine.ensemble import DEFAULT_CHUNK
+    from simulator.figures.sweep import write_figure
+    from simulator.scenario.load import load_scenario
 
     chunk = args.chunk_size or DEFAULT_CHUNK
     out = args.out or Path("runs") / f"sweep-{args.scenario.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
