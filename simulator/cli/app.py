@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from simulator._version import __version__
-from simulator.cli.options import add_run_options, default_chunk, executor_for, progress_bar
+from simulator.cli.options import add_run_options, default_chunk, executor_for, progress_bar, scenario_arg
 from simulator.errors import ScenarioError, UserError
 
-DEFAULT_SCENARIO = Path("scenarios/istanbul_2025.yaml")
+DEFAULT_SCENARIO = "istanbul_2025"  # the shipped baseline (simulator/scenario/shipped.py)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -86,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
             "Prints one path:line:col: message line per problem and exits 2 if there are any."
         ),
     )
-    v.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    v.add_argument(
+        "paths", nargs="+", type=scenario_arg, metavar="PATH", help="scenario files or shipped names"
+    )
     v.set_defaults(func=cmd_validate)
 
     e = sub.add_parser(
@@ -95,7 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print every parameter with its value and its source quote "
         "(seed id and quote) or its stated assumption.",
     )
-    e.add_argument("scenario", type=Path, metavar="SCENARIO")
+    e.add_argument(
+        "scenario",
+        type=scenario_arg,
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a shipped one (e.g. whatif_putin_attends)",
+    )
     e.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     e.set_defaults(func=cmd_explain)
 
@@ -105,10 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Run a scenario over many worlds and write summary.json, worlds.parquet, "
             "scenario.resolved.yaml and figures/ to the output folder. With no SCENARIO, runs the "
-            f"shipped baseline ({DEFAULT_SCENARIO})."
+            f"shipped baseline ({DEFAULT_SCENARIO}), from any folder. SCENARIO may name a shipped "
+            "scenario: istanbul_2025, whatif_putin_attends, whatif_trump_attends, whatif_no_eu_sanctions."
         ),
     )
-    r.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO")
+    r.add_argument(
+        "scenario",
+        type=scenario_arg,
+        nargs="?",
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a shipped one (e.g. whatif_putin_attends)",
+    )
     add_run_options(r)
     r.add_argument("--out", type=Path, help="output folder (default: runs/<scenario>-<time>)")
     r.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
@@ -180,7 +194,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         with executor_for(args, chunks=10**9) as ex, progress_bar(None, "resuming") as tick:
             result = resume_run(args.resume, executor=ex, progress=tick, figures=not args.no_figures)
     else:
-        path = args.scenario or DEFAULT_SCENARIO
+        from simulator.scenario.shipped import baseline
+
+        path = args.scenario or baseline()
         scenario = load_scenario(path, args.overrides)
         out = args.out or Path("runs") / f"{path.stem}-{time.strftime('%Y%m%d-%H%M%S')}"
         args.out_dir_for_resume = out

@@ -39,7 +39,7 @@ def comparison_table(doc: dict[str, Any]) -> str:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim compare`` to the CLI's subparsers."""
-    from simulator.cli.options import add_run_options
+    from simulator.cli.options import add_run_options, scenario_arg
 
     p = sub.add_parser(
         "compare",
@@ -52,8 +52,10 @@ def add_command(sub: Any) -> None:
             "--set-b changes B only, so `negsim compare X X --set-b KEY=VALUE` is a what-if."
         ),
     )
-    p.add_argument("a", type=Path, metavar="A", help="reference scenario")
-    p.add_argument("b", type=Path, metavar="B", help="scenario compared with A (differences are B − A)")
+    p.add_argument("a", type=scenario_arg, metavar="A", help="reference scenario (a file or a shipped name)")
+    p.add_argument(
+        "b", type=scenario_arg, metavar="B", help="scenario compared with A (differences are B − A)"
+    )
     add_run_options(p)
     for action in p._actions:
         if action.dest == "overrides":

@@ -13,6 +13,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.errors import UserError
@@ -52,6 +53,23 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--address", default=None, help="existing Dask scheduler, tcp://HOST:PORT")
     p.add_argument("--chunk-size", type=positive_int, default=None, help=argparse.SUPPRESS)
+
+
+def scenario_arg(text: str) -> Path:
+    """An argparse type: a scenario file, or the name of a shipped scenario (``whatif_putin_attends``)."""
+    import difflib
+
+    from simulator.scenario.shipped import find_scenario, shipped_scenarios
+
+    path = find_scenario(text)
+    if not path.exists() and "/" not in text and not text.endswith((".yaml", ".yml")):
+        names = list(shipped_scenarios())
+        close = difflib.get_close_matches(text, names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise argparse.ArgumentTypeError(
+            f"no file '{text}' and no shipped scenario of that name{hint} (shipped: {', '.join(names)})"
+        )
+    return path
 
 
 def positive_int(text: str) -> int:

@@ -13,7 +13,7 @@ from simulator.errors import UserError
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``negsim sensitivity`` to the CLI's subcommands."""
-    from simulator.cli.options import add_engine_options, positive_int
+    from simulator.cli.options import add_engine_options, positive_int, scenario_arg
 
     p = sub.add_parser(
         "sensitivity",
@@ -25,7 +25,12 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
             "and prints which parameters drive each event."
         ),
     )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument(
+        "scenario",
+        type=scenario_arg,
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a shipped one (e.g. whatif_putin_attends)",
+    )
     p.add_argument("--method", choices=METHODS, required=True, help="sobol (indices) or morris (screening)")
     p.add_argument("--events", nargs="+", metavar="E", help="event keys to analyse (default: key events)")
     p.add_argument(

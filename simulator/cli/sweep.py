@@ -49,7 +49,7 @@ def _short_names(keys: Sequence[str]) -> list[str]:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim sweep`` to the CLI's subparsers."""
-    from simulator.cli.options import add_run_options, positive_int
+    from simulator.cli.options import add_run_options, positive_int, scenario_arg
 
     p = sub.add_parser(
         "sweep",
@@ -65,7 +65,12 @@ def add_command(sub: Any) -> None:
             "scatter panels for a Latin hypercube)."
         ),
     )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument(
+        "scenario",
+        type=scenario_arg,
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a shipped one (e.g. whatif_putin_attends)",
+    )
     p.add_argument(
         "--param",
         dest="params",

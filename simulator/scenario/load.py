@@ -105,7 +105,13 @@ def _load_with_extends(path: Path, depth: int, chain: tuple[Path, ...]) -> _Loca
     if depth >= MAX_EXTENDS_DEPTH:
         raise ScenarioError.single(display, line, col, "extends: chain is too long")
     if not parent_path.is_file():
-        raise ScenarioError.single(display, line, col, f"extends: no such file '{parent_name}'")
+        raise ScenarioError.single(
+            display,
+            line,
+            col,
+            f"extends: no such file '{parent_name}' (looked for {parent_path}, "
+            f"relative to the folder of {display})",
+        )
     parent = _load_with_extends(parent_path, depth + 1, (*chain, path.resolve()))
     if "seeds" not in data:
         # A relative seeds folder belongs to the file that relies on it: the base file.
