@@ -36,7 +36,8 @@ def entries(scenario: Scenario) -> Iterator[tuple[str, list[Entry]]]:
         prefix = f"parties.{pid}."
         items: list[Entry] = []
         init = party.attendance.initial
-        items.append(Entry(f"{prefix}attendance.initial", init.level.value, _sources_of(init), init.assumption))
+        initial = Entry(f"{prefix}attendance.initial", init.level.value, _sources_of(init), init.assumption)
+        items.append(initial)
         for i, c in enumerate(party.attendance.commitments):
             cond = f" if {c.condition.party} at {c.condition.level.value}+" if c.condition else ""
             items.append(
