@@ -60,7 +60,9 @@ def add_command(sub: Any) -> None:
             "score −ln(p if o = 1 else 1 − p), p clipped to [1e-6, 1 − 1e-6]; LOWER IS BETTER for "
             "both. The no-skill reference (p = 0.5) scores Brier 0.25 and log ln 2 ≈ 0.693; the "
             "Brier skill score is 1 − Brier/0.25. With 8 or more scored events, writes "
-            "RUN_DIR/figures/reliability.png (forecast vs observed frequency)."
+            "RUN_DIR/figures/reliability.png (forecast vs observed frequency); with --against, the "
+            "figure of both runs goes to --out (default reliability-RUN-vs-RUN2.png here), never "
+            "into either run's folder."
         ),
     )
     p.add_argument("run", type=Path, metavar="RUN_DIR", help="output folder of `negsim run`")
@@ -72,6 +74,7 @@ def add_command(sub: Any) -> None:
         metavar="RUN_DIR2",
         help="also score a second run (e.g. a what-if) on the same events, side by side",
     )
+    p.add_argument("--out", type=Path, metavar="PNG", help="where to write the reliability figure")
     p.set_defaults(func=cmd_score)
 
 
@@ -87,7 +90,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     other = score_run(args.against, observed) if args.against is not None else None
     figure = None
     if len(card.events) >= MIN_RELIABILITY_EVENTS:
-        figure = write_reliability([card, *([other] if other else [])], args.observed)
+        out = args.out
+        if out is None and other is not None:
+            out = Path(f"reliability-{args.run.resolve().name}-vs-{args.against.resolve().name}.png")
+        figure = write_reliability([card, *([other] if other else [])], args.observed, out)
     if args.json:
         doc = card.to_dict()
         if other is not None:

@@ -57,6 +57,12 @@ def reliability_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figur
     return fig
 
 
-def write_reliability(cards: Sequence[ScoreCard], observed_path: Path) -> Path:
-    """Write ``figures/reliability.png`` into the first run's folder (atomically)."""
-    return save_png(reliability_figure(cards, observed_path), cards[0].run / "figures" / "reliability.png")
+def write_reliability(cards: Sequence[ScoreCard], observed_path: Path, out: Path | None = None) -> Path:
+    """Write the reliability figure to ``out`` (atomically); by default, for a single run, into
+    that run's ``figures/reliability.png``. Several runs need ``out``: a figure comparing runs is
+    no one run's, and must not appear in that run's report."""
+    if out is None:
+        if len(cards) > 1:
+            raise ValueError("a reliability figure of several runs needs an output path")
+        out = cards[0].run / "figures" / "reliability.png"
+    return save_png(reliability_figure(cards, observed_path), out)
