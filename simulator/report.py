@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import UserError
+from simulator.numbers import pct
 from simulator.scenario.explain import entries
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import LEVELS, Scenario
@@ -416,11 +417,11 @@ def _p_ci(e: dict[str, Any] | None) -> Html:
     if not e:
         return Html("—")
     lo, hi = e.get("ci95", [0.0, 0.0])
-    return Html(f"{esc(_pct(e.get('p')))} <span class='ci'>({100 * lo:.1f}–{100 * hi:.1f})</span>")
+    return Html(f"{esc(_pct(e.get('p')))} <span class='ci'>(95% CI {esc(_pct(lo))}–{esc(_pct(hi))})</span>")
 
 
 def _pct(p: float | None) -> str:
-    return "—" if p is None else f"{100 * p:.1f}%"
+    return pct(p)
 
 
 def _count(v: object) -> str:

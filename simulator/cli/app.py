@@ -190,6 +190,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from simulator.scenario.load import load_scenario
 
     if args.resume is not None:
+        if not args.resume.is_dir():
+            raise UserError(f"--resume {args.resume}: no such folder")
         args.out_dir_for_resume = args.resume
         with executor_for(args, chunks=10**9) as ex, progress_bar(None, "resuming") as tick:
             result = resume_run(args.resume, executor=ex, progress=tick, figures=not args.no_figures)
@@ -216,29 +218,27 @@ def cmd_run(args: argparse.Namespace) -> int:
                 progress=tick,
                 figures=not args.no_figures,
             )
-    print(key_table(result.summary))
+    print(key_table(result.summary, [] if args.resume is not None else args.overrides))
     figures = "" if args.no_figures else ", figures/"
     print(f"\nwrote {result.out}/: summary.json, worlds.parquet, scenario.resolved.yaml{figures}")
     return 0
 
 
-def _pct(p: float) -> str:
-    """A probability as a percentage, with two decimals when it is small but not zero."""
-    return f"{p:.2%}" if 0 < p < 0.01 else f"{p:.1%}"
+def key_table(summary: dict[str, Any], overrides: Sequence[str] = ()) -> str:
+    """A short terminal table of the key probabilities of a run (its header echoes any --set)."""
+    from simulator.numbers import pct, pct_ci
 
-
-def key_table(summary: dict[str, Any]) -> str:
-    """A short terminal table of the key probabilities of a run."""
     ev = summary["events"]
-    lines = [
-        f"{summary['scenario']['name']} — {summary['runs']:,} worlds, seed {summary['seed']}",
+    lines = [f"{summary['scenario']['name']} — {summary['runs']:,} worlds, seed {summary['seed']}"]
+    lines += [f"  --set {o}" for o in overrides]
+    lines += [
         "",
         f"{'party':<16}{'absent':>9}{'official':>10}{'minister':>10}{'leader':>9}",
     ]
     parties = [k.split(".", 1)[1] for k in ev if k.startswith("attend.")]
     for pid in parties:
         cells = "".join(
-            f"{ev[f'level.{pid}.{lv}']['p']:>{w}.0%}"
+            f"{pct(ev[f'level.{pid}.{lv}']['p'], 0):>{w}}"
             for lv, w in (("absent", 9), ("official", 10), ("minister", 10), ("leader", 9))
         )
         lines.append(f"{pid:<16}{cells}")
@@ -249,7 +249,7 @@ def key_table(summary: dict[str, Any]) -> str:
     keys += [k for k in ev if k.startswith("outcome.")]
     for k in keys:
         lo, hi = ev[k]["ci95"]
-        lines.append(f"{k:<34}{_pct(ev[k]['p']):>7}   (95% CI {_pct(lo)}–{_pct(hi)})")
+        lines.append(f"{k:<34}{pct_ci(ev[k]['p'], lo, hi)}")
     return "\n".join(lines)
 
 

@@ -24,9 +24,9 @@ def save_png(fig: Figure, path: Path) -> Path:
 
 def pct(p: float) -> str:
     """A probability as a short percentage that never rounds a rare event to 0% or 100%."""
-    if 0 < p < 0.01:
-        return "<1%"
-    return ">99%" if 0.99 < p < 1 else f"{p:.0%}"
+    from simulator.numbers import pct as _pct
+
+    return _pct(p, 0)
 
 
 def percent_axis(ax: Any, axis: str = "y") -> None:

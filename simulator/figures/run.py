@@ -23,6 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from simulator.numbers import pct
 from simulator.storage import atomic_path
 
 DPI = 150
@@ -94,13 +95,6 @@ def _name(scenario: dict[str, Any], pid: str, width: int = 0) -> str:
     return textwrap.fill(name, width) if width else name
 
 
-def _pct(p: float) -> str:
-    """A probability as a short percentage that never rounds a rare event to 0% or 100%."""
-    if 0 < p < 0.01:
-        return "<1%"
-    return ">99%" if 0.99 < p < 1 else f"{p:.0%}"
-
-
 def _short(text: str, width: int = 24) -> str:
     """Shorten ``text`` to ``width`` characters with an ellipsis."""
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
@@ -124,7 +118,7 @@ def _intervals(
         for yi, pi, e, c in zip(y, p, err.T, colours, strict=True):
             ax.errorbar(pi, yi, xerr=e[:, None], fmt="o", color=c, capsize=4, clip_on=False)
     for row, pi in enumerate(p):
-        ax.text(1.02, row, _pct(pi), transform=ax.get_yaxis_transform(), va="center", fontsize=9)
+        ax.text(1.02, row, pct(pi), transform=ax.get_yaxis_transform(), va="center", fontsize=9)
     ax.set_yticks(y, labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, 1)

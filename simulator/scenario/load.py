@@ -342,9 +342,13 @@ def check_quotes(scenario: Scenario, located: _Located, seeds_dir: Path) -> list
             known = ", ".join(library.ids()) or f"none found in {seeds_dir}"
             problems.append(located.problem((*loc, "seed"), f"unknown seed '{seed_id}' (seeds: {known})"))
         elif not seed.contains(str(quote)):
-            problems.append(
-                located.problem((*loc, "quote"), f"quote not found in seed '{seed.id}': \"{shown}\"")
-            )
+            message = f"quote not found in seed '{seed.id}': \"{shown}\""
+            near = seed.nearest(str(quote))
+            if near is not None:
+                passage, accents_only = near
+                why = " (differs only in accents or case)" if accents_only else ""
+                message += f'; nearest in the article{why}: "{passage}"'
+            problems.append(located.problem((*loc, "quote"), message))
     return problems
 
 
