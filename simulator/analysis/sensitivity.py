@@ -161,12 +161,23 @@ def _evaluate_chunk(
     replicates: int,
     chunk: Chunk,
     agents: Agents = None,
+    crn: bool = False,
 ) -> tuple[int, list[np.ndarray]]:
-    """Worker task: play the chunk's rows, ``replicates`` worlds each; each event's share per row."""
+    """Worker task: play the chunk's rows, ``replicates`` worlds each; each event's share per row.
+
+    With ``crn``, every row (in every chunk) plays the same ``replicates`` worlds: only the
+    parameters differ between rows, so the replicate noise largely cancels in the indices."""
     x = design.sample()[chunk.start : chunk.start + chunk.size]
     quantiles = {name: np.repeat(x[:, j], replicates) for j, name in enumerate(design.parameters)}
-    worlds = Chunk(chunk.index, chunk.start * replicates, chunk.size * replicates)
-    rec = simulate_chunk(scenario, design.seed, worlds, quantiles=quantiles, agents=agents)
+    worlds = Chunk(0 if crn else chunk.index, chunk.start * replicates, chunk.size * replicates)
+    rec = simulate_chunk(
+        scenario,
+        design.seed,
+        worlds,
+        quantiles=quantiles,
+        agents=agents,
+        crn_period=replicates if crn else None,
+    )
     ev = events_of(scenario, rec)
     y = np.column_stack([ev[e].reshape(chunk.size, replicates).mean(axis=1) for e in events])
     return chunk.index, [y]
@@ -181,10 +192,13 @@ def evaluate(
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
     agents: Agents = None,
+    crn: bool = False,
 ) -> np.ndarray:
     """The output matrix Y (rows x events): each event's share of ``replicates`` worlds per row."""
     chunks = plan(design.rows, rows_per_chunk(replicates))
-    task = functools.partial(_evaluate_chunk, scenario, design, tuple(events), replicates, agents=agents)
+    task = functools.partial(
+        _evaluate_chunk, scenario, design, tuple(events), replicates, agents=agents, crn=crn
+    )
     tick = (lambda rows: progress(rows * replicates)) if progress else None
     initial: list[np.ndarray] = []
     parts = map_chunks(task, chunks, merge=operator.add, initial=initial, executor=executor, progress=tick)
@@ -200,6 +214,7 @@ class SensitivityResult:
     indices: dict[str, dict[str, dict[str, float | None]]]
     noise: dict[str, dict[str, float | None]]
     skipped: dict[str, str] = field(default_factory=dict)
+    crn: bool = False
 
     @property
     def worlds(self) -> int:
@@ -210,6 +225,18 @@ class SensitivityResult:
         """The event's parameters, most influential first (by ST, or by mu* for Morris)."""
         key = "ST" if self.design.method == "sobol" else "mu_star"
         return sorted(self.indices[event].items(), key=lambda kv: -(kv[1][key] or 0.0))
+
+    def floor(self, event: str) -> float:
+        """The event's noise floor: what replicate noise adds to every ST (Sobol) or mu* (Morris)."""
+        noise = self.noise[event]
+        key = "share" if self.design.method == "sobol" else "mu_star_floor"
+        return float(noise.get(key) or 0.0)
+
+    def clear(self, event: str) -> list[tuple[str, dict[str, float | None]]]:
+        """The ranked parameters whose index clears the noise floor (interval and all)."""
+        key = "ST" if self.design.method == "sobol" else "mu_star"
+        floor = self.floor(event)
+        return [(p, v) for p, v in self.ranked(event) if (v[key] or 0.0) - (v[f"{key}_conf"] or 0.0) > floor]
 
     def drivers(self) -> dict[str, str]:
         """One sentence per analysed event naming the parameters that drive it."""
@@ -227,7 +254,12 @@ class SensitivityResult:
             for p, v in ranked:
                 st, conf = v["ST"] or 0.0, v["ST_conf"] or 0.0
                 scored.append((p, st, st - floor >= DRIVER_SHARE and st - conf > floor))
-            unit = "ST {:.2f}"
+
+            def unit(s: float) -> str:
+                # ST is a share of variance: an estimate above 1 is sampling error, read as "all".
+                text = f"ST {s:.2f}" if s <= 1 else f"ST ≈1, estimated {s:.2f}"
+                return text + (f", {max(0.0, s - floor):.2f} above the noise floor" if floor >= 0.05 else "")
+
         else:
             # mu* is an absolute effect (change in probability across the parameter's distribution):
             # named when it is at least MORRIS_EFFECT, half the largest, and clear of the noise.
@@ -236,23 +268,28 @@ class SensitivityResult:
             for p, v in ranked:
                 mu, conf = v["mu_star"] or 0.0, v["mu_star_conf"] or 0.0
                 scored.append((p, mu, mu >= max(MORRIS_EFFECT, largest / 2) and mu - conf > floor))
-            unit = "mu* {:.2f}"
+
+            def unit(s: float) -> str:
+                return f"mu* {s:.2f}"
+
         big = [(p, s) for p, s, named in scored if named][:MAX_DRIVERS]
         share = noise.get("share") or 0.0
         if big:
-            names = [f"{p} ({unit.format(s)})" for p, s in big]
+            names = [f"{p} ({unit(s)})" for p, s in big]
             listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             text = f"{event} is driven mostly by {listed}."
         elif share >= 0.5:
             return (
                 f"{event}: no parameter stands out above the replicate noise ({share:.0%} of its "
-                "variance; raise --replicates to see more)."
+                "variance; raise --replicates or add --crn to see more)."
             )
         else:
             top, s, _ = scored[0]
-            text = f"{event}: no single parameter dominates (the largest is {top}, {unit.format(s)})."
+            text = f"{event}: no single parameter dominates (the largest is {top}, {unit(s)})."
         if share >= 0.1:
-            text += f" Replicate noise is {share:.0%} of its variance."
+            text += f" Replicate noise is {share:.0%} of its variance (a floor under every index)."
+        if self.design.method == "sobol" and any((v["ST"] or 0.0) > 1 for _, v in ranked[:MAX_DRIVERS]):
+            text += " A Sobol index estimated above 1 is sampling error: read it as all of the variance."
         return text
 
     def to_dict(self, scenario: Scenario) -> dict[str, Any]:
@@ -274,6 +311,7 @@ class SensitivityResult:
             },
             "drivers": self.drivers(),
             "noise": self.noise,
+            "crn": self.crn,
             "skipped": self.skipped,
             "negsim_version": __version__,
         }
@@ -290,6 +328,7 @@ def run_sensitivity(
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
     agents: Agents = None,
+    crn: bool = False,
 ) -> SensitivityResult:
     """Sample the scenario's uncertain parameters, play every row and analyse each event.
 
@@ -304,6 +343,10 @@ def run_sensitivity(
         executor: Where chunks run (None: this process).
         progress: Called with the number of worlds each time a chunk finishes.
         agents: The model variant's agent classes (None: ``PartyAgent`` for every party).
+        crn: Common random numbers across sample rows: every row plays the same ``replicates``
+            worlds, so rows differ only by their parameters and the noise floor drops. The floor
+            is then estimated from the least influential parameter (the binomial estimate used
+            otherwise assumes independent rows).
 
     Raises:
         UserError: No uncertain parameters, an unknown method or event, or a bad size.
@@ -326,7 +369,14 @@ def run_sensitivity(
     events = check_events(scenario, events) if events is not None else default_events(scenario)
     design = Design(method, params, n, seed)
     y = evaluate(
-        scenario, design, events, replicates=replicates, executor=executor, progress=progress, agents=agents
+        scenario,
+        design,
+        events,
+        replicates=replicates,
+        executor=executor,
+        progress=progress,
+        agents=agents,
+        crn=crn,
     )
     x = design.sample()
     indices, noise, skipped = {}, {}, {}
@@ -336,8 +386,8 @@ def run_sensitivity(
             skipped[event] = f"its share is {col[0]:.0%} in every sample row (no variance to explain)"
             continue
         indices[event] = _analyse(design, x, col)
-        noise[event] = _noise(design, col, replicates)
-    return SensitivityResult(design, replicates, indices, noise, skipped)
+        noise[event] = _noise_crn(design, indices[event]) if crn else _noise(design, col, replicates)
+    return SensitivityResult(design, replicates, indices, noise, skipped, crn=crn)
 
 
 def _analyse(design: Design, x: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float | None]]:
@@ -374,6 +424,18 @@ def _noise(design: Design, y: np.ndarray, replicates: int) -> dict[str, float | 
         delta = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
         out["mu_star_floor"] = _number(math.sqrt(2 * var) * math.sqrt(2 / math.pi) / delta)
     return out
+
+
+def _noise_crn(design: Design, indices: dict[str, dict[str, float | None]]) -> dict[str, float | None]:
+    """The noise floor on common random numbers: the least influential parameter's index.
+
+    Rows share their worlds, so replicate noise no longer adds the same amount to every index;
+    the smallest index bounds what noise adds to an index of a parameter that does nothing."""
+    if design.method == "sobol":
+        smallest = min(max(0.0, v["ST"] or 0.0) for v in indices.values())
+        return {"variance": None, "share": _number(min(1.0, smallest))}
+    smallest = min((v["mu_star"] or 0.0) for v in indices.values())
+    return {"variance": None, "share": None, "mu_star_floor": _number(smallest)}
 
 
 def _number(v: float) -> float | None:

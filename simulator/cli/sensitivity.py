@@ -45,6 +45,12 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default=DEFAULT_REPLICATES,
         help=f"worlds per sample row (default {DEFAULT_REPLICATES})",
     )
+    p.add_argument(
+        "--crn",
+        action="store_true",
+        help="common random numbers: every sample row plays the same --replicates worlds, so rows "
+        "differ only by their parameters and the noise floor drops",
+    )
     add_engine_options(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier analysis in --out")
@@ -100,6 +106,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             events=events,
             executor=ex,
             progress=tick,
+            crn=args.crn,
         )
     write_outputs(result, scenario, args.out)
     figures = write_figures(result, scenario, args.out)

@@ -29,6 +29,15 @@ def pct(p: float) -> str:
     return _pct(p, 0)
 
 
+def wrap_to(fig: Figure, text: str, fontsize: float = 10.0, share: float = 0.95) -> str:
+    """``text`` wrapped so each line fits ``share`` of the figure's width at ``fontsize`` points
+    (an average character is about half its font size wide; a little narrower is kept safe)."""
+    import textwrap
+
+    chars = max(20, int(fig.get_figwidth() * 72 * share / (0.56 * fontsize)))
+    return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
+
+
 def percent_axis(ax: Any, axis: str = "y") -> None:
     """Label ``axis`` of ``ax`` from 0% to 100% in steps of 20%."""
     ticks = np.linspace(0, 1, 6)

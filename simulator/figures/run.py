@@ -20,11 +20,10 @@ import pyarrow.parquet as pq
 import yaml
 from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from simulator.figures.common import save_png
 from simulator.numbers import pct
-from simulator.storage import atomic_path
 
 DPI = 150
 MAX_SAMPLE = 200_000  # rows of worlds.parquet read for histograms, evenly spaced
@@ -75,11 +74,7 @@ def run_figures(out: Path) -> list[Path]:
     }
     paths = []
     for name, fig in figures.items():
-        path = out / "figures" / f"{name}.png"
-        FigureCanvasAgg(fig)
-        with atomic_path(path) as tmp:  # creates out/figures/
-            fig.savefig(tmp, format="png", dpi=DPI)
-        paths.append(path)
+        paths.append(save_png(fig, out / "figures" / f"{name}.png"))
     return paths
 
 

@@ -51,6 +51,8 @@ class NegotiationModel(mesa.Model):
         quantiles: Optional quantiles in (0, 1) per uncertain parameter path, arrays of length
             ``worlds``; used instead of random draws (sensitivity analysis supplies these).
         agents: Optional agent class per party id, to change a party's decision rules.
+        crn_period: Optional P: world i then sees the random numbers of world i mod P, so blocks of
+            P worlds share them (sensitivity analysis: every sample row plays the same P worlds).
 
     Attributes:
         spec: The scenario being played.
@@ -66,12 +68,13 @@ class NegotiationModel(mesa.Model):
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
         quantiles: Mapping[str, np.ndarray] | None = None,
         agents: Mapping[str, type[PartyAgent]] | None = None,
+        crn_period: int | None = None,
     ) -> None:
         seed = as_seed_sequence(rng)
         super().__init__(rng=np.random.default_rng(seed))
         self.spec = scenario
         self.worlds = int(worlds)
-        self.streams = Streams(seed)
+        self.streams = Streams(seed, crn_period)
         self.issue_ids = list(scenario.issues)
         self.slots = scenario.parameter_slots()
         self.values = self._draw_values(quantiles or {})
