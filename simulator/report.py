@@ -25,8 +25,10 @@ from typing import Any
 from simulator.errors import UserError
 from simulator.numbers import pct
 from simulator.scenario.explain import entries
+from simulator.scenario.labels import event_label
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import LEVELS, Scenario
+from simulator.scenario.sources import seed_index
 
 RESOLVED = "scenario.resolved.yaml"
 #: The run figures in reading order (others follow alphabetically).
@@ -190,18 +192,18 @@ def _outcomes(run: Run) -> str:
     for title, prefixes in GROUPS:
         keys = [k for k in events if k.startswith(prefixes) and k not in done]
         if keys:
-            parts.append(f"<h3>{esc(title)}</h3>" + _event_table(events, keys))
+            parts.append(f"<h3>{esc(title)}</h3>" + _event_table(events, keys, s))
             done.update(keys)
     rest = [k for k in events if k not in done]
     if rest:
-        parts.append("<h3>Other events</h3>" + _event_table(events, rest))
+        parts.append("<h3>Other events</h3>" + _event_table(events, rest, s))
     parts.append(_stats(run))
     return "".join(parts)
 
 
-def _event_table(events: dict[str, Any], keys: Iterable[str]) -> str:
-    rows = [[Html(f"<code>{esc(k)}</code>"), _p_ci(events[k])] for k in keys]
-    return _table(["Event", "Probability (95% CI)"], rows, numeric=[1])
+def _event_table(events: dict[str, Any], keys: Iterable[str], s: Scenario) -> str:
+    rows = [[Html(f"<code>{esc(k)}</code>"), event_label(s, k), _p_ci(events[k])] for k in keys]
+    return _table(["Event", "In words", "Probability (95% CI)"], rows, numeric=[2])
 
 
 def _stats(run: Run) -> str:
@@ -233,7 +235,27 @@ def _stats(run: Run) -> str:
     return out
 
 
+def _short(seed: str) -> str:
+    """A seed tag's short id: ``000`` for ``000`` and ``000_84079ad1555bc8b8``."""
+    return seed.split("_", 1)[0]
+
+
+def _seed_list(s: Scenario) -> tuple[str, dict[str, str]]:
+    """The list of seed articles (anchored, so each tag links to it) and a title per short id."""
+    seeds = seed_index(s.seeds_dir) if s.seeds_dir else []
+    if not seeds:
+        return "", {}
+    items = "".join(
+        f'<li id="seed-{esc(x.id)}"><b>[{esc(x.id)}]</b> {esc(x.headline)} '
+        f'<span class="ci">— {esc(x.outlet)}; written {esc(x.date)} ({esc(x.stem)}.txt)</span></li>'
+        for x in seeds
+    )
+    titles = {x.id: f"{x.headline} — {x.outlet}, {x.date}" for x in seeds}
+    return f"<h3>Sources: the seed articles</h3><ul>{items}</ul>", titles
+
+
 def _parameters(s: Scenario) -> str:
+    seed_list, titles = _seed_list(s)
     parts = [
         "<p>Every number in the scenario with its value or distribution, and where it comes from: "
         "a quote from a seed article (checked against the article when the scenario was loaded) "
@@ -243,7 +265,8 @@ def _parameters(s: Scenario) -> str:
         rows = []
         for e in items:
             prov = "".join(
-                f'<p class="src"><span class="seed">[{esc(src.seed)}]</span> '
+                f'<p class="src"><a class="seed" href="#seed-{esc(_short(src.seed))}" '
+                f'title="{esc(titles.get(_short(src.seed), ""))}">[{esc(src.seed)}]</a> '
                 f"<q>{esc(' '.join(src.quote.split()))}</q></p>"
                 for src in e.sources
             )
@@ -251,6 +274,7 @@ def _parameters(s: Scenario) -> str:
                 prov += f'<p class="assume">Assumption: {esc(" ".join(e.assumption.split()))}</p>'
             rows.append([Html(f"<code>{esc(e.path)}</code>"), e.value, Html(prov or "—")])
         parts.append(f"<h3>{esc(heading)}</h3>" + _table(["Parameter", "Value", "Source"], rows))
+    parts.append(seed_list)
     return "".join(parts)
 
 

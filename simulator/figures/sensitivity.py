@@ -12,6 +12,7 @@ from simulator.analysis.sensitivity import (
     SensitivityResult,
 )
 from simulator.figures.common import save_png, wrap_to
+from simulator.scenario.labels import event_label
 from simulator.scenario.schema import Scenario
 
 TOP = 12
@@ -29,22 +30,7 @@ def short_label(path: str) -> str:
 
 def event_phrase(scenario: Scenario, key: str) -> str:
     """An event key in words, for figure titles (``attend.russia`` -> ``Russia attends``)."""
-    head, _, rest = key.partition(".")
-
-    def name(pid: str) -> str:
-        return scenario.parties[pid].name if pid in scenario.parties else pid
-
-    if head == "attend":
-        return f"{name(rest)} attends"
-    if head == "level":
-        pid, _, level = rest.rpartition(".")
-        return f"{name(pid)} sends its leader" if level == "leader" else f"{name(pid)} sends: {level}"
-    if head == "agreement":
-        return "anything is agreed" if rest == "any" else f"{scenario.issues[rest].name} agreed"
-    if head == "sanctions":
-        return f"{name(rest)} imposes new sanctions"
-    phrases = {"talks.direct": "direct talks are held", "talks.leaders": "the leaders meet"}
-    return phrases.get(key, key)
+    return event_label(scenario, key)
 
 
 def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from simulator.scenario.params import Param, Source
 from simulator.scenario.schema import Commitment, Initial, Scenario
-from simulator.scenario.sources import SeedLibrary
+from simulator.scenario.sources import SeedLibrary, seed_index
 
 
 @dataclass(frozen=True)
@@ -83,4 +83,10 @@ def explain_text(scenario: Scenario) -> str:
                 lines.append(f'      source [{sid}]: "{" ".join(s.quote.split())}"')
             if e.assumption:
                 lines.append(f"      assumption: {' '.join(e.assumption.split())}")
+    seeds = seed_index(scenario.seeds_dir) if scenario.seeds_dir else []
+    if seeds:
+        lines += ["", "== Sources (the seed articles quoted above)"]
+        for s in seeds:
+            lines.append(f"  [{s.stem}] {s.headline}")
+            lines.append(f"      {s.outlet}; written {s.date}")
     return "\n".join(lines) + "\n"

@@ -107,6 +107,46 @@ class SeedLibrary:
         return [stem.split("_", 1)[0] for stem in self.seeds]
 
 
+@dataclass(frozen=True)
+class SeedInfo:
+    """What ``seeds/index.yaml`` says about one article: the tag used in scenarios, and more."""
+
+    id: str  # the short id, e.g. "000"
+    stem: str  # the file name without .txt, e.g. "000_84079ad1555bc8b8"
+    headline: str
+    outlet: str  # "outlet not named" when the index gives none
+    date: str  # the day it was written, e.g. "Tuesday 13 May 2025"
+
+
+_DATE = re.compile(r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day )?\d{1,2} [A-Z][a-z]+ \d{4}")
+
+
+def seed_index(folder: Path) -> list[SeedInfo]:
+    """The articles listed in ``folder/index.yaml`` (empty if there is none or it is unreadable)."""
+    import yaml
+
+    try:
+        items = yaml.safe_load((folder / "index.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return []
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict) or "id" not in item:
+            continue
+        written = " ".join(str(item.get("written") or "").split())
+        m = _DATE.search(written)
+        out.append(
+            SeedInfo(
+                id=str(item["id"]),
+                stem=str(item.get("file") or item["id"]).removesuffix(".txt"),
+                headline=" ".join(str(item.get("headline") or "").split()),
+                outlet=str(item.get("outlet") or "outlet not named"),
+                date=m.group(0) if m else (written[:40] or "date unknown"),
+            )
+        )
+    return out
+
+
 def _fold_with_index(text: str) -> tuple[str, list[int]]:
     """``text`` without accents and case, and for each kept character its index in ``text``."""
     import unicodedata
