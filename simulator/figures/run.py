@@ -265,17 +265,29 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
     held = data.get("talks.direct", np.zeros(0, dtype=bool)).astype(bool)
     n_held = int(summary["events"].get("talks.direct", {}).get("count", held.sum()))
     colours = {p: colormaps["tab10"](k % 10) for k, p in enumerate(principals)}
-    fig = Figure(figsize=(10, 0.7 + 2.8 * len(issues)), layout="constrained")
+    fig = Figure(figsize=(10, 1.4 + 3.4 * len(issues)), layout="constrained")
     axes = fig.subplots(len(issues), 1, squeeze=False)[:, 0]
     fig.suptitle(_title(summary, "final positions of the principals against their red lines"))
+    legend: dict[str, Any] = {}
     for ax, (iid, issue) in zip(axes, issues.items(), strict=True):
         name = issue.get("name", iid)
-        low, high = _short(str(issue.get("low", ""))), _short(str(issue.get("high", "")))
         ax.set_xlim(0, 1)
-        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], [f"0\n{low}", "0.25", "0.5", "0.75", f"1\n{high}"])
-        ax.get_xticklabels()[0].set_horizontalalignment("left")
-        ax.get_xticklabels()[-1].set_horizontalalignment("right")
-        ax.set_xlabel(f"final position on {name} (0–1 scale)")
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0", "0.25", "0.5", "0.75", "1"])
+        # The two ends in full, wrapped under each end of the axis (never cut to "…").
+        for x, end, ha in ((0, "low", "left"), (1, "high", "right")):
+            words = textwrap.fill(f"{x} = {' '.join(str(issue.get(end, '')).split())}", 60)
+            ax.annotate(
+                words,
+                (x, 0),
+                xycoords="axes fraction",
+                xytext=(0, -18),
+                textcoords="offset points",
+                ha=ha,
+                va="top",
+                fontsize=8,
+                color="#444444",
+            )
+
         shown = False
         for p in principals:
             pos = data.get(f"position.{p}.{iid}", np.zeros(held.size))[held].astype(float)
@@ -290,19 +302,21 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
                     np.linspace(0, 1, 41),
                     weights=weights,
                     histtype="stepfilled",
-                    label=f"{label}:\nfinal position",
+                    label=f"{label}: final position",
                     **style,
                 )
             spec = scenario["parties"][p].get("positions", {}).get(iid, {}).get("red_line")
             if spec is not None:
                 lo, hi, what = _red_line(spec, data.get(red[(p, iid)]))
-                mark: dict[str, Any] = {"color": colours[p], "label": f"{label}:\n{what}"}
+                mark: dict[str, Any] = {"color": colours[p], "label": f"{label}: {what}"}
                 if lo == hi:
                     ax.axvline(lo, ls="--", lw=1.8, **mark)
                 else:
                     ax.axvspan(lo, hi, alpha=0.15, hatch="//", **mark)
         if shown:
-            ax.set_title(f"{name}: {n_held:,} worlds with direct talks", fontsize=10)
+            ax.set_title(
+                f"{name}: final positions (0–1 scale) in the {n_held:,} worlds with direct talks", fontsize=10
+            )
             ax.set_ylabel("share of those worlds (%)")
         else:
             ax.set_title(str(name), fontsize=10)
@@ -310,5 +324,15 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
             box = {"facecolor": "white", "edgecolor": "#999999"}
             ax.text(0.5, 0.5, note, transform=ax.transAxes, fontsize=11, bbox=box, **CENTRED)
             ax.set_yticks([])
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(lab, h)
+    if legend:  # once for the figure: the parties and their colours are the same in every panel
+        fig.legend(
+            list(legend.values()),
+            list(legend),
+            loc="outside lower center",
+            ncols=4,
+            fontsize=9,
+            frameon=False,
+        )
     return fig
