@@ -112,8 +112,13 @@ def _intervals(
     else:
         for yi, pi, e, c in zip(y, p, err.T, colours, strict=True):
             ax.errorbar(pi, yi, xerr=e[:, None], fmt="o", color=c, capsize=4, clip_on=False)
-    for row, pi in enumerate(p):
-        ax.text(1.02, row, pct(pi), transform=ax.get_yaxis_transform(), va="center", fontsize=9)
+    for row, (pi, hi) in enumerate(zip(p, ci[:, 1], strict=True)):
+        if bars:  # beside the bar's interval, where the eye already is
+            x, ha = (hi + 0.015, "left") if hi < 0.88 else (ci[row, 0] - 0.015, "right")
+            colour = "black" if hi < 0.88 else "white"
+            ax.text(x, row, pct(pi), va="center", ha=ha, fontsize=9, color=colour, fontweight="bold")
+        else:
+            ax.text(1.02, row, pct(pi), transform=ax.get_yaxis_transform(), va="center", fontsize=9)
     ax.set_yticks(y, labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, 1)
@@ -203,15 +208,18 @@ def _threats(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     """Probability that each threat was carried out, with 95% intervals."""
     listed = (scenario.get("threats") or {}).items()
     threats = {t: d for t, d in listed if f"threat.{t}" in summary["events"]}
-    labels = []
-    for d in threats.values():
+    labels, notes = [], []
+    for k, d in enumerate(threats.values(), start=1):
         trigger = TRIGGERS.get(d.get("trigger", ""), str(d.get("trigger", "")))
         action = "sanctions" if d.get("action", "sanctions") == "sanctions" else "other measures"
-        what = d.get("description") or f"{action} {trigger}"
         who = f"{_name(scenario, d['by'])} → {_name(scenario, d['against'])}"
-        labels.append(textwrap.fill(f"{who}: {what}", 50))
+        labels.append(textwrap.fill(f"[{k}] {who}: {action} {trigger}", 40))
+        if d.get("description"):  # the full story goes under the plot, not beside the bars
+            notes.append(textwrap.fill(f"[{k}] {' '.join(str(d['description']).split())}", 150))
     lines = sum(label.count("\n") + 1 for label in labels)
-    fig = Figure(figsize=(9, max(2.4, 1.6 + 0.2 * lines + 0.35 * len(labels))), layout="constrained")
+    note_lines = sum(n.count("\n") + 1 for n in notes)
+    height = max(2.6, 1.9 + 0.2 * lines + 0.35 * len(labels) + 0.17 * note_lines)
+    fig = Figure(figsize=(10, height), layout="constrained")
     ax = fig.add_subplot()
     fig.suptitle(_title(summary, "threats carried out"))
     if not threats:
@@ -220,6 +228,8 @@ def _threats(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
         return fig
     events = [summary["events"][f"threat.{t}"] for t in threats]
     _intervals(ax, labels, events, [CATEGORIES["Sanctions"]] * len(threats), bars=True)
+    if notes:
+        fig.supxlabel("\n".join(notes), fontsize=8, ha="left", x=0.01, color="#444444")
     return fig
 
 
