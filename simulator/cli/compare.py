@@ -97,7 +97,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         )
     doc = comparison_dict(result, _info(a, args.a, args.overrides), _info(b, args.b, _b_sets(args)))
     write_comparison(out, doc)
-    write_figure(out, doc)
+    from simulator.scenario.labels import event_label
+
+    write_figure(out, doc, {k: event_label(a, k) for k in doc["events"]})
     print(comparison_table(doc))
     print(f"\nwrote {out}/: comparison.json (all {len(doc['events'])} events), figures/comparison.png")
     return 0

@@ -86,7 +86,7 @@ def explain_text(scenario: Scenario) -> str:
     seeds = seed_index(scenario.seeds_dir) if scenario.seeds_dir else []
     if seeds:
         lines += ["", "== Sources (the seed articles quoted above)"]
-        for s in seeds:
-            lines.append(f"  [{s.stem}] {s.headline}")
-            lines.append(f"      {s.outlet}; written {s.date}")
+        for info in seeds:
+            lines.append(f"  [{info.stem}] {info.headline}")
+            lines.append(f"      {info.outlet}; written {info.date}")
     return "\n".join(lines) + "\n"
