@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from simulator.engine.tally import Tally, events_of, wilson
     from simulator.errors import Problem, ScenarioError, UserError
     from simulator.model.agents import PartyAgent
-    from simulator.model.model import OUTCOMES, NegotiationModel
+    from simulator.model.model import NegotiationModel
+    from simulator.model.records import OUTCOMES
     from simulator.scenario.load import load_scenario
     from simulator.scenario.params import Param, Source
     from simulator.scenario.schema import LEVELS, Level, Scenario
@@ -48,7 +49,7 @@ _EXPORTS: dict[str, str] = {
     "ScenarioError": "simulator.errors",
     "UserError": "simulator.errors",
     "PartyAgent": "simulator.model.agents",
-    "OUTCOMES": "simulator.model.model",
+    "OUTCOMES": "simulator.model.records",
     "NegotiationModel": "simulator.model.model",
     "load_scenario": "simulator.scenario.load",
     "Param": "simulator.scenario.params",

@@ -25,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import concurrent.futures as cf
-import difflib
 import functools
 import json
 import math
@@ -39,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from simulator._version import __version__
+from simulator.analysis.events import check_events, default_events, event_keys
 from simulator.defaults import DEFAULT_N, DEFAULT_REPLICATES, METHODS, Method
 from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
 from simulator.engine.tally import events_of
@@ -121,34 +121,6 @@ def rows_per_chunk(replicates: int) -> int:
 
 
 # --- events -------------------------------------------------------------------------------------
-
-
-def event_keys(scenario: Scenario) -> list[str]:
-    """Every event key the scenario produces (those of ``summary.json``)."""
-    rec = simulate_chunk(scenario, 0, Chunk(0, 0, 1))
-    return list(events_of(scenario, rec))
-
-
-def default_events(scenario: Scenario) -> list[str]:
-    """The key events: talks, principals' attendance and leaders, agreements, sanctions."""
-    keys = ["talks.direct", "talks.leaders"]
-    keys += [f"attend.{pid}" for pid in scenario.principals]
-    keys += [f"level.{pid}.leader" for pid in scenario.principals]
-    keys += ["agreement.any"] + (["agreement.ceasefire"] if "ceasefire" in scenario.issues else [])
-    sanctioners = {t.by for t in scenario.threats.values() if t.action == "sanctions"}
-    keys += [f"sanctions.{pid}" for pid in scenario.parties if pid in sanctioners]
-    return keys
-
-
-def check_events(scenario: Scenario, events: Sequence[str]) -> list[str]:
-    """The requested events, in order and without repeats; unknown keys are a :class:`UserError`."""
-    valid = event_keys(scenario)
-    for e in events:
-        if e not in valid:
-            close = difflib.get_close_matches(e, valid, n=3, cutoff=0.6)
-            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-            raise UserError(f"--events: unknown event {e}{hint}; valid events: {', '.join(valid)}")
-    return list(dict.fromkeys(events))
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -351,23 +323,9 @@ def run_sensitivity(
     Raises:
         UserError: No uncertain parameters, an unknown method or event, or a bad size.
     """
-    if method not in METHODS:
-        raise UserError(f"unknown method '{method}' (methods: {', '.join(METHODS)})")
-    params = tuple(scenario.uncertain_parameters())
-    if not params:
-        raise UserError(f"{scenario.name}: no uncertain parameters, so nothing to analyse")
-    n = DEFAULT_N[method] if n is None else n
-    if n < 2 or replicates < 1:
-        raise UserError("need N >= 2 and replicates >= 1")
-    if method == "sobol" and not is_power_of_two(n):
-        warnings.warn(
-            f"Sobol' sequences keep their balance properties only when N is a power of 2 (got {n}; "
-            f"try {1 << n.bit_length()})",
-            SamplingWarning,
-            stacklevel=2,
-        )
-    events = check_events(scenario, events) if events is not None else default_events(scenario)
-    design = Design(method, params, n, seed)
+    design, events = prepare(
+        scenario, method=method, n=n, replicates=replicates, seed=seed, events=events, agents=agents
+    )
     y = evaluate(
         scenario,
         design,
@@ -388,6 +346,41 @@ def run_sensitivity(
         indices[event] = _analyse(design, x, col)
         noise[event] = _noise_crn(design, indices[event]) if crn else _noise(design, col, replicates)
     return SensitivityResult(design, replicates, indices, noise, skipped, crn=crn)
+
+
+def prepare(
+    scenario: Scenario,
+    *,
+    method: Method,
+    n: int | None = None,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: int = 0,
+    events: Sequence[str] | None = None,
+    agents: Agents = None,
+) -> tuple[Design, list[str]]:
+    """Every check of an analysis, before anything runs: the design and the events it will use.
+
+    Raises :class:`UserError` for a bad method, size, event or a scenario with nothing uncertain,
+    and warns (:class:`SamplingWarning`) when a Sobol N is not a power of 2."""
+    if method not in METHODS:
+        raise UserError(f"unknown method '{method}' (methods: {', '.join(METHODS)})")
+    params = tuple(scenario.uncertain_parameters())
+    if not params:
+        raise UserError(f"{scenario.name}: no uncertain parameters, so nothing to analyse")
+    n = DEFAULT_N[method] if n is None else n
+    if n < 2 or replicates < 1:
+        raise UserError("need N >= 2 and replicates >= 1")
+    if method == "sobol" and not is_power_of_two(n):
+        warnings.warn(
+            f"Sobol' sequences keep their balance properties only when N is a power of 2 (got {n}; "
+            f"try {1 << n.bit_length()})",
+            SamplingWarning,
+            stacklevel=2,
+        )
+    chosen = (
+        check_events(events, event_keys(scenario, agents)) if events is not None else default_events(scenario)
+    )
+    return Design(method, params, n, seed), chosen
 
 
 def _analyse(design: Design, x: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float | None]]:

@@ -19,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import concurrent.futures as cf
-import difflib
 import json
 import math
 import re
@@ -36,8 +35,9 @@ from scipy.stats import qmc
 
 from simulator import storage
 from simulator._version import __version__
+from simulator.analysis.events import event_keys
 from simulator.defaults import LHS_EXAMPLE, SWEEP_EXAMPLE
-from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, run_ensemble, simulate_chunk
+from simulator.engine.ensemble import DEFAULT_CHUNK, run_ensemble
 from simulator.engine.tally import Tally, summary_dict
 from simulator.engine.variant import Agents
 from simulator.errors import ScenarioError, UserError
@@ -190,12 +190,6 @@ def point_events(scenario: Scenario, tally: Tally) -> dict[str, dict[str, Any]]:
     return events
 
 
-def event_keys(scenario: Scenario, agents: Agents = None) -> list[str]:
-    """The scenario's event keys, in summary order (from a one-world run)."""
-    rec = simulate_chunk(scenario, 0, Chunk(0, 0, 1), agents=agents)
-    return list(point_events(scenario, Tally.of(scenario, rec)))
-
-
 def run_sweep(
     scenarios: Sequence[Scenario],
     *,
@@ -267,7 +261,7 @@ def sweep_table(
     return table.replace_schema_metadata({"negsim": json.dumps(metadata)})
 
 
-def default_events(table: pa.Table, keys: Sequence[str], limit: int | None = None) -> list[str]:
+def plotted_events(table: pa.Table, keys: Sequence[str], limit: int | None = None) -> list[str]:
     """The key events, plus the sanctions events that happen at some point.
 
     With ``limit``, only that many: the ones that vary most across the points, in their order.
@@ -279,15 +273,6 @@ def default_events(table: pa.Table, keys: Sequence[str], limit: int | None = Non
         keep = set(sorted(chosen, key=lambda k: -spread[k])[:limit])
         chosen = [k for k in chosen if k in keep]
     return chosen
-
-
-def check_events(events: Sequence[str], keys: Sequence[str]) -> None:
-    """Refuse unknown ``--events``, naming the closest valid keys."""
-    for e in events:
-        if e not in keys:
-            close = difflib.get_close_matches(e, keys, n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise UserError(f"--events: unknown event '{e}'{hint} (valid: {', '.join(keys)})")
 
 
 def column(table: pa.Table, name: str) -> np.ndarray:
@@ -320,7 +305,7 @@ class SweepResult:
     def default_events(self) -> list[str]:
         """The events worth plotting: all for one grid parameter, else the most varying few."""
         limit = None if len(self.ranges) == 1 and not self.lhs else MAX_PANELS
-        return default_events(self.table, self.keys, limit)
+        return plotted_events(self.table, self.keys, limit)
 
 
 def sweep(

@@ -7,7 +7,7 @@ import sys
 import warnings
 from pathlib import Path
 
-from simulator.defaults import DEFAULT_N, DEFAULT_REPLICATES, METHODS
+from simulator.defaults import DEFAULT_REPLICATES, METHODS
 from simulator.errors import UserError
 
 
@@ -60,11 +60,8 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``negsim sensitivity``."""
     from simulator.analysis.sensitivity import (
-        Design,
         SamplingWarning,
-        check_events,
-        default_events,
-        is_power_of_two,
+        prepare,
         rows_per_chunk,
         run_sensitivity,
         write_outputs,
@@ -76,18 +73,18 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     if (args.out / "sensitivity.json").exists() and not args.overwrite:
         raise UserError(f"{args.out} already holds an analysis; choose another --out or pass --overwrite")
     scenario = load_scenario(args.scenario, args.overrides)
-    params = tuple(scenario.uncertain_parameters())
-    if not params:
-        raise UserError(f"{args.scenario}: no uncertain parameters, so nothing to analyse")
-    n = args.n or DEFAULT_N[args.method]
-    events = check_events(scenario, args.events) if args.events else default_events(scenario)
-    if args.method == "sobol" and not is_power_of_two(n):
-        print(
-            f"note: Sobol' sequences balance only when N is a power of 2 (got {n}); "
-            f"consider --n {1 << n.bit_length()}",
-            file=sys.stderr,
+    with warnings.catch_warnings(record=True) as said:  # every check is run_sensitivity's own
+        warnings.simplefilter("always", SamplingWarning)
+        design, events = prepare(
+            scenario,
+            method=args.method,
+            n=args.n,
+            replicates=args.replicates,
+            seed=args.seed,
+            events=args.events,
         )
-    design = Design(args.method, params, n, args.seed)
+    for w in said:
+        print(f"note: {w.message}", file=sys.stderr)
     print(design.announce(args.replicates))
     print(f"events: {', '.join(events)}")
     chunks = -(-design.rows // rows_per_chunk(args.replicates))
@@ -100,7 +97,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         result = run_sensitivity(
             scenario,
             method=args.method,
-            n=n,
+            n=design.n,
             replicates=args.replicates,
             seed=args.seed,
             events=events,

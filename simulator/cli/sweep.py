@@ -101,10 +101,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run ``negsim sweep``."""
     from tqdm import tqdm
 
+    from simulator.analysis.events import check_events, event_keys
     from simulator.analysis.sweep import (
         SWEEP_FILE,
-        check_events,
-        event_keys,
         grid_points,
         parse_params,
         sweep,

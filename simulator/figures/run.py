@@ -23,14 +23,15 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.figures.common import save_png
+from simulator.model.records import LEVELS, OUTCOMES, outcome_key
 from simulator.numbers import pct
 
 DPI = 150
 MAX_SAMPLE = 200_000  # rows of worlds.parquet read for histograms, evenly spaced
-LEVELS = ("absent", "official", "minister", "leader")
 LEVEL_COLOURS = ("#d0d0d0", *(colormaps["Blues"](x) for x in (0.45, 0.7, 0.95)))
 ROLES = {"mediator": "mediator", "third_party": "third party"}
-OUTCOMES = {
+#: How each outcome of :data:`OUTCOMES` is labelled and coloured.
+OUTCOME_STYLE = {
     "no_talks": ("No talks", "#b2182b"),
     "collapse": ("Talks collapse", "#ef8a62"),
     "continue": ("Talks continue, nothing agreed", "#999999"),
@@ -194,11 +195,11 @@ def _events(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
 
 def _outcomes(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     """The mutually exclusive outcome categories as bars with 95% intervals."""
-    keys = [k for k in OUTCOMES if f"outcome.{k}" in summary["events"]]
+    keys = [k for k in OUTCOMES if outcome_key(k) in summary["events"]]
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.add_subplot()
     events = [summary["events"][f"outcome.{k}"] for k in keys]
-    labels, colours = [OUTCOMES[k][0] for k in keys], [OUTCOMES[k][1] for k in keys]
+    labels, colours = [OUTCOME_STYLE[k][0] for k in keys], [OUTCOME_STYLE[k][1] for k in keys]
     _intervals(ax, labels, events, colours, bars=True)
     fig.suptitle(_title(summary, "how the talks end"))
     return fig

@@ -37,7 +37,6 @@ from simulator.scenario.schema import LEVELS, Scenario
 
 PHASES = ("attendance", "talks", "aftermath")
 #: Outcome categories, mutually exclusive, in order of how far the talks got.
-OUTCOMES = ("no_talks", "collapse", "continue", "partial_agreement", "agreement")
 TALKS_TRIGGERS = ("no_ceasefire", "no_agreement", "walkout")
 
 
@@ -71,7 +70,9 @@ class NegotiationModel(mesa.Model):
         crn_period: int | None = None,
     ) -> None:
         seed = as_seed_sequence(rng)
-        super().__init__(rng=np.random.default_rng(seed))
+        # negsim draws only from self.streams; Mesa's own rng (self.rng, self.random) is seeded from
+        # the same SeedSequence, so an agent variant that uses it stays reproducible.
+        super().__init__(rng=seed)
         self.spec = scenario
         self.worlds = int(worlds)
         self.streams = Streams(seed, crn_period)

@@ -97,11 +97,6 @@ class Param(Strict):
             raise ValueError("beta: needs low < high")
         return self
 
-    @classmethod
-    def fixed(cls, value: float, assumption: str) -> Param:
-        """A fixed parameter with a stated assumption (handy in notebooks and tests)."""
-        return cls(value=value, assumption=assumption)
-
     @property
     def sources(self) -> list[Source]:
         """The sources as a list (empty when the parameter is an assumption only)."""

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -472,8 +471,3 @@ def _annotation_bounds(annotation: object, metadata: list[object]) -> tuple[floa
 
 def _join(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
-
-
-def slug(text: str) -> str:
-    """A filesystem- and column-safe version of a name."""
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
