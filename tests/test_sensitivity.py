@@ -137,7 +137,7 @@ def test_cli_unknown_event_exits_2_listing_valid_ones(
     args = ["sensitivity", str(SCENARIO), "--method", "sobol", "--events", "talks.nowhere"]
     assert main([*args, "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
-    assert "unknown event talks.nowhere" in err
+    assert "unknown event 'talks.nowhere'" in err  # one message for sweep and sensitivity
     assert "sanctions.patron" in err and "talks.direct" in err
     assert not (tmp_path / "x").exists()
 
