@@ -226,7 +226,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def key_table(summary: dict[str, Any], overrides: Sequence[str] = ()) -> str:
     """A short terminal table of the key probabilities of a run (its header echoes any --set)."""
-    from simulator.numbers import pct, pct_ci
+    from simulator.numbers import pct
 
     ev = summary["events"]
     lines = [f"{summary['scenario']['name']} — {summary['runs']:,} worlds, seed {summary['seed']}"]
@@ -249,7 +249,7 @@ def key_table(summary: dict[str, Any], overrides: Sequence[str] = ()) -> str:
     keys += [k for k in ev if k.startswith("outcome.")]
     for k in keys:
         lo, hi = ev[k]["ci95"]
-        lines.append(f"{k:<34}{pct_ci(ev[k]['p'], lo, hi)}")
+        lines.append(f"{k:<34}{pct(ev[k]['p']):>6}  (95% CI {pct(lo)}–{pct(hi)})")
     return "\n".join(lines)
 
 
