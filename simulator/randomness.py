@@ -40,8 +40,20 @@ class Streams:
         True
     """
 
-    def __init__(self, seed: np.random.SeedSequence) -> None:
+    def __init__(self, seed: np.random.SeedSequence, period: int | None = None) -> None:
         self.seed = seed
+        #: With a period P, world i draws what world i mod P draws: blocks of P worlds share their
+        #: random numbers (common random numbers across sensitivity sample rows).
+        self.period = period
+
+    def _draw(self, name: str, shape: int | tuple[int, ...], how: str) -> np.ndarray:
+        dims = (shape,) if isinstance(shape, int) else tuple(shape)
+        gen = self.get(name)
+        p = self.period
+        if p is None or not dims or dims[0] % p:
+            return np.asarray(getattr(gen, how)(dims))
+        block = getattr(gen, how)((p, *dims[1:]))
+        return np.tile(block, (dims[0] // p, *([1] * (len(dims) - 1))))
 
     def get(self, name: str) -> np.random.Generator:
         """The generator for ``name`` (a fresh one each call, always starting at the same state)."""
@@ -50,13 +62,13 @@ class Streams:
 
     def uniform(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
         """Uniform draws in [0, 1) from the stream ``name``."""
-        return self.get(name).random(shape)
+        return self._draw(name, shape, "random")
 
     def normal(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
         """Standard normal draws from the stream ``name`` (shared factors)."""
-        return self.get(name).standard_normal(shape)
+        return self._draw(name, shape, "standard_normal")
 
     def gumbel(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
         """Standard Gumbel draws (for logit choice) from the stream ``name``."""
-        u = self.get(name).random(shape)
+        u = self._draw(name, shape, "random")
         return -np.log(-np.log(np.clip(u, 1e-12, 1 - 1e-12)))

@@ -181,8 +181,8 @@ def test_explain_prints_every_party_and_assumption(capsys: pytest.CaptureFixture
         "== Protocol",
     ):
         assert heading in out
-    assert "  talks_value" not in out  # paths are relative to the party heading ...
-    assert "  attendance.talks_value = uniform(0.3, 0.7)" in out  # ... and show distributions
+    assert "  talks_value" not in out  # full paths, exactly as --set takes them ...
+    assert "  parties.beta.attendance.talks_value = uniform(0.3, 0.7)" in out  # ... and distributions
     assert "assumption: test" in out
 
 
@@ -196,7 +196,7 @@ def test_explain_shows_seed_and_quote_of_a_source(tmp_path: Path, capsys: pytest
     assert main(["explain", str(path)]) == 0
     out = capsys.readouterr().out
     alpha = out.split("== Alpha (alpha)")[1].split("== Beta")[0]
-    assert "  capability = 0.5\n" in alpha
+    assert "  parties.alpha.capability = 0.5\n" in alpha
     assert f'source [001_test]: "{QUOTE_001}"' in alpha
 
 
@@ -204,7 +204,7 @@ def test_explain_with_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", str(TWO_PARTY), "--set", "parties.alpha.capability=0.9"]) == 0
     out = capsys.readouterr().out
     alpha = out.split("== Alpha (alpha)")[1].split("== Beta")[0]
-    assert "  capability = 0.9\n      assumption: set on the command line with --set" in alpha
+    assert "  parties.alpha.capability = 0.9\n      assumption: set on the command line with --set" in alpha
 
 
 @pytest.mark.parametrize(

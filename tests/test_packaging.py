@@ -44,29 +44,59 @@ def test_all_names_exist_and_are_unique() -> None:
 
 def test_all_lists_every_public_attribute() -> None:
     """Like httpx's test: every public, non-module attribute of the package is exported."""
+    for name in simulator.__all__:
+        getattr(simulator, name)  # names are imported on first use
     public = {
         name
         for name, value in vars(simulator).items()
-        if (not name.startswith("_") or name == "__version__") and not isinstance(value, types.ModuleType)
+        if (not name.startswith("_") or name == "__version__")
+        and not isinstance(value, types.ModuleType)
+        and name not in {"annotations", "importlib", "TYPE_CHECKING", "Any"}
     }
     assert set(simulator.__all__) == public
 
 
-def test_all_matches_the_names_bound_in_init() -> None:
-    """Every public name that ``simulator/__init__.py`` binds at top level is in ``__all__``."""
+def test_all_matches_the_lazy_exports_and_the_type_checking_imports() -> None:
+    """``__all__`` = the lazily imported names + ``__version__``, and the same names are imported
+    under ``if TYPE_CHECKING:`` for type checkers and editors."""
+    exports = simulator._EXPORTS  # type: ignore[attr-defined]
+    assert set(simulator.__all__) == {*exports, "__version__"}
     tree = ast.parse(INIT.read_text(encoding="utf-8"))
-    bound: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom):
-            bound.update(alias.asname or alias.name for alias in node.names)
-        elif isinstance(node, ast.Import):
-            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.Assign):
-            bound.update(t.id for t in node.targets if isinstance(t, ast.Name))
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-            bound.add(node.target.id)
-    public = {n for n in bound if not n.startswith("_") or n == "__version__"} - {"annotations"}
-    assert set(simulator.__all__) == public
+    typed: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING":
+            for imp in node.body:
+                assert isinstance(imp, ast.ImportFrom)
+                typed.update({a.name: str(imp.module) for a in imp.names})
+    assert typed == exports
+
+
+def test_importing_the_cli_loads_no_heavy_library() -> None:
+    """``negsim --help``, ``--version``, ``validate`` and ``explain`` must start fast: importing
+    the CLI (and building its parser) loads neither Mesa, matplotlib, pyarrow, SciPy nor pandas."""
+    code = (
+        "import sys, simulator.cli.app as a; a.build_parser(); "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'mesa', 'matplotlib', 'pyarrow', 'scipy', 'pandas', 'SALib'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_validate_and_explain_load_no_heavy_library() -> None:
+    # validate samples the prior for its zone-of-agreement warning (that loads the model) unless
+    # told not to: checking the file alone stays light.
+    code = (
+        "import sys, io, contextlib\n"
+        "from simulator.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['validate', {str(REPO / 'scenarios/istanbul_2025.yaml')!r},"
+        " '--no-prior-check']) == 0\n"
+        f"    assert main(['explain', {str(REPO / 'scenarios/istanbul_2025.yaml')!r}]) == 0\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'mesa', 'matplotlib', 'pyarrow', 'pandas'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_pyproject_declares_console_script_and_python() -> None:

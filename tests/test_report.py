@@ -170,3 +170,31 @@ def test_report_refuses_missing_or_foreign_folders(
     assert main(["report", str(run_dir), str(tmp_path / "empty"), "--out", str(out)]) == 2
     assert "holds none of" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_seed_tags_link_to_a_list_of_articles_and_events_have_labels(tmp_path: Path) -> None:
+    """Issue #9 item 6: every [000] tag links to the seed list (headline, outlet, date)."""
+    from simulator.cli import main
+
+    out = tmp_path / "run"
+    assert (
+        main(["run", "istanbul_2025", "--runs", "200", "--no-figures", "--workers", "1", "--out", str(out)])
+        == 0
+    )
+    assert main(["report", str(out), "--out", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    for short in ("000", "001", "002", "003", "004"):
+        assert f'<li id="seed-{short}">' in page
+        assert f'href="#seed-{short}"' in page
+    assert "The Independent UK; written Friday 16 May 2025" in page
+    assert "<td>the leaders meet</td>" in page  # readable label beside talks.leaders
+
+
+def test_explain_lists_the_seed_articles(capsys: pytest.CaptureFixture[str]) -> None:
+    from simulator.cli import main
+
+    assert main(["explain", "istanbul_2025"]) == 0
+    out = capsys.readouterr().out
+    sources = out.split("== Sources (the seed articles quoted above)")[1]
+    assert "[002_3e8c5e429eda4eb2] What can actually happen at Turkey peace talks" in sources
+    assert "The Independent UK; written Friday 16 May 2025" in sources

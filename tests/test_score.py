@@ -157,3 +157,17 @@ def test_help_says_lower_is_better(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["score", "--help"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "LOWER IS BETTER" in out and "reliability.png" in out
+
+
+def test_against_writes_the_figure_to_out_not_into_a_run(tmp_path: Path) -> None:
+    """Issue #9 item 7: a figure of two runs must not land in (and be reported with) the first."""
+    keys = [f"level.p{i}.leader" for i in range(10)]
+    run = make_run(tmp_path / "run", {k: i / 10 for i, k in enumerate(keys)})
+    other = make_run(tmp_path / "other", {k: 0.5 for k in keys})
+    obs = observed(tmp_path, "".join(f"{k}: {i % 2}\n" for i, k in enumerate(keys)))
+    out = tmp_path / "both.png"
+    assert main(["score", str(run), str(obs), "--against", str(other), "--out", str(out)]) == 0
+    assert out.is_file()
+    assert not (run / "figures").exists() and not (other / "figures").exists()
+    assert main(["score", str(run), str(obs)]) == 0  # one run: its own figures/ folder
+    assert (run / "figures" / "reliability.png").is_file()

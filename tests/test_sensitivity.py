@@ -137,7 +137,7 @@ def test_cli_unknown_event_exits_2_listing_valid_ones(
     args = ["sensitivity", str(SCENARIO), "--method", "sobol", "--events", "talks.nowhere"]
     assert main([*args, "--out", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
-    assert "unknown event talks.nowhere" in err
+    assert "unknown event 'talks.nowhere'" in err  # one message for sweep and sensitivity
     assert "sanctions.patron" in err and "talks.direct" in err
     assert not (tmp_path / "x").exists()
 
@@ -156,3 +156,45 @@ def test_refuses_to_overwrite_an_earlier_analysis(tmp_path, capsys):
     assert code == 2
     assert "--overwrite" in capsys.readouterr().err
     assert (out / "sensitivity.json").read_text() == "{}"
+
+
+# --- issue #9 item 5: output that can be trusted as printed ---------------------------------------
+
+
+def test_crn_lowers_the_noise_floor_and_finds_the_driver_with_few_replicates(scenario: Scenario) -> None:
+    kw = {"method": "sobol", "n": 32, "replicates": 4, "events": ["sanctions.patron"]}
+    plain = run_sensitivity(scenario, **kw)  # type: ignore[arg-type]
+    crn = run_sensitivity(scenario, crn=True, **kw)  # type: ignore[arg-type]
+    assert crn.crn and not plain.crn
+    assert crn.floor("sanctions.patron") < plain.floor("sanctions.patron")
+    assert [p for p, _ in crn.clear("sanctions.patron")] == [CREDIBILITY]
+
+
+def test_only_what_clears_the_floor_is_drawn_and_nothing_is_said_plainly(
+    scenario: Scenario,
+) -> None:
+    from matplotlib.text import Text
+
+    from simulator.figures.sensitivity import figure
+
+    result = run_sensitivity(scenario, method="sobol", n=8, replicates=2, events=["sanctions.patron"])
+    for p, v in result.clear("sanctions.patron"):
+        assert (v["ST"] or 0) - (v["ST_conf"] or 0) > result.floor("sanctions.patron"), p
+    result.indices["sanctions.patron"] = {  # pretend nothing clears the floor
+        p: {**v, "ST_conf": 9.0} for p, v in result.indices["sanctions.patron"].items()
+    }
+    assert result.clear("sanctions.patron") == []
+    fig = figure(result, scenario, "sanctions.patron")
+    texts = " ".join(t.get_text() for t in fig.findobj(Text))
+    assert "No parameter clears the noise floor" in texts
+    assert not fig.axes[0].patches  # no bars
+
+
+def test_an_index_above_one_is_called_sampling_error(scenario: Scenario) -> None:
+    result = run_sensitivity(
+        scenario, method="sobol", n=32, replicates=REPLICATES, events=["sanctions.patron"]
+    )
+    result.indices["sanctions.patron"][CREDIBILITY]["ST"] = 1.17
+    text = result.drivers()["sanctions.patron"]
+    assert "ST ≈1, estimated 1.17" in text and "sampling error" in text
+    assert "share of variance 1.17" not in text

@@ -25,7 +25,6 @@ Example:
 from __future__ import annotations
 
 import concurrent.futures as cf
-import difflib
 import functools
 import json
 import math
@@ -34,11 +33,13 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from simulator._version import __version__
+from simulator.analysis.events import check_events, default_events, event_keys
+from simulator.defaults import DEFAULT_N, DEFAULT_REPLICATES, METHODS, Method
 from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
 from simulator.engine.tally import events_of
 from simulator.engine.variant import Agents
@@ -46,10 +47,6 @@ from simulator.errors import UserError
 from simulator.scenario.schema import Scenario
 from simulator.storage import write_text
 
-Method = Literal["sobol", "morris"]
-METHODS: tuple[Method, ...] = ("sobol", "morris")
-DEFAULT_N: dict[str, int] = {"sobol": 512, "morris": 64}
-DEFAULT_REPLICATES = 16
 MORRIS_LEVELS = 4
 #: A parameter whose Sobol total index exceeds the replicate noise by this much is named as a driver.
 DRIVER_SHARE = 0.2
@@ -126,34 +123,6 @@ def rows_per_chunk(replicates: int) -> int:
 # --- events -------------------------------------------------------------------------------------
 
 
-def event_keys(scenario: Scenario) -> list[str]:
-    """Every event key the scenario produces (those of ``summary.json``)."""
-    rec = simulate_chunk(scenario, 0, Chunk(0, 0, 1))
-    return list(events_of(scenario, rec))
-
-
-def default_events(scenario: Scenario) -> list[str]:
-    """The key events: talks, principals' attendance and leaders, agreements, sanctions."""
-    keys = ["talks.direct", "talks.leaders"]
-    keys += [f"attend.{pid}" for pid in scenario.principals]
-    keys += [f"level.{pid}.leader" for pid in scenario.principals]
-    keys += ["agreement.any"] + (["agreement.ceasefire"] if "ceasefire" in scenario.issues else [])
-    sanctioners = {t.by for t in scenario.threats.values() if t.action == "sanctions"}
-    keys += [f"sanctions.{pid}" for pid in scenario.parties if pid in sanctioners]
-    return keys
-
-
-def check_events(scenario: Scenario, events: Sequence[str]) -> list[str]:
-    """The requested events, in order and without repeats; unknown keys are a :class:`UserError`."""
-    valid = event_keys(scenario)
-    for e in events:
-        if e not in valid:
-            close = difflib.get_close_matches(e, valid, n=3, cutoff=0.6)
-            hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-            raise UserError(f"--events: unknown event {e}{hint}; valid events: {', '.join(valid)}")
-    return list(dict.fromkeys(events))
-
-
 # --- running ------------------------------------------------------------------------------------
 
 
@@ -164,12 +133,23 @@ def _evaluate_chunk(
     replicates: int,
     chunk: Chunk,
     agents: Agents = None,
+    crn: bool = False,
 ) -> tuple[int, list[np.ndarray]]:
-    """Worker task: play the chunk's rows, ``replicates`` worlds each; each event's share per row."""
+    """Worker task: play the chunk's rows, ``replicates`` worlds each; each event's share per row.
+
+    With ``crn``, every row (in every chunk) plays the same ``replicates`` worlds: only the
+    parameters differ between rows, so the replicate noise largely cancels in the indices."""
     x = design.sample()[chunk.start : chunk.start + chunk.size]
     quantiles = {name: np.repeat(x[:, j], replicates) for j, name in enumerate(design.parameters)}
-    worlds = Chunk(chunk.index, chunk.start * replicates, chunk.size * replicates)
-    rec = simulate_chunk(scenario, design.seed, worlds, quantiles=quantiles, agents=agents)
+    worlds = Chunk(0 if crn else chunk.index, chunk.start * replicates, chunk.size * replicates)
+    rec = simulate_chunk(
+        scenario,
+        design.seed,
+        worlds,
+        quantiles=quantiles,
+        agents=agents,
+        crn_period=replicates if crn else None,
+    )
     ev = events_of(scenario, rec)
     y = np.column_stack([ev[e].reshape(chunk.size, replicates).mean(axis=1) for e in events])
     return chunk.index, [y]
@@ -184,10 +164,13 @@ def evaluate(
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
     agents: Agents = None,
+    crn: bool = False,
 ) -> np.ndarray:
     """The output matrix Y (rows x events): each event's share of ``replicates`` worlds per row."""
     chunks = plan(design.rows, rows_per_chunk(replicates))
-    task = functools.partial(_evaluate_chunk, scenario, design, tuple(events), replicates, agents=agents)
+    task = functools.partial(
+        _evaluate_chunk, scenario, design, tuple(events), replicates, agents=agents, crn=crn
+    )
     tick = (lambda rows: progress(rows * replicates)) if progress else None
     initial: list[np.ndarray] = []
     parts = map_chunks(task, chunks, merge=operator.add, initial=initial, executor=executor, progress=tick)
@@ -203,6 +186,7 @@ class SensitivityResult:
     indices: dict[str, dict[str, dict[str, float | None]]]
     noise: dict[str, dict[str, float | None]]
     skipped: dict[str, str] = field(default_factory=dict)
+    crn: bool = False
 
     @property
     def worlds(self) -> int:
@@ -213,6 +197,18 @@ class SensitivityResult:
         """The event's parameters, most influential first (by ST, or by mu* for Morris)."""
         key = "ST" if self.design.method == "sobol" else "mu_star"
         return sorted(self.indices[event].items(), key=lambda kv: -(kv[1][key] or 0.0))
+
+    def floor(self, event: str) -> float:
+        """The event's noise floor: what replicate noise adds to every ST (Sobol) or mu* (Morris)."""
+        noise = self.noise[event]
+        key = "share" if self.design.method == "sobol" else "mu_star_floor"
+        return float(noise.get(key) or 0.0)
+
+    def clear(self, event: str) -> list[tuple[str, dict[str, float | None]]]:
+        """The ranked parameters whose index clears the noise floor (interval and all)."""
+        key = "ST" if self.design.method == "sobol" else "mu_star"
+        floor = self.floor(event)
+        return [(p, v) for p, v in self.ranked(event) if (v[key] or 0.0) - (v[f"{key}_conf"] or 0.0) > floor]
 
     def drivers(self) -> dict[str, str]:
         """One sentence per analysed event naming the parameters that drive it."""
@@ -230,7 +226,12 @@ class SensitivityResult:
             for p, v in ranked:
                 st, conf = v["ST"] or 0.0, v["ST_conf"] or 0.0
                 scored.append((p, st, st - floor >= DRIVER_SHARE and st - conf > floor))
-            unit = "ST {:.2f}"
+
+            def unit(s: float) -> str:
+                # ST is a share of variance: an estimate above 1 is sampling error, read as "all".
+                text = f"ST {s:.2f}" if s <= 1 else f"ST ≈1, estimated {s:.2f}"
+                return text + (f", {max(0.0, s - floor):.2f} above the noise floor" if floor >= 0.05 else "")
+
         else:
             # mu* is an absolute effect (change in probability across the parameter's distribution):
             # named when it is at least MORRIS_EFFECT, half the largest, and clear of the noise.
@@ -239,23 +240,28 @@ class SensitivityResult:
             for p, v in ranked:
                 mu, conf = v["mu_star"] or 0.0, v["mu_star_conf"] or 0.0
                 scored.append((p, mu, mu >= max(MORRIS_EFFECT, largest / 2) and mu - conf > floor))
-            unit = "mu* {:.2f}"
+
+            def unit(s: float) -> str:
+                return f"mu* {s:.2f}"
+
         big = [(p, s) for p, s, named in scored if named][:MAX_DRIVERS]
         share = noise.get("share") or 0.0
         if big:
-            names = [f"{p} ({unit.format(s)})" for p, s in big]
+            names = [f"{p} ({unit(s)})" for p, s in big]
             listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             text = f"{event} is driven mostly by {listed}."
         elif share >= 0.5:
             return (
                 f"{event}: no parameter stands out above the replicate noise ({share:.0%} of its "
-                "variance; raise --replicates to see more)."
+                "variance; raise --replicates or add --crn to see more)."
             )
         else:
             top, s, _ = scored[0]
-            text = f"{event}: no single parameter dominates (the largest is {top}, {unit.format(s)})."
+            text = f"{event}: no single parameter dominates (the largest is {top}, {unit(s)})."
         if share >= 0.1:
-            text += f" Replicate noise is {share:.0%} of its variance."
+            text += f" Replicate noise is {share:.0%} of its variance (a floor under every index)."
+        if self.design.method == "sobol" and any((v["ST"] or 0.0) > 1 for _, v in ranked[:MAX_DRIVERS]):
+            text += " A Sobol index estimated above 1 is sampling error: read it as all of the variance."
         return text
 
     def to_dict(self, scenario: Scenario) -> dict[str, Any]:
@@ -277,6 +283,7 @@ class SensitivityResult:
             },
             "drivers": self.drivers(),
             "noise": self.noise,
+            "crn": self.crn,
             "skipped": self.skipped,
             "negsim_version": __version__,
         }
@@ -293,6 +300,7 @@ def run_sensitivity(
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
     agents: Agents = None,
+    crn: bool = False,
 ) -> SensitivityResult:
     """Sample the scenario's uncertain parameters, play every row and analyse each event.
 
@@ -307,10 +315,53 @@ def run_sensitivity(
         executor: Where chunks run (None: this process).
         progress: Called with the number of worlds each time a chunk finishes.
         agents: The model variant's agent classes (None: ``PartyAgent`` for every party).
+        crn: Common random numbers across sample rows: every row plays the same ``replicates``
+            worlds, so rows differ only by their parameters and the noise floor drops. The floor
+            is then estimated from the least influential parameter (the binomial estimate used
+            otherwise assumes independent rows).
 
     Raises:
         UserError: No uncertain parameters, an unknown method or event, or a bad size.
     """
+    design, events = prepare(
+        scenario, method=method, n=n, replicates=replicates, seed=seed, events=events, agents=agents
+    )
+    y = evaluate(
+        scenario,
+        design,
+        events,
+        replicates=replicates,
+        executor=executor,
+        progress=progress,
+        agents=agents,
+        crn=crn,
+    )
+    x = design.sample()
+    indices, noise, skipped = {}, {}, {}
+    for j, event in enumerate(events):
+        col = y[:, j]
+        if np.ptp(col) == 0:
+            skipped[event] = f"its share is {col[0]:.0%} in every sample row (no variance to explain)"
+            continue
+        indices[event] = _analyse(design, x, col)
+        noise[event] = _noise_crn(design, indices[event]) if crn else _noise(design, col, replicates)
+    return SensitivityResult(design, replicates, indices, noise, skipped, crn=crn)
+
+
+def prepare(
+    scenario: Scenario,
+    *,
+    method: Method,
+    n: int | None = None,
+    replicates: int = DEFAULT_REPLICATES,
+    seed: int = 0,
+    events: Sequence[str] | None = None,
+    agents: Agents = None,
+) -> tuple[Design, list[str]]:
+    """Every check of an analysis, before anything runs: the design and the events it will use.
+
+    Raises :class:`UserError` for a bad method, size, event or a scenario with nothing uncertain,
+    and warns (:class:`SamplingWarning`) when a Sobol N is not a power of 2."""
     if method not in METHODS:
         raise UserError(f"unknown method '{method}' (methods: {', '.join(METHODS)})")
     params = tuple(scenario.uncertain_parameters())
@@ -326,21 +377,10 @@ def run_sensitivity(
             SamplingWarning,
             stacklevel=2,
         )
-    events = check_events(scenario, events) if events is not None else default_events(scenario)
-    design = Design(method, params, n, seed)
-    y = evaluate(
-        scenario, design, events, replicates=replicates, executor=executor, progress=progress, agents=agents
+    chosen = (
+        check_events(events, event_keys(scenario, agents)) if events is not None else default_events(scenario)
     )
-    x = design.sample()
-    indices, noise, skipped = {}, {}, {}
-    for j, event in enumerate(events):
-        col = y[:, j]
-        if np.ptp(col) == 0:
-            skipped[event] = f"its share is {col[0]:.0%} in every sample row (no variance to explain)"
-            continue
-        indices[event] = _analyse(design, x, col)
-        noise[event] = _noise(design, col, replicates)
-    return SensitivityResult(design, replicates, indices, noise, skipped)
+    return Design(method, params, n, seed), chosen
 
 
 def _analyse(design: Design, x: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float | None]]:
@@ -377,6 +417,18 @@ def _noise(design: Design, y: np.ndarray, replicates: int) -> dict[str, float | 
         delta = MORRIS_LEVELS / (2 * (MORRIS_LEVELS - 1))
         out["mu_star_floor"] = _number(math.sqrt(2 * var) * math.sqrt(2 / math.pi) / delta)
     return out
+
+
+def _noise_crn(design: Design, indices: dict[str, dict[str, float | None]]) -> dict[str, float | None]:
+    """The noise floor on common random numbers: the least influential parameter's index.
+
+    Rows share their worlds, so replicate noise no longer adds the same amount to every index;
+    the smallest index bounds what noise adds to an index of a parameter that does nothing."""
+    if design.method == "sobol":
+        smallest = min(max(0.0, v["ST"] or 0.0) for v in indices.values())
+        return {"variance": None, "share": _number(min(1.0, smallest))}
+    smallest = min((v["mu_star"] or 0.0) for v in indices.values())
+    return {"variance": None, "share": None, "mu_star_floor": _number(smallest)}
 
 
 def _number(v: float) -> float | None:

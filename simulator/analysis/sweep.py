@@ -19,7 +19,6 @@ Example:
 from __future__ import annotations
 
 import concurrent.futures as cf
-import difflib
 import json
 import math
 import re
@@ -36,7 +35,9 @@ from scipy.stats import qmc
 
 from simulator import storage
 from simulator._version import __version__
-from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, estimate, run_ensemble, simulate_chunk
+from simulator.analysis.events import event_keys
+from simulator.defaults import LHS_EXAMPLE, SWEEP_EXAMPLE
+from simulator.engine.ensemble import DEFAULT_CHUNK, estimate, run_ensemble
 from simulator.engine.tally import Tally, summary_dict
 from simulator.engine.variant import Agents
 from simulator.errors import ScenarioError, UserError
@@ -48,7 +49,6 @@ MAX_PANELS = 4
 #: Most points a sweep may have (each holds its events in memory and one row of sweep.parquet).
 MAX_POINTS = 100_000
 SWEEP_FILE = "sweep.parquet"
-EXAMPLE = "threats.patron_sanctions.credibility=0:1:5"
 _SET = re.compile(r"--set\[(\d+)\]")
 
 
@@ -83,7 +83,7 @@ def parse_param(text: str, *, lhs: bool = False) -> ParamRange:
     key, sep, spec = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise UserError(f"{where}: expected {form} (e.g. {EXAMPLE if not lhs else EXAMPLE[:-2]})")
+        raise UserError(f"{where}: expected {form} (e.g. {LHS_EXAMPLE if lhs else SWEEP_EXAMPLE})")
     parts = spec.split(":")
     if len(parts) not in (2, 3):
         raise UserError(f"{where}: expected {form}, with ':' between the numbers")
@@ -118,7 +118,7 @@ def parse_param(text: str, *, lhs: bool = False) -> ParamRange:
 def parse_params(texts: Sequence[str], *, lhs: bool) -> list[ParamRange]:
     """Parse every ``--param`` and check they make a valid grid or Latin hypercube."""
     if not texts:
-        raise UserError(f"give at least one --param (e.g. --param {EXAMPLE})")
+        raise UserError(f"give at least one --param (e.g. --param {SWEEP_EXAMPLE})")
     ranges = [parse_param(t, lhs=lhs) for t in texts]
     keys = [r.key for r in ranges]
     dup = next((k for k in keys if keys.count(k) > 1), None)
@@ -210,12 +210,6 @@ def point_events(scenario: Scenario, tally: Tally) -> dict[str, dict[str, Any]]:
     return events
 
 
-def event_keys(scenario: Scenario, agents: Agents = None) -> list[str]:
-    """The scenario's event keys, in summary order (from a one-world run)."""
-    rec = simulate_chunk(scenario, 0, Chunk(0, 0, 1), agents=agents)
-    return list(point_events(scenario, Tally.of(scenario, rec)))
-
-
 def run_sweep(
     scenarios: Sequence[Scenario],
     *,
@@ -287,7 +281,7 @@ def sweep_table(
     return table.replace_schema_metadata({"negsim": json.dumps(metadata)})
 
 
-def default_events(table: pa.Table, keys: Sequence[str], limit: int | None = None) -> list[str]:
+def plotted_events(table: pa.Table, keys: Sequence[str], limit: int | None = None) -> list[str]:
     """The key events, plus the sanctions events that happen at some point.
 
     With ``limit``, only that many: the ones that vary most across the points, in their order.
@@ -299,15 +293,6 @@ def default_events(table: pa.Table, keys: Sequence[str], limit: int | None = Non
         keep = set(sorted(chosen, key=lambda k: -spread[k])[:limit])
         chosen = [k for k in chosen if k in keep]
     return chosen
-
-
-def check_events(events: Sequence[str], keys: Sequence[str]) -> None:
-    """Refuse unknown ``--events``, naming the closest valid keys."""
-    for e in events:
-        if e not in keys:
-            close = difflib.get_close_matches(e, keys, n=3, cutoff=0.5)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-            raise UserError(f"--events: unknown event '{e}'{hint} (valid: {', '.join(keys)})")
 
 
 def column(table: pa.Table, name: str) -> np.ndarray:
@@ -340,7 +325,7 @@ class SweepResult:
     def default_events(self) -> list[str]:
         """The events worth plotting: all for one grid parameter, else the most varying few."""
         limit = None if len(self.ranges) == 1 and not self.lhs else MAX_PANELS
-        return default_events(self.table, self.keys, limit)
+        return plotted_events(self.table, self.keys, limit)
 
 
 def sweep(

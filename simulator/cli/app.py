@@ -24,10 +24,11 @@ from simulator.cli.options import (
     executor_for,
     given,
     progress_bar,
+    scenario_arg,
 )
 from simulator.errors import ScenarioError, UserError, printable
 
-DEFAULT_SCENARIO = Path("scenarios/istanbul_2025.yaml")
+DEFAULT_SCENARIO = "istanbul_2025"  # the shipped baseline (simulator/scenario/shipped.py)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,8 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
             "Prints one path:line:col: message line per problem and exits 2 if there are any."
         ),
     )
-    v.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    v.add_argument(
+        "paths", nargs="+", type=scenario_arg, metavar="PATH", help="scenario files or shipped names"
+    )
     add_scenario_options(v)
+    v.add_argument(
+        "--no-prior-check",
+        action="store_true",
+        help="skip sampling the prior for the zone-of-agreement warning (loads the model: ~1 s)",
+    )
     v.set_defaults(func=cmd_validate)
 
     e = sub.add_parser(
@@ -108,7 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Print every parameter with its value and its source quote "
         "(seed id and quote) or its stated assumption.",
     )
-    e.add_argument("scenario", type=Path, metavar="SCENARIO")
+    e.add_argument(
+        "scenario",
+        type=scenario_arg,
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a shipped one (e.g. whatif_putin_attends)",
+    )
     e.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
     add_scenario_options(e)
     e.set_defaults(func=cmd_explain)
@@ -119,10 +132,17 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Run a scenario over many worlds and write summary.json, worlds.parquet, "
             "scenario.resolved.yaml and figures/ to the output folder. With no SCENARIO, runs the "
-            f"shipped baseline ({DEFAULT_SCENARIO})."
+            f"shipped baseline ({DEFAULT_SCENARIO}), from any folder. SCENARIO may name a shipped "
+            "scenario: istanbul_2025, whatif_putin_attends, whatif_trump_attends, whatif_no_eu_sanctions."
         ),
     )
-    r.add_argument("scenario", type=Path, nargs="?", metavar="SCENARIO")
+    r.add_argument(
+        "scenario",
+        type=scenario_arg,
+        nargs="?",
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a shipped one (e.g. whatif_putin_attends)",
+    )
     add_run_options(r)
     r.add_argument("--out", type=Path, help="output folder (default: runs/<scenario>-<time>)")
     r.add_argument("--overwrite", action="store_true", help="replace an existing output folder")
@@ -176,13 +196,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 2
+    n = len(args.paths)
+    if args.no_prior_check:
+        print(f"{n} scenario file{'s' if n != 1 else ''} valid")
+        return 0
     from simulator.analysis.zone import zone_report
 
     for path, scenario in loaded:  # a warning, not a failure: the file itself is valid
         report = zone_report(scenario)
         if report is not None and report.warning:
             print(f"{path}: {report.warning}", file=sys.stderr)
-    n = len(args.paths)
     print(f"{n} scenario file{'s' if n != 1 else ''} valid")
     return 0
 
@@ -225,12 +248,16 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"--resume finishes the run exactly as it started, so it takes no {', '.join(conflicts)} "
                 "(start a new run for other settings)"
             )
+        if not args.resume.is_dir():
+            raise UserError(f"--resume {args.resume}: no such folder")
         args.out_dir_for_resume = args.resume
         figures = False if args.no_figures else None
         with executor_for(args, chunks=args.workers or 1_000) as ex, progress_bar(None, "resuming") as tick:
             result = resume_run(args.resume, executor=ex, progress=tick, figures=figures)
     else:
-        path = args.scenario or DEFAULT_SCENARIO
+        from simulator.scenario.shipped import baseline
+
+        path = args.scenario or baseline()
         if args.out is not None:
             check_out(args.out)
         scenario = load_scenario(path, args.overrides, allow_outside=args.allow_outside)
@@ -253,7 +280,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 progress=tick,
                 figures=not args.no_figures,
             )
-    print(key_table(result.summary))
+    print(key_table(result.summary, [] if args.resume is not None else args.overrides))
     figures_note = ", figures/" if result.figures else ""
     print(f"\nwrote {result.out}/: summary.json, worlds.parquet, scenario.resolved.yaml{figures_note}")
     if result.figure_error:
@@ -261,23 +288,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pct(p: float) -> str:
-    """A probability as a percentage, with two decimals when it is small but not zero."""
-    return f"{p:.2%}" if 0 < p < 0.01 else f"{p:.1%}"
+def key_table(summary: dict[str, Any], overrides: Sequence[str] = ()) -> str:
+    """A short terminal table of the key probabilities of a run (its header echoes any --set)."""
+    from simulator.numbers import pct
 
-
-def key_table(summary: dict[str, Any]) -> str:
-    """A short terminal table of the key probabilities of a run."""
     ev = summary["events"]
-    lines = [
-        f"{summary['scenario']['name']} — {summary['runs']:,} worlds, seed {summary['seed']}",
+    lines = [f"{summary['scenario']['name']} — {summary['runs']:,} worlds, seed {summary['seed']}"]
+    lines += [f"  --set {o}" for o in overrides]
+    lines += [
         "",
         f"{'party':<16}{'absent':>9}{'official':>10}{'minister':>10}{'leader':>9}",
     ]
     parties = [k.split(".", 1)[1] for k in ev if k.startswith("attend.")]
     for pid in parties:
         cells = "".join(
-            f"{ev[f'level.{pid}.{lv}']['p']:>{w}.0%}"
+            f"{pct(ev[f'level.{pid}.{lv}']['p'], 0):>{w}}"
             for lv, w in (("absent", 9), ("official", 10), ("minister", 10), ("leader", 9))
         )
         lines.append(f"{pid:<16}{cells}")
@@ -288,7 +313,7 @@ def key_table(summary: dict[str, Any]) -> str:
     keys += [k for k in ev if k.startswith("outcome.")]
     for k in keys:
         lo, hi = ev[k]["ci95"]
-        lines.append(f"{k:<34}{_pct(ev[k]['p']):>7}   (95% CI {_pct(lo)}–{_pct(hi)})")
+        lines.append(f"{k:<34}{pct(ev[k]['p']):>6}  (95% CI {pct(lo)}–{pct(hi)})")
     return "\n".join(lines)
 
 

@@ -5,22 +5,17 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator.analysis.compare import (
-    compare_scenarios,
-    comparison_dict,
-    key_events,
-    write_comparison,
-)
-from simulator.engine.ensemble import DEFAULT_CHUNK, check_size
-from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
-from simulator.figures.compare import sets_phrase, write_figure
-from simulator.scenario.schema import Scenario
+if TYPE_CHECKING:
+    from simulator.scenario.schema import Scenario
 
 
 def comparison_table(doc: dict[str, Any]) -> str:
     """A terminal table of the key events: A, B, the difference and its 95% interval."""
+    from simulator.analysis.compare import key_events
+    from simulator.figures.compare import sets_phrase
+
     a, b = doc["a"], doc["b"]
     lines = [
         f"A = {a['name']} ({a['path']}){sets_phrase(a)}",
@@ -41,7 +36,7 @@ def comparison_table(doc: dict[str, Any]) -> str:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim compare`` to the CLI's subparsers."""
-    from simulator.cli.options import add_run_options
+    from simulator.cli.options import add_run_options, scenario_arg
 
     p = sub.add_parser(
         "compare",
@@ -54,8 +49,10 @@ def add_command(sub: Any) -> None:
             "--set-b changes B only, so `negsim compare X X --set-b KEY=VALUE` is a what-if."
         ),
     )
-    p.add_argument("a", type=Path, metavar="A", help="reference scenario")
-    p.add_argument("b", type=Path, metavar="B", help="scenario compared with A (differences are B − A)")
+    p.add_argument("a", type=scenario_arg, metavar="A", help="reference scenario (a file or a shipped name)")
+    p.add_argument(
+        "b", type=scenario_arg, metavar="B", help="scenario compared with A (differences are B − A)"
+    )
     add_run_options(p)
     for action in p._actions:
         if action.dest == "overrides":
@@ -75,7 +72,11 @@ def add_command(sub: Any) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``negsim compare``."""
+    from simulator.analysis.compare import compare_scenarios, comparison_dict, write_comparison
     from simulator.cli.options import executor_for, progress_bar
+    from simulator.engine.ensemble import DEFAULT_CHUNK, check_size
+    from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
+    from simulator.figures.compare import write_figure
     from simulator.scenario.load import load_scenario
 
     if args.out is not None:
@@ -99,7 +100,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         )
     doc = comparison_dict(result, _info(a, args.a, args.overrides), _info(b, args.b, _b_sets(args)))
     write_comparison(out, doc)
-    write_figure(out, doc)
+    from simulator.scenario.labels import event_label
+
+    write_figure(out, doc, {k: event_label(a, k) for k in doc["events"]})
     print(comparison_table(doc))
     print(f"\nwrote {out}/: comparison.json (all {len(doc['events'])} events), figures/comparison.png")
     return 0

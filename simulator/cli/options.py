@@ -9,11 +9,12 @@ import the CLI itself.
 from __future__ import annotations
 
 import argparse
-import concurrent.futures as cf
 import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simulator.errors import UserError, printable
 
@@ -25,6 +26,10 @@ class Default(int):
 def given(value: object) -> bool:
     """True when an option's value was given on the command line (not its :class:`Default`)."""
     return value is not None and type(value) is not Default and value is not False and value != []
+
+
+if TYPE_CHECKING:
+    import concurrent.futures as cf
 
 
 def add_run_options(p: argparse.ArgumentParser, runs: int = 10_000) -> None:
@@ -68,6 +73,23 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--address", default=None, help="existing Dask scheduler, tcp://HOST:PORT")
     p.add_argument("--chunk-size", type=positive_int, default=None, help=argparse.SUPPRESS)
+
+
+def scenario_arg(text: str) -> Path:
+    """An argparse type: a scenario file, or the name of a shipped scenario (``whatif_putin_attends``)."""
+    import difflib
+
+    from simulator.scenario.shipped import find_scenario, shipped_scenarios
+
+    path = find_scenario(text)
+    if not path.exists() and "/" not in text and not text.endswith((".yaml", ".yml")):
+        names = list(shipped_scenarios())
+        close = difflib.get_close_matches(text, names, n=1)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise argparse.ArgumentTypeError(
+            f"no file '{text}' and no shipped scenario of that name{hint} (shipped: {', '.join(names)})"
+        )
+    return path
 
 
 def positive_int(text: str) -> int:

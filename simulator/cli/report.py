@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from simulator.report import (
-    write_report,
-)
-
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``negsim report`` to the CLI's subcommands."""
@@ -33,6 +29,8 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Run ``negsim report``."""
+    from simulator.report import write_report
+
     out = args.out or args.run_dir / "report.html"
     write_report(args.run_dir, args.more, out, overwrite=args.overwrite)
     print(f"wrote {out} ({out.stat().st_size / 1024:,.0f} KB, self-contained)")

@@ -7,22 +7,16 @@ import json
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from simulator.analysis.score import (
-    MIN_RELIABILITY_EVENTS,
-    REFERENCE_BRIER,
-    REFERENCE_LOG,
-    ScoreCard,
-    load_observed,
-    score_run,
-)
-from simulator.engine.rundir import read_summary
-from simulator.figures.score import write_reliability
+if TYPE_CHECKING:
+    from simulator.analysis.score import ScoreCard
 
 
 def score_text(card: ScoreCard, other: ScoreCard | None, observed_path: Path) -> str:
     """A terminal table: per event the forecast and its scores, then the means and references."""
+    from simulator.analysis.score import REFERENCE_BRIER, REFERENCE_LOG
+
     lines = [f"{card.name} ({card.run}) scored against {observed_path}"]
     if other is not None:
         lines.append(f"against: {other.name} ({other.run})")
@@ -66,7 +60,9 @@ def add_command(sub: Any) -> None:
             "score −ln(p if o = 1 else 1 − p), p clipped to [1e-6, 1 − 1e-6]; LOWER IS BETTER for "
             "both. The no-skill reference (p = 0.5) scores Brier 0.25 and log ln 2 ≈ 0.693; the "
             "Brier skill score is 1 − Brier/0.25. With 8 or more scored events, writes "
-            "RUN_DIR/figures/reliability.png (forecast vs observed frequency)."
+            "RUN_DIR/figures/reliability.png (forecast vs observed frequency); with --against, the "
+            "figure of both runs goes to --out (default reliability-RUN-vs-RUN2.png here), never "
+            "into either run's folder."
         ),
     )
     p.add_argument("run", type=Path, metavar="RUN_DIR", help="output folder of `negsim run`")
@@ -78,18 +74,26 @@ def add_command(sub: Any) -> None:
         metavar="RUN_DIR2",
         help="also score a second run (e.g. a what-if) on the same events, side by side",
     )
+    p.add_argument("--out", type=Path, metavar="PNG", help="where to write the reliability figure")
     p.set_defaults(func=cmd_score)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     """Run ``negsim score``."""
+    from simulator.analysis.score import MIN_RELIABILITY_EVENTS, load_observed, score_run
+    from simulator.engine.rundir import read_summary
+    from simulator.figures.score import write_reliability
+
     summary = read_summary(args.run)
     observed = load_observed(args.observed, list(summary["events"]), args.run / "summary.json")
     card = score_run(args.run, observed, summary)
     other = score_run(args.against, observed) if args.against is not None else None
     figure = None
     if len(card.events) >= MIN_RELIABILITY_EVENTS:
-        figure = write_reliability([card, *([other] if other else [])], args.observed)
+        out = args.out
+        if out is None and other is not None:
+            out = Path(f"reliability-{args.run.resolve().name}-vs-{args.against.resolve().name}.png")
+        figure = write_reliability([card, *([other] if other else [])], args.observed, out)
     if args.json:
         doc = card.to_dict()
         if other is not None:

@@ -7,26 +7,12 @@ import sys
 import warnings
 from pathlib import Path
 
-from simulator.analysis.sensitivity import (
-    DEFAULT_N,
-    DEFAULT_REPLICATES,
-    METHODS,
-    Design,
-    SamplingWarning,
-    check_events,
-    default_events,
-    is_power_of_two,
-    rows_per_chunk,
-    run_sensitivity,
-    write_outputs,
-)
-from simulator.errors import UserError
-from simulator.figures.sensitivity import write_figures
+from simulator.defaults import DEFAULT_REPLICATES, METHODS
 
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``negsim sensitivity`` to the CLI's subcommands."""
-    from simulator.cli.options import add_engine_options, positive_int
+    from simulator.cli.options import add_engine_options, positive_int, scenario_arg
 
     p = sub.add_parser(
         "sensitivity",
@@ -38,7 +24,12 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
             "and prints which parameters drive each event."
         ),
     )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument(
+        "scenario",
+        type=scenario_arg,
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a shipped one (e.g. whatif_putin_attends)",
+    )
     p.add_argument("--method", choices=METHODS, required=True, help="sobol (indices) or morris (screening)")
     p.add_argument("--events", nargs="+", metavar="E", help="event keys to analyse (default: key events)")
     p.add_argument(
@@ -53,6 +44,12 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         default=DEFAULT_REPLICATES,
         help=f"worlds per sample row (default {DEFAULT_REPLICATES})",
     )
+    p.add_argument(
+        "--crn",
+        action="store_true",
+        help="common random numbers: every sample row plays the same --replicates worlds, so rows "
+        "differ only by their parameters and the noise floor drops",
+    )
     add_engine_options(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier analysis in --out")
@@ -61,25 +58,33 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``negsim sensitivity``."""
+    from simulator.analysis.sensitivity import (
+        SamplingWarning,
+        prepare,
+        rows_per_chunk,
+        run_sensitivity,
+        write_outputs,
+    )
     from simulator.cli.options import executor_for, progress_bar
     from simulator.engine.rundir import check_out, refuse_to_overwrite
+    from simulator.figures.sensitivity import write_figures
     from simulator.scenario.load import load_scenario
 
     check_out(args.out)
     refuse_to_overwrite(args.out / "sensitivity.json", args.overwrite, "an analysis")
     scenario = load_scenario(args.scenario, args.overrides, allow_outside=args.allow_outside)
-    params = tuple(scenario.uncertain_parameters())
-    if not params:
-        raise UserError(f"{args.scenario}: no uncertain parameters, so nothing to analyse")
-    n = args.n or DEFAULT_N[args.method]
-    events = check_events(scenario, args.events) if args.events else default_events(scenario)
-    if args.method == "sobol" and not is_power_of_two(n):
-        print(
-            f"note: Sobol' sequences balance only when N is a power of 2 (got {n}); "
-            f"consider --n {1 << n.bit_length()}",
-            file=sys.stderr,
+    with warnings.catch_warnings(record=True) as said:  # every check is run_sensitivity's own
+        warnings.simplefilter("always", SamplingWarning)
+        design, events = prepare(
+            scenario,
+            method=args.method,
+            n=args.n,
+            replicates=args.replicates,
+            seed=args.seed,
+            events=args.events,
         )
-    design = Design(args.method, params, n, args.seed)
+    for w in said:
+        print(f"note: {w.message}", file=sys.stderr)
     print(design.announce(args.replicates))
     print(f"events: {', '.join(events)}")
     chunks = -(-design.rows // rows_per_chunk(args.replicates))
@@ -92,12 +97,13 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         result = run_sensitivity(
             scenario,
             method=args.method,
-            n=n,
+            n=design.n,
             replicates=args.replicates,
             seed=args.seed,
             events=events,
             executor=ex,
             progress=tick,
+            crn=args.crn,
         )
     write_outputs(result, scenario, args.out)
     figures = write_figures(result, scenario, args.out)

@@ -7,27 +7,15 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
-from simulator.analysis.sweep import (
-    EXAMPLE,
-    SWEEP_FILE,
-    ParamRange,
-    check_events,
-    check_points,
-    event_keys,
-    grid_points,
-    parse_params,
-    sweep,
-    write_sweep,
-)
-from simulator.engine.ensemble import DEFAULT_CHUNK, check_size
-from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
+from simulator.defaults import SWEEP_EXAMPLE
 from simulator.errors import UserError
-from simulator.figures.sweep import write_figure
-from simulator.scenario.load import load_scenario
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from simulator.analysis.sweep import ParamRange
 
 
 def text_table(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], limit: int = 25) -> str:
@@ -60,7 +48,7 @@ def _short_names(keys: Sequence[str]) -> list[str]:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim sweep`` to the CLI's subparsers."""
-    from simulator.cli.options import add_run_options, positive_int
+    from simulator.cli.options import add_run_options, positive_int, scenario_arg
 
     p = sub.add_parser(
         "sweep",
@@ -76,14 +64,19 @@ def add_command(sub: Any) -> None:
             "scatter panels for a Latin hypercube)."
         ),
     )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument(
+        "scenario",
+        type=scenario_arg,
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a shipped one (e.g. whatif_putin_attends)",
+    )
     p.add_argument(
         "--param",
         dest="params",
         action="append",
         default=[],
         metavar="KEY=LOW:HIGH:STEPS",
-        help=f"a swept parameter (repeatable; e.g. {EXAMPLE}); KEY=LOW:HIGH with --sample lhs",
+        help=f"a swept parameter (repeatable; e.g. {SWEEP_EXAMPLE}); KEY=LOW:HIGH with --sample lhs",
     )
     p.add_argument("--sample", choices=("grid", "lhs"), default="grid", help="grid (default) or lhs")
     p.add_argument("--n", type=positive_int, default=None, help="points of a Latin hypercube (default 200)")
@@ -107,7 +100,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     """Run ``negsim sweep``."""
     from tqdm import tqdm
 
+    from simulator.analysis.events import check_events, event_keys
+    from simulator.analysis.sweep import (
+        SWEEP_FILE,
+        check_points,
+        grid_points,
+        parse_params,
+        sweep,
+        write_sweep,
+    )
     from simulator.cli.options import executor_for
+    from simulator.engine.ensemble import DEFAULT_CHUNK, check_size
+    from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
+    from simulator.figures.sweep import write_figure
+    from simulator.scenario.load import load_scenario
 
     chunk = args.chunk_size or DEFAULT_CHUNK
     if args.out is not None:

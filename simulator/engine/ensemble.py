@@ -123,6 +123,7 @@ def simulate_chunk(
     *,
     quantiles: Mapping[str, np.ndarray] | None = None,
     agents: Mapping[str, type[PartyAgent]] | None = None,
+    crn_period: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Run one chunk of worlds and return its records (one array per column)."""
     model = NegotiationModel(
@@ -131,6 +132,7 @@ def simulate_chunk(
         rng=chunk_seed(seed, chunk.index),
         quantiles=quantiles,
         agents=agents,
+        crn_period=crn_period,
     )
     records = model.run().records()
     # Mesa's model, its agents and its event list refer to one another, so a finished model is

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from simulator.model.model import OUTCOMES
 from simulator.model.protocols.base import produces_walkouts
+from simulator.model.records import OUTCOMES
 from simulator.scenario.schema import LEVELS, Scenario
 
 #: Histogram bins on [0, 1] for continuous statistics (quantiles come from these).

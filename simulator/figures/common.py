@@ -24,9 +24,18 @@ def save_png(fig: Figure, path: Path) -> Path:
 
 def pct(p: float) -> str:
     """A probability as a short percentage that never rounds a rare event to 0% or 100%."""
-    if 0 < p < 0.01:
-        return "<1%"
-    return ">99%" if 0.99 < p < 1 else f"{p:.0%}"
+    from simulator.numbers import pct as _pct
+
+    return _pct(p, 0)
+
+
+def wrap_to(fig: Figure, text: str, fontsize: float = 10.0, share: float = 0.95) -> str:
+    """``text`` wrapped so each line fits ``share`` of the figure's width at ``fontsize`` points
+    (an average character is about half its font size wide; a little narrower is kept safe)."""
+    import textwrap
+
+    chars = max(20, int(fig.get_figwidth() * 72 * share / (0.56 * fontsize)))
+    return "\n".join(textwrap.fill(line, chars) for line in text.split("\n"))
 
 
 def percent_axis(ax: Any, axis: str = "y") -> None:

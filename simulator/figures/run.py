@@ -18,20 +18,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from matplotlib import colormaps
 from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.engine.rundir import FIGURES, RESOLVED, WORLDS, read_summary
+from simulator.figures.common import save_png
 from simulator.figures.protocols import protocols_figure
+from simulator.model.records import LEVELS, OUTCOMES, outcome_key
+from simulator.numbers import pct
 from simulator.scenario.yamlsafe import load_yaml
-from simulator.storage import atomic_path
 
 DPI = 150
 MAX_SAMPLE = 200_000  # rows of worlds.parquet read for histograms, evenly spaced
-LEVELS = ("absent", "official", "minister", "leader")
 LEVEL_COLOURS = ("#d0d0d0", *(colormaps["Blues"](x) for x in (0.45, 0.7, 0.95)))
 ROLES = {"mediator": "mediator", "third_party": "third party"}
-OUTCOMES = {
+#: How each outcome of :data:`OUTCOMES` is labelled and coloured.
+OUTCOME_STYLE = {
     "no_talks": ("No talks", "#b2182b"),
     "collapse": ("Talks collapse", "#ef8a62"),
     "continue": ("Talks continue, nothing agreed", "#999999"),
@@ -78,11 +79,7 @@ def run_figures(out: Path) -> list[Path]:
         figures["protocols"] = protocols_figure(summary)
     paths = []
     for name, fig in figures.items():
-        path = out / FIGURES / f"{name}.png"
-        FigureCanvasAgg(fig)
-        with atomic_path(path) as tmp:  # creates out/figures/
-            fig.savefig(tmp, format="png", dpi=DPI)
-        paths.append(path)
+        paths.append(save_png(fig, out / FIGURES / f"{name}.png"))
     return paths
 
 
@@ -96,13 +93,6 @@ def _name(scenario: dict[str, Any], pid: str, width: int = 0) -> str:
     """A party's display name, wrapped to ``width`` characters if given."""
     name = str(scenario["parties"].get(pid, {}).get("name", pid))
     return textwrap.fill(name, width) if width else name
-
-
-def _pct(p: float) -> str:
-    """A probability as a short percentage that never rounds a rare event to 0% or 100%."""
-    if 0 < p < 0.01:
-        return "<1%"
-    return ">99%" if 0.99 < p < 1 else f"{p:.0%}"
 
 
 def _short(text: str, width: int = 24) -> str:
@@ -127,8 +117,13 @@ def _intervals(
     else:
         for yi, pi, e, c in zip(y, p, err.T, colours, strict=True):
             ax.errorbar(pi, yi, xerr=e[:, None], fmt="o", color=c, capsize=4, clip_on=False)
-    for row, pi in enumerate(p):
-        ax.text(1.02, row, _pct(pi), transform=ax.get_yaxis_transform(), va="center", fontsize=9)
+    for row, (pi, hi) in enumerate(zip(p, ci[:, 1], strict=True)):
+        if bars:  # beside the bar's interval, where the eye already is
+            x, ha = (hi + 0.015, "left") if hi < 0.88 else (ci[row, 0] - 0.015, "right")
+            colour = "black" if hi < 0.88 else "white"
+            ax.text(x, row, pct(pi), va="center", ha=ha, fontsize=9, color=colour, fontweight="bold")
+        else:
+            ax.text(1.02, row, pct(pi), transform=ax.get_yaxis_transform(), va="center", fontsize=9)
     ax.set_yticks(y, labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, 1)
@@ -204,11 +199,11 @@ def _events(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
 
 def _outcomes(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     """The mutually exclusive outcome categories as bars with 95% intervals."""
-    keys = [k for k in OUTCOMES if f"outcome.{k}" in summary["events"]]
+    keys = [k for k in OUTCOMES if outcome_key(k) in summary["events"]]
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.add_subplot()
     events = [summary["events"][f"outcome.{k}"] for k in keys]
-    labels, colours = [OUTCOMES[k][0] for k in keys], [OUTCOMES[k][1] for k in keys]
+    labels, colours = [OUTCOME_STYLE[k][0] for k in keys], [OUTCOME_STYLE[k][1] for k in keys]
     _intervals(ax, labels, events, colours, bars=True)
     fig.suptitle(_title(summary, "how the talks end"))
     return fig
@@ -218,15 +213,18 @@ def _threats(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     """Probability that each threat was carried out, with 95% intervals."""
     listed = (scenario.get("threats") or {}).items()
     threats = {t: d for t, d in listed if f"threat.{t}" in summary["events"]}
-    labels = []
-    for d in threats.values():
+    labels, notes = [], []
+    for k, d in enumerate(threats.values(), start=1):
         trigger = TRIGGERS.get(d.get("trigger", ""), str(d.get("trigger", "")))
         action = "sanctions" if d.get("action", "sanctions") == "sanctions" else "other measures"
-        what = d.get("description") or f"{action} {trigger}"
         who = f"{_name(scenario, d['by'])} → {_name(scenario, d['against'])}"
-        labels.append(textwrap.fill(f"{who}: {what}", 50))
+        labels.append(textwrap.fill(f"[{k}] {who}: {action} {trigger}", 40))
+        if d.get("description"):  # the full story goes under the plot, not beside the bars
+            notes.append(textwrap.fill(f"[{k}] {' '.join(str(d['description']).split())}", 150))
     lines = sum(label.count("\n") + 1 for label in labels)
-    fig = Figure(figsize=(9, max(2.4, 1.6 + 0.2 * lines + 0.35 * len(labels))), layout="constrained")
+    note_lines = sum(n.count("\n") + 1 for n in notes)
+    height = max(2.6, 1.9 + 0.2 * lines + 0.35 * len(labels) + 0.17 * note_lines)
+    fig = Figure(figsize=(10, height), layout="constrained")
     ax = fig.add_subplot()
     fig.suptitle(_title(summary, "threats carried out"))
     if not threats:
@@ -235,6 +233,8 @@ def _threats(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
         return fig
     events = [summary["events"][f"threat.{t}"] for t in threats]
     _intervals(ax, labels, events, [CATEGORIES["Sanctions"]] * len(threats), bars=True)
+    if notes:
+        fig.supxlabel("\n".join(notes), fontsize=8, ha="left", x=0.01, color="#444444")
     return fig
 
 
@@ -280,17 +280,29 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
     held = data.get("talks.direct", np.zeros(0, dtype=bool)).astype(bool)
     n_held = int(summary["events"].get("talks.direct", {}).get("count", held.sum()))
     colours = {p: colormaps["tab10"](k % 10) for k, p in enumerate(principals)}
-    fig = Figure(figsize=(10, 0.7 + 2.8 * len(issues)), layout="constrained")
+    fig = Figure(figsize=(10, 1.4 + 3.4 * len(issues)), layout="constrained")
     axes = fig.subplots(len(issues), 1, squeeze=False)[:, 0]
     fig.suptitle(_title(summary, "final positions of the principals against their red lines"))
+    legend: dict[str, Any] = {}
     for ax, (iid, issue) in zip(axes, issues.items(), strict=True):
         name = issue.get("name", iid)
-        low, high = _short(str(issue.get("low", ""))), _short(str(issue.get("high", "")))
         ax.set_xlim(0, 1)
-        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], [f"0\n{low}", "0.25", "0.5", "0.75", f"1\n{high}"])
-        ax.get_xticklabels()[0].set_horizontalalignment("left")
-        ax.get_xticklabels()[-1].set_horizontalalignment("right")
-        ax.set_xlabel(f"final position on {name} (0–1 scale)")
+        ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0", "0.25", "0.5", "0.75", "1"])
+        # The two ends in full, wrapped under each end of the axis (never cut to "…").
+        for x, end, ha in ((0, "low", "left"), (1, "high", "right")):
+            words = textwrap.fill(f"{x} = {' '.join(str(issue.get(end, '')).split())}", 60)
+            ax.annotate(
+                words,
+                (x, 0),
+                xycoords="axes fraction",
+                xytext=(0, -18),
+                textcoords="offset points",
+                ha=ha,
+                va="top",
+                fontsize=8,
+                color="#444444",
+            )
+
         shown = False
         for p in principals:
             pos = data.get(f"position.{p}.{iid}", np.zeros(held.size))[held].astype(float)
@@ -305,19 +317,21 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
                     np.linspace(0, 1, 41),
                     weights=weights,
                     histtype="stepfilled",
-                    label=f"{label}:\nfinal position",
+                    label=f"{label}: final position",
                     **style,
                 )
             spec = scenario["parties"][p].get("positions", {}).get(iid, {}).get("red_line")
             if spec is not None:
                 lo, hi, what = _red_line(spec, data.get(red[(p, iid)]))
-                mark: dict[str, Any] = {"color": colours[p], "label": f"{label}:\n{what}"}
+                mark: dict[str, Any] = {"color": colours[p], "label": f"{label}: {what}"}
                 if lo == hi:
                     ax.axvline(lo, ls="--", lw=1.8, **mark)
                 else:
                     ax.axvspan(lo, hi, alpha=0.15, hatch="//", **mark)
         if shown:
-            ax.set_title(f"{name}: {n_held:,} worlds with direct talks", fontsize=10)
+            ax.set_title(
+                f"{name}: final positions (0–1 scale) in the {n_held:,} worlds with direct talks", fontsize=10
+            )
             ax.set_ylabel("share of those worlds (%)")
         else:
             ax.set_title(str(name), fontsize=10)
@@ -325,5 +339,15 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
             box = {"facecolor": "white", "edgecolor": "#999999"}
             ax.text(0.5, 0.5, note, transform=ax.transAxes, fontsize=11, bbox=box, **CENTRED)
             ax.set_yticks([])
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8, frameon=False)
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(lab, h)
+    if legend:  # once for the figure: the parties and their colours are the same in every panel
+        fig.legend(
+            list(legend.values()),
+            list(legend),
+            loc="outside lower center",
+            ncols=4,
+            fontsize=9,
+            frameon=False,
+        )
     return fig

@@ -13,6 +13,7 @@ from simulator.analysis.score import (
     BINS,
     ScoreCard,
 )
+from simulator.engine.tally import wilson
 from simulator.figures.common import save_png
 
 
@@ -35,11 +36,25 @@ def reliability_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figur
                 ns.append(int(sel.sum()))
         colour = f"C{i}"
         ax.plot(xs, ys, color=colour, lw=1, alpha=0.6)
-        label = textwrap.shorten(f"{card.name} ({card.run.name}): mean Brier {card.brier:.3f}", 90)
+        label = textwrap.fill(f"{card.name} ({card.run.name}): mean Brier {card.brier:.3f}", 70)
+        # Every bin gets its Wilson 95% interval: a bin of 1-5 events says little, and shows it.
+        bounds = np.array([wilson(round(y * n), n) for y, n in zip(ys, ns, strict=True)]).reshape(-1, 2)
+        yerr = np.clip(np.vstack([np.array(ys) - bounds[:, 0], bounds[:, 1] - np.array(ys)]), 0, None)
+        ax.errorbar(xs, ys, yerr=yerr, fmt="none", ecolor=colour, alpha=0.5, capsize=3, lw=1)
         ax.scatter(xs, ys, s=[40 + 25 * n for n in ns], color=colour, alpha=0.7, zorder=3)
         ax.plot([], [], "o", color=colour, label=label)
+        # Counts on opposite sides for the two runs, so their labels never sit on one another.
+        offset = (9, -12) if i == 0 else (-9, 6)
         for x, y, n in zip(xs, ys, ns, strict=True):
-            ax.annotate(f"{n}", (x, y), xytext=(8, -10), textcoords="offset points", fontsize=8)
+            ax.annotate(
+                f"n={n}",
+                (x, y),
+                xytext=offset,
+                textcoords="offset points",
+                fontsize=8,
+                color=colour,
+                ha="left" if i == 0 else "right",
+            )
     ticks = np.linspace(0, 1, 6)
     ax.set_xticks(ticks, [f"{t:.0%}" for t in ticks])
     ax.set_yticks(ticks, [f"{t:.0%}" for t in ticks])
@@ -52,11 +67,17 @@ def reliability_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figur
     n = len(cards[0].events)
     title = textwrap.fill(f"{cards[0].name}: reliability of {n} forecasts", 70)
     fig.suptitle(f"{title}\nagainst what happened ({observed_path.name})")
-    note = "point = one bin of forecasts; its size and number = events in the bin"
+    note = "point = one bin of forecasts; its size and n = events in the bin; bar = 95% interval"
     fig.legend(loc="outside lower center", fontsize=8, title=note, title_fontsize=8, frameon=False)
     return fig
 
 
-def write_reliability(cards: Sequence[ScoreCard], observed_path: Path) -> Path:
-    """Write ``figures/reliability.png`` into the first run's folder (atomically)."""
-    return save_png(reliability_figure(cards, observed_path), cards[0].run / "figures" / "reliability.png")
+def write_reliability(cards: Sequence[ScoreCard], observed_path: Path, out: Path | None = None) -> Path:
+    """Write the reliability figure to ``out`` (atomically); by default, for a single run, into
+    that run's ``figures/reliability.png``. Several runs need ``out``: a figure comparing runs is
+    no one run's, and must not appear in that run's report."""
+    if out is None:
+        if len(cards) > 1:
+            raise ValueError("a reliability figure of several runs needs an output path")
+        out = cards[0].run / "figures" / "reliability.png"
+    return save_png(reliability_figure(cards, observed_path), out)

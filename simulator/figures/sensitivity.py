@@ -11,7 +11,8 @@ from matplotlib.figure import Figure
 from simulator.analysis.sensitivity import (
     SensitivityResult,
 )
-from simulator.figures.common import save_png
+from simulator.figures.common import save_png, wrap_to
+from simulator.scenario.labels import event_label
 from simulator.scenario.schema import Scenario
 
 TOP = 12
@@ -29,75 +30,105 @@ def short_label(path: str) -> str:
 
 def event_phrase(scenario: Scenario, key: str) -> str:
     """An event key in words, for figure titles (``attend.russia`` -> ``Russia attends``)."""
-    head, _, rest = key.partition(".")
-
-    def name(pid: str) -> str:
-        return scenario.parties[pid].name if pid in scenario.parties else pid
-
-    if head == "attend":
-        return f"{name(rest)} attends"
-    if head == "level":
-        pid, _, level = rest.rpartition(".")
-        return f"{name(pid)} sends its leader" if level == "leader" else f"{name(pid)} sends: {level}"
-    if head == "agreement":
-        return "anything is agreed" if rest == "any" else f"{scenario.issues[rest].name} agreed"
-    if head == "sanctions":
-        return f"{name(rest)} imposes new sanctions"
-    phrases = {"talks.direct": "direct talks are held", "talks.leaders": "the leaders meet"}
-    return phrases.get(key, key)
+    return event_label(scenario, key)
 
 
 def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
-    """Ranked horizontal bars of the top parameters' indices for one event, with intervals."""
-    ranked = result.ranked(event)[:TOP]
-    labels = [textwrap.shorten(short_label(p), 56, placeholder="…") for p, _ in ranked]
-    y = np.arange(len(ranked))
-    fig = Figure(figsize=(9.5, 2.4 + 0.42 * len(ranked)), layout="constrained")
+    """Ranked horizontal bars of the parameters whose index clears the noise floor, with intervals.
+
+    Only what clears the floor is drawn; when nothing does, the figure says so in words. A Sobol
+    index is a share of variance: bars stop at 1 and an estimate above 1 is labelled as error."""
+    sobol = result.design.method == "sobol"
+    clear = result.clear(event)
+    shown = clear[:TOP]
+    floor = result.floor(event)
+    share = result.noise[event].get("share")
+    n_params = len(result.design.parameters)
+    fig = Figure(figsize=(9.5, 2.6 + 0.42 * max(len(shown), 3)), layout="constrained")
     ax = fig.add_subplot()
-    noise = result.noise[event]
-    if result.design.method == "sobol":
+    title = f"{scenario.name}: what drives P({event_phrase(scenario, event)})  [{event}]"
+    fig.suptitle(wrap_to(fig, title, 12))
+    method = (
+        f"Sobol indices, N={result.design.n}"
+        if sobol
+        else f"Morris screening, {result.design.n} trajectories"
+    )
+    crn = ", common random numbers" if result.crn else ""
+    work = (
+        f"{result.design.rows:,} parameter sets × {result.replicates} worlds{crn} = {result.worlds:,} worlds"
+    )
+    if not shown:
+        ax.set_axis_off()
+        noise = f" (replicate noise is {share:.0%} of its variance)" if share else ""
+        ax.text(
+            0.5,
+            0.5,
+            wrap_to(
+                fig,
+                f"No parameter clears the noise floor{noise}: none of the {n_params} uncertain "
+                "parameters can be told apart from chance at this sample size. Raise --replicates or "
+                "--n, or add --crn.",
+                11,
+                0.85,
+            ),
+            ha="center",
+            va="center",
+            fontsize=11,
+            transform=ax.transAxes,
+        )
+        ax.set_title(wrap_to(fig, f"{method}; {work}", 9), fontsize=9)
+        return fig
+    labels = [textwrap.shorten(short_label(p), 56, placeholder="…") for p, _ in shown]
+    y = np.arange(len(shown))
+    if sobol:
         h = 0.38
         for k, colour, text in (
             ("ST", "#2b6ca3", "total effect ST (alone and through interactions)"),
             ("S1", "#9ecae1", "first-order effect S1 (alone)"),
         ):
-            v = np.array([d[k] or 0.0 for _, d in ranked])
-            err = np.array([d[f"{k}_conf"] or 0.0 for _, d in ranked])
+            v = np.array([d[k] or 0.0 for _, d in shown])
+            err = np.array([d[f"{k}_conf"] or 0.0 for _, d in shown])
             off = -h / 2 if k == "ST" else h / 2
-            ax.barh(y + off, v, height=h, color=colour, label=text)
-            ax.errorbar(v, y + off, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
+            ax.barh(y + off, np.clip(v, 0, 1), height=h, color=colour, label=text)
+            ax.errorbar(np.clip(v, 0, 1), y + off, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1)
+            for yi, vi in zip(y + off, v, strict=True):
+                if vi > 1:
+                    ax.text(
+                        0.98,
+                        yi,
+                        f"estimated {vi:.2f} (>1: sampling error)",
+                        ha="right",
+                        va="center",
+                        fontsize=8,
+                        color="white",
+                    )
         ax.errorbar([], [], xerr=[], fmt="none", ecolor="black", capsize=3, label="95% bootstrap interval")
-        floor = noise.get("share")
-        ax.set_xlabel("Sobol index: share of the variance of P(event) due to the parameter")
-        method = f"Sobol indices, N={result.design.n}"
+        ax.set_xlim(0, 1.05)
+        xlabel = "Sobol index: share of the variance of P(event) due to the parameter (at most 1)"
     else:
-        v = np.array([d["mu_star"] or 0.0 for _, d in ranked])
-        err = np.array([d["mu_star_conf"] or 0.0 for _, d in ranked])
+        v = np.array([d["mu_star"] or 0.0 for _, d in shown])
+        err = np.array([d["mu_star_conf"] or 0.0 for _, d in shown])
         ax.barh(y, v, height=0.6, color="#2b6ca3", label="mu*: mean absolute effect")
         ax.errorbar(v, y, xerr=err, fmt="none", ecolor="black", capsize=3, lw=1, label="95% interval of mu*")
-        sigma = np.array([d["sigma"] or 0.0 for _, d in ranked])
+        sigma = np.array([d["sigma"] or 0.0 for _, d in shown])
         ax.plot(sigma, y, "D", color="#e6550d", ms=5, label="sigma: spread of effects (interactions)")
-        floor = noise.get("mu_star_floor")
-        ax.set_xlabel("change in P(event) when the parameter moves across its distribution (quantile 0 → 1)")
-        method = f"Morris screening, {result.design.n} trajectories"
+        ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
+        xlabel = "change in P(event) when the parameter moves across its distribution (quantile 0 → 1)"
     if floor:
-        what = "ST" if result.design.method == "sobol" else "mu*"
-        ax.axvline(floor, color="grey", ls="--", lw=1, label=f"replicate-noise level (added to every {what})")
+        what = "ST" if sobol else "mu*"
+        ax.axvline(floor, color="grey", ls="--", lw=1, label=f"noise floor (in every {what})")
+    ax.set_xlabel(wrap_to(fig, xlabel, 10, 0.8))
     ax.set_yticks(y, labels)
-    ax.set_ylim(len(ranked) - 0.5, -0.5)
-    ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
+    ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.grid(axis="x", alpha=0.3)
     ax.set_axisbelow(True)
-    title = f"{scenario.name}: what drives P({event_phrase(scenario, event)})  [{event}]"
-    fig.suptitle(textwrap.fill(title, 90))
     sub = (
-        f"{method}; the {len(ranked)} most influential of {len(result.design.parameters)} uncertain "
-        f"parameters; {result.design.rows:,} parameter sets × {result.replicates} worlds = "
-        f"{result.worlds:,} worlds"
+        f"{method}; the {len(shown)} of {n_params} uncertain parameters that clear the noise floor"
+        f"{'' if len(shown) == len(clear) else f' (of {len(clear)} that do)'}; {work}"
     )
-    ax.set_title(textwrap.fill(sub, 95), fontsize=9)
+    ax.set_title(wrap_to(fig, sub, 9, 0.7), fontsize=9)
     handles, names = ax.get_legend_handles_labels()
-    rank = ("total", "mu*", "first", "sigma", "95%", "replicate")
+    rank = ("total", "mu*", "first", "sigma", "95%", "noise")
     order = sorted(range(len(names)), key=lambda i: [names[i].startswith(r) for r in rank].index(True))
     fig.legend(
         [handles[i] for i in order],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from simulator.analysis.sweep import (
     SweepResult,
     column,
 )
-from simulator.figures.common import pct, percent_axis, save_png
+from simulator.figures.common import pct, percent_axis, save_png, wrap_to
 
 
 def sweep_figure(
@@ -49,7 +48,7 @@ def _lines(table: pa.Table, r: ParamRange, events: Sequence[str], title: str) ->
     ax.set_xlabel(r.key)
     ax.set_ylabel("probability (share of worlds)")
     ax.grid(alpha=0.3)
-    fig.suptitle(_wrap(title))
+    fig.suptitle(wrap_to(fig, title, 12))
     fig.legend(
         loc="outside lower center", ncols=3, frameon=False, title="event (lines that coincide overlap)"
     )
@@ -92,12 +91,8 @@ def _heatmaps(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[st
     if mesh is not None:
         bar = fig.colorbar(mesh, ax=list(axes[: len(shown)]), shrink=0.9)
         bar.set_label("probability")
-    fig.suptitle(_wrap(title))
+    fig.suptitle(wrap_to(fig, title, 12))
     return fig
-
-
-def _wrap(title: str, width: int = 100) -> str:
-    return "\n".join(textwrap.fill(line, width) for line in title.split("\n"))
 
 
 def _edges(values: Sequence[float]) -> np.ndarray:
@@ -110,20 +105,23 @@ def _edges(values: Sequence[float]) -> np.ndarray:
 
 def _scatter(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], title: str) -> Figure:
     shown, params = list(events)[:MAX_PANELS], list(ranges)[:MAX_PANELS]
-    fig = Figure(figsize=(3.2 * len(params) + 1, 2.6 * len(shown) + 1), layout="constrained")
+    fig = Figure(figsize=(max(8.0, 3.6 * len(params) + 1.2), 2.8 * len(shown) + 1.6), layout="constrained")
     axes = fig.subplots(len(shown), len(params), squeeze=False, sharey=True)
     for i, k in enumerate(shown):
         y = column(table, k)
+        lo, hi = column(table, f"ci95_lo:{k}"), column(table, f"ci95_hi:{k}")
         for j, r in enumerate(params):
             ax = axes[i, j]
-            ax.scatter(column(table, r.key), y, s=10, alpha=0.6, color=f"C{i}")
+            x = column(table, r.key)
+            ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="none", ecolor=f"C{i}", alpha=0.35, lw=1)
+            ax.scatter(x, y, s=14, alpha=0.8, color=f"C{i}")
             percent_axis(ax)
             ax.grid(alpha=0.3)
             if i == len(shown) - 1:
-                ax.set_xlabel(r.key, fontsize=8)
+                ax.set_xlabel(wrap_to(fig, r.key, 10, 0.9 / len(params)), fontsize=10)
             if j == 0:
-                ax.set_ylabel(f"P({k})", fontsize=9)
-    fig.suptitle(_wrap(title))
+                ax.set_ylabel(f"P({k})", fontsize=10)
+    fig.suptitle(wrap_to(fig, title + "; bars: 95% interval of each point", 12))
     return fig
 
 

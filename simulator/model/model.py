@@ -42,7 +42,6 @@ PHASES = ("attendance", "talks", "aftermath")
 #: change nothing there, so their promises decide (see ``_choose_levels``).
 SETTLING_PASSES = 3
 #: Outcome categories, mutually exclusive, in order of how far the talks got.
-OUTCOMES = ("no_talks", "collapse", "continue", "partial_agreement", "agreement")
 TALKS_TRIGGERS = ("no_ceasefire", "no_agreement", "walkout")
 
 
@@ -56,6 +55,8 @@ class NegotiationModel(mesa.Model):
         quantiles: Optional quantiles in (0, 1) per uncertain parameter path, arrays of length
             ``worlds``; used instead of random draws (sensitivity analysis supplies these).
         agents: Optional agent class per party id, to change a party's decision rules.
+        crn_period: Optional P: world i then sees the random numbers of world i mod P, so blocks of
+            P worlds share them (sensitivity analysis: every sample row plays the same P worlds).
 
     Attributes:
         spec: The scenario being played.
@@ -71,12 +72,15 @@ class NegotiationModel(mesa.Model):
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
         quantiles: Mapping[str, np.ndarray] | None = None,
         agents: Mapping[str, type[PartyAgent]] | None = None,
+        crn_period: int | None = None,
     ) -> None:
         seed = as_seed_sequence(rng)
-        super().__init__(rng=np.random.default_rng(seed))
+        # negsim draws only from self.streams; Mesa's own rng (self.rng, self.random) is seeded from
+        # the same SeedSequence, so an agent variant that uses it stays reproducible.
+        super().__init__(rng=seed)
         self.spec = scenario
         self.worlds = int(worlds)
-        self.streams = Streams(seed)
+        self.streams = Streams(seed, crn_period)
         self.issue_ids = list(scenario.issues)
         self.slots = scenario.parameter_slots()
         self.values = self._draw_values(quantiles or {})

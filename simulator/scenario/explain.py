@@ -10,12 +10,13 @@ from dataclasses import dataclass
 
 from simulator.scenario.params import Param, Source
 from simulator.scenario.schema import Commitment, Initial, Scenario
-from simulator.scenario.sources import SeedLibrary
+from simulator.scenario.sources import SeedLibrary, seed_index
 
 
 @dataclass(frozen=True)
 class Entry:
-    """One explained item: a dotted path, its value as text, its sources and assumption."""
+    """One explained item: its full dotted path (exactly as ``--set`` takes it), its value as text
+    (in a form ``--set`` also takes), its sources and assumption."""
 
     path: str
     value: str
@@ -35,12 +36,13 @@ def entries(scenario: Scenario) -> Iterator[tuple[str, list[Entry]]]:
         prefix = f"parties.{pid}."
         items: list[Entry] = []
         init = party.attendance.initial
-        items.append(Entry("attendance.initial", init.level.value, _sources_of(init), init.assumption))
+        initial = Entry(f"{prefix}attendance.initial", init.level.value, _sources_of(init), init.assumption)
+        items.append(initial)
         for i, c in enumerate(party.attendance.commitments):
             cond = f" if {c.condition.party} at {c.condition.level.value}+" if c.condition else ""
             items.append(
                 Entry(
-                    f"attendance.commitments.{i}",
+                    f"{prefix}attendance.commitments.{i}",
                     f"{c.kind} {c.level.value}{cond}",
                     _sources_of(c),
                     c.assumption,
@@ -49,7 +51,7 @@ def entries(scenario: Scenario) -> Iterator[tuple[str, list[Entry]]]:
         for path, slot in slots.items():
             if path.startswith(prefix):
                 p = slot.param
-                items.append(Entry(path[len(prefix) :], p.describe(), p.sources, p.assumption))
+                items.append(Entry(path, p.describe(), p.sources, p.assumption))
         heading = f"{party.name} ({pid}) — {party.leader} — {party.role.value}"
         yield heading, items
     for section in ("threats", "pressures", "protocol"):
@@ -84,4 +86,10 @@ def explain_text(scenario: Scenario) -> str:
                 lines.append(f'      source [{sid}]: "{" ".join(s.quote.split())}"')
             if e.assumption:
                 lines.append(f"      assumption: {' '.join(e.assumption.split())}")
+    seeds = seed_index(scenario.seeds_dir) if scenario.seeds_dir else []
+    if seeds:
+        lines += ["", "== Sources (the seed articles quoted above)"]
+        for info in seeds:
+            lines.append(f"  [{info.stem}] {info.headline}")
+            lines.append(f"      {info.outlet}; written {info.date}")
     return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ import contextlib
 import copy
 import difflib
 import os
+import re
 import types
 import typing
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from simulator.errors import Problem, ScenarioError
+from simulator.errors import Problem, ScenarioError, printable
 from simulator.scenario.datasets import check_dataset_citations
 from simulator.scenario.params import DIST_KEYS, PROVENANCE_KEYS, Param
 from simulator.scenario.schema import Scenario
@@ -178,7 +179,10 @@ def _load_with_extends(path: Path, depth: int, chain: tuple[Path, ...], root: Pa
     if not regular:
         what = "not a regular file" if parent_path.exists() else "no such file"
         raise ScenarioError.single(
-            display, line, col, f"extends: {what} '{shown}' (looked for {parent_path})"
+            display,
+            line,
+            col,
+            f"extends: {what} '{shown}' (looked for {parent_path}, relative to the folder of {display})",
         )
     parent = _load_with_extends(parent_path, depth + 1, (*chain, path.resolve()), root)
     if "seeds" not in data:
@@ -257,18 +261,20 @@ def _apply_override(located: _Located, text: str, display: str) -> None:
             hint = _suggest(part, list(node))
             raise ScenarioError.single(display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}")
         if last:
-            if _is_param(child_tp) and isinstance(value, (str, bool)):
+            dist = _as_distribution(value) if _is_param(child_tp) else None
+            if _is_param(child_tp) and dist is None and isinstance(value, (str, bool)):
                 what = "is not a finite number" if _is_float(value) else "is not a number"
                 raise ScenarioError.single(
                     display,
                     1,
                     len(key) + 2,
-                    f"'{key}' takes a number or a distribution, and '{raw.strip()}' {what}",
+                    f"'{key}' takes a number or a distribution, and '{raw.strip()}' {what}: "
+                    f"expected {PARAM_FORMS}",
                 )
-            if _is_param(child_tp) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            if dist is not None:
                 target = node[index] if _has(node, index) else {}
                 new = {k: v for k, v in (target or {}).items() if k not in DIST_KEYS}
-                new["value"] = value
+                new.update(dist)
                 new["assumption"] = SET_ASSUMPTION
                 value = new
             node[index] = value
@@ -290,6 +296,44 @@ def _is_float(value: object) -> bool:
     except ValueError:
         return False
     return True
+
+
+_NUMBER = r"\s*(?:\w+\s*=\s*)?([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*"
+_DIST_TEXT = re.compile(
+    r"^\s*(uniform|triangular|beta|normal)\s*\((.*)\)\s*(?:on\s*\[(.*)\])?\s*(?:,?\s*truncated)?\s*$"
+)
+#: What a parameter takes, in words (the forms ``negsim explain`` prints).
+PARAM_FORMS = (
+    "a number or a distribution, e.g. 0.4, uniform(0.2, 0.6), triangular(0.3, 0.5, 0.7), "
+    "beta(a=2, b=5) on [0, 1] or normal(mean=0.5, sd=0.1)"
+)
+
+
+def _as_distribution(value: Any) -> dict[str, Any] | None:
+    """A ``--set`` value for a parameter as its distribution keys, or None if it is neither a number
+    nor a distribution written the way ``negsim explain`` prints it (``triangular(0.3, 0.5, 0.7)``)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return {"value": value}
+    if not isinstance(value, str) or not (m := _DIST_TEXT.match(value)):
+        return None
+    kind, inner, on = m.groups()
+    args = [re.fullmatch(_NUMBER, a) for a in inner.split(",")]
+    if not all(args):
+        return None
+    nums = [float(a.group(1)) for a in args if a]
+    if kind in ("uniform", "triangular"):
+        return {kind: nums} if on is None else None
+    if kind == "normal" and len(nums) == 2 and on is None:
+        return {"normal": {"mean": nums[0], "sd": nums[1]}}
+    if kind == "beta" and len(nums) == 2:
+        beta = {"a": nums[0], "b": nums[1]}
+        if on is not None:
+            bounds = [re.fullmatch(_NUMBER, b) for b in on.split(",")]
+            if len(bounds) != 2 or not all(bounds):
+                return None
+            beta["low"], beta["high"] = (float(b.group(1)) for b in bounds if b)
+        return {"beta": beta}
+    return None
 
 
 def _is_container(node: Any) -> bool:
@@ -348,6 +392,9 @@ def _pydantic_problems(exc: ValidationError, located: _Located) -> list[Problem]
             )
         elif kind in ("list_type", "model_type") and len(errors) > 1:
             continue
+        elif kind == "model_type" and _is_param(type_at(Scenario, loc)):
+            got = printable(repr(err.get("input")))
+            msg = f"{loc[-1]}: expected {PARAM_FORMS}; got {got}"
         elif missing is None and loc:
             msg = f"{loc[-1]}: {msg}"
         p = located.problem(loc, msg)
@@ -398,9 +445,13 @@ def check_quotes(scenario: Scenario, located: _Located, seeds_dir: Path) -> list
             known = ", ".join(library.ids()) or f"none found in {seeds_dir}"
             problems.append(located.problem((*loc, "seed"), f"unknown seed '{seed_id}' (seeds: {known})"))
         elif not seed.contains(str(quote)):
-            problems.append(
-                located.problem((*loc, "quote"), f"quote not found in seed '{seed.id}': \"{shown}\"")
-            )
+            message = f"quote not found in seed '{seed.id}': \"{shown}\""
+            near = seed.nearest(str(quote))
+            if near is not None:
+                passage, accents_only = near
+                why = " (differs only in accents or case)" if accents_only else ""
+                message += f'; nearest in the article{why}: "{passage}"'
+            problems.append(located.problem((*loc, "quote"), message))
     return problems
 
 

@@ -14,11 +14,12 @@ and lets SALib's samples (which are quantiles) drive the same code path.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Self
+from typing import TYPE_CHECKING, Annotated, Self
 
-import numpy as np
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from scipy import stats
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Keys of a Param that describe its distribution: exactly one of them is given.
 DIST_KEYS = ("value", "uniform", "triangular", "beta", "normal")
@@ -139,11 +140,6 @@ class Param(Strict):
             raise ValueError("beta: needs low < high")
         return self
 
-    @classmethod
-    def fixed(cls, value: float, assumption: str) -> Param:
-        """A fixed parameter with a stated assumption (handy in notebooks and tests)."""
-        return cls(value=value, assumption=assumption)
-
     @property
     def sources(self) -> list[Source]:
         """The sources as a list (empty when the parameter is an assumption only)."""
@@ -185,10 +181,14 @@ class Param(Strict):
 
     def mean(self, lo: float = -math.inf, hi: float = math.inf) -> float:
         """Mean of the distribution (truncated to [lo, hi] for the normal)."""
+        import numpy as np  # here, not at the top: `negsim validate` and `explain` never need it
+
         return float(self.ppf(np.linspace(0.0005, 0.9995, 1000), lo, hi).mean())
 
     def ppf(self, q: np.ndarray, lo: float = -math.inf, hi: float = math.inf) -> np.ndarray:
         """Map quantiles ``q`` in (0, 1) to values (inverse CDF), truncated to ``[lo, hi]``."""
+        import numpy as np
+
         q = np.asarray(q, dtype=float)
         if self.value is not None:
             return np.full(q.shape, self.value)
@@ -205,9 +205,13 @@ class Param(Strict):
                 b - np.sqrt((1 - q) * (b - a) * (b - m)),
             )
         elif self.beta is not None:
+            from scipy import stats  # here, not at the top: `negsim validate` never needs SciPy
+
             bt = self.beta
             out = bt.low + (bt.high - bt.low) * stats.beta.ppf(q, bt.a, bt.b)
         else:
+            from scipy import stats
+
             assert self.normal is not None
             mu, sd = self.normal.mean, self.normal.sd
             a, b = (lo - mu) / sd, (hi - mu) / sd

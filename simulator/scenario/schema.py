@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import math
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal, Self, get_args, get_origin
+from typing import Annotated, Literal, Self, get_args
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from simulator.scenario.levels import LEVELS, Level, Role
 from simulator.scenario.params import (
     Exponent,
     Multiplier,
@@ -32,38 +30,13 @@ from simulator.scenario.params import (
     Source,
     Strict,
     Unit,
-    bounds_of,
 )
 from simulator.scenario.rules import DecisionRule
+from simulator.scenario.slots import ParamSlot, slots_of
 from simulator.scenario.yamlsafe import dump_yaml
 
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=40)]
-
-
-class Level(StrEnum):
-    """Delegation levels, lowest first: the order is the rank used by the attendance rules."""
-
-    absent = "absent"
-    official = "official"
-    minister = "minister"
-    leader = "leader"
-
-    @property
-    def rank(self) -> int:
-        """0 for absent up to 3 for leader."""
-        return LEVELS.index(self)
-
-
-LEVELS: tuple[Level, ...] = (Level.absent, Level.official, Level.minister, Level.leader)
-
-
-class Role(StrEnum):
-    """A party's role: principals must meet for talks to happen; a mediator can table a text."""
-
-    principal = "principal"
-    mediator = "mediator"
-    third_party = "third_party"
 
 
 class Issue(Strict):
@@ -458,59 +431,8 @@ class Scenario(Strict):
 
     def parameter_slots(self) -> dict[str, ParamSlot]:
         """Every Param with its dotted path and allowed range, in file order."""
-        return {slot.path: slot for slot in _slots(self, "", (-math.inf, math.inf))}
+        return {slot.path: slot for slot in slots_of(self, "", (-math.inf, math.inf))}
 
     def uncertain_parameters(self) -> dict[str, ParamSlot]:
         """The parameters drawn per world (the ones sensitivity analysis varies)."""
         return {k: s for k, s in self.parameter_slots().items() if s.param.uncertain}
-
-
-@dataclass(frozen=True)
-class ParamSlot:
-    """A parameter where it sits in a scenario: its dotted path, value and allowed range."""
-
-    path: str
-    param: Param
-    low: float
-    high: float
-
-
-def _slots(obj: object, prefix: str, bounds: tuple[float, float]) -> Iterator[ParamSlot]:
-    if isinstance(obj, Param):
-        yield ParamSlot(prefix, obj, *bounds)
-    elif isinstance(obj, Strict):
-        for name, info in type(obj).model_fields.items():
-            yield from _slots(
-                getattr(obj, name),
-                _join(prefix, name),
-                _annotation_bounds(info.annotation, info.metadata),
-            )
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            yield from _slots(v, _join(prefix, str(k)), bounds)
-    elif isinstance(obj, list):
-        for i, v in enumerate(obj):
-            yield from _slots(v, _join(prefix, str(i)), bounds)
-
-
-def _annotation_bounds(annotation: object, metadata: list[object]) -> tuple[float, float]:
-    """The range attached by ``ranged`` to a field, looking inside Optional and Annotated."""
-    found = bounds_of(list(metadata))
-    if found != (-math.inf, math.inf):
-        return found
-    for arg in get_args(annotation):
-        if get_origin(arg) is Annotated:
-            return bounds_of(list(arg.__metadata__))
-        inner = _annotation_bounds(arg, [])
-        if inner != (-math.inf, math.inf):
-            return inner
-    return (-math.inf, math.inf)
-
-
-def _join(prefix: str, name: str) -> str:
-    return f"{prefix}.{name}" if prefix else name
-
-
-def slug(text: str) -> str:
-    """A filesystem- and column-safe version of a name."""
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")

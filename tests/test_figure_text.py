@@ -1,0 +1,172 @@
+"""Issue #9: no text of any figure negsim writes runs outside the canvas.
+
+Every PNG goes through ``Figure.savefig``; the test wraps it to keep each figure, then draws it
+and compares every visible text artist's window extent with the figure's bounding box.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+
+from simulator.cli import main
+
+ROOT = Path(__file__).parents[1]
+TWO_PARTY = Path(__file__).parent / "data" / "two_party.yaml"
+SLACK = 1.0  # pixels
+
+
+def text_outside(fig: Figure) -> list[str]:
+    """The texts drawn on ``fig`` that run outside its canvas (tick labels outside the axes' view
+    are never drawn, so only texts that are drawn are checked)."""
+    drawn: list[Text] = []
+    original = Text.draw
+
+    def record(self: Text, renderer: object) -> None:
+        original(self, renderer)  # type: ignore[arg-type]
+        if self.get_visible() and self.get_text().strip():
+            drawn.append(self)
+
+    Text.draw = record  # type: ignore[method-assign]
+    try:
+        fig.canvas.draw()
+    finally:
+        Text.draw = original  # type: ignore[method-assign]
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    box = fig.bbox
+    bad = []
+    for t in drawn:
+        bb = t.get_window_extent(renderer)
+        if (
+            bb.x0 < box.x0 - SLACK
+            or bb.y0 < box.y0 - SLACK
+            or bb.x1 > box.x1 + SLACK
+            or bb.y1 > box.y1 + SLACK
+        ):
+            bad.append(f"{t.get_text()[:60]!r} at {bb.bounds} outside {box.bounds}")
+    return bad
+
+
+@pytest.fixture
+def written(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Figure]]:
+    figures: list[tuple[str, Figure]] = []
+    original = Figure.savefig
+
+    def keep(self: Figure, fname: object, *args: object, **kwargs: object) -> None:
+        figures.append((str(fname), self))
+        original(self, fname, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    return figures
+
+
+def check(figures: list[tuple[str, Figure]], expected: int) -> None:
+    assert len(figures) >= expected
+    problems = {name: bad for name, fig in figures if (bad := text_outside(fig))}
+    assert not problems, "\n".join(f"{n}: {b}" for n, b in problems.items())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", [str(TWO_PARTY), "istanbul_2025"])
+def test_run_figures(scenario: str, tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
+    assert main(["run", scenario, "--runs", "2000", "--workers", "1", "--out", str(tmp_path / "r")]) == 0
+    check(written, 5)
+
+
+@pytest.mark.slow
+def test_comparison_figure(tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
+    args = ["compare", "istanbul_2025", "whatif_putin_attends", "--runs", "2000", "--out", str(tmp_path)]
+    assert main([*args, "--workers", "1"]) == 0
+    check(written, 1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--param", "parties.russia.attendance.leader_cost=0:0.6:4"],
+        [
+            "--param",
+            "parties.russia.attendance.leader_cost=0:0.6:3",
+            "--param",
+            "protocol.choice_noise=0.02:0.3:3",
+        ],
+        [
+            "--sample",
+            "lhs",
+            "--n",
+            "8",
+            "--param",
+            "parties.russia.outside_option=0.3:0.8",
+            "--param",
+            "protocol.choice_noise=0.02:0.3",
+        ],
+    ],
+)
+def test_sweep_figures(extra: list[str], tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
+    assert main(["sweep", "istanbul_2025", *extra, "--runs", "200", "--out", str(tmp_path)]) == 0
+    check(written, 1)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_sensitivity_figures(method: str, tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
+    args = ["sensitivity", "istanbul_2025", "--method", method, "--n", "8", "--replicates", "4"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    check(written, 1)
+
+
+@pytest.mark.slow
+def test_reliability_figures(tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
+    for name, seed in (("a", "0"), ("b", "1")):
+        assert (
+            main(
+                [
+                    "run",
+                    str(TWO_PARTY),
+                    "--runs",
+                    "500",
+                    "--seed",
+                    seed,
+                    "--no-figures",
+                    "--workers",
+                    "1",
+                    "--out",
+                    str(tmp_path / name),
+                ]
+            )
+            == 0
+        )
+    observed = tmp_path / "observed.yaml"
+    keys = [
+        "talks.direct",
+        "talks.leaders",
+        "agreement.any",
+        "attend.alpha",
+        "attend.beta",
+        "level.alpha.leader",
+        "level.beta.leader",
+        "level.beta.minister",
+        "outcome.agreement",
+        "outcome.collapse",
+    ]
+    observed.write_text("".join(f"{k}: {i % 2}\n" for i, k in enumerate(keys)), encoding="utf-8")
+    assert main(["score", str(tmp_path / "a"), str(observed)]) == 0
+    assert (
+        main(
+            [
+                "score",
+                str(tmp_path / "a"),
+                str(observed),
+                "--against",
+                str(tmp_path / "b"),
+                "--out",
+                str(tmp_path / "both.png"),
+            ]
+        )
+        == 0
+    )
+    check(written, 2)

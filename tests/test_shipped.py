@@ -1,0 +1,110 @@
+"""Issue #9, item 2: the baseline and its what-ifs ship with the package, so ``negsim run`` works
+from any folder, and a shipped scenario can be named instead of given as a path."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from simulator.cli import main
+from simulator.scenario.shipped import find_scenario, shipped_root, shipped_scenarios
+
+ROOT = Path(__file__).parents[1]
+NEGSIM = Path(sys.executable).with_name("negsim")
+
+
+def test_every_shipped_scenario_is_found_by_name() -> None:
+    names = list(shipped_scenarios())
+    assert names[0] == "istanbul_2025"
+    assert set(names) == {p.stem for p in (ROOT / "scenarios").glob("*.yaml")}
+    for name in names:
+        assert find_scenario(name).resolve() == (ROOT / "scenarios" / f"{name}.yaml").resolve()
+        assert find_scenario(f"{name}.yaml").is_file()
+
+
+def test_negsim_run_works_from_another_folder(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(NEGSIM), "run", "--runs", "300", "--no-figures", "--workers", "1", "--out", "here"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    summary = json.loads((tmp_path / "here" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["runs"] == 300
+    assert "Istanbul" in summary["scenario"]["name"]
+
+
+def test_a_scenario_can_be_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "w"
+    assert main(["run", "whatif_putin_attends", "--runs", "200", "--no-figures", "--out", str(out)]) == 0
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["scenario"]["name"].startswith("What-if: Putin")
+    assert main(["validate", "whatif_trump_attends", "istanbul_2025"]) == 0
+
+
+def test_a_near_miss_name_is_suggested(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "whatif_putin"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean 'whatif_putin_attends'?" in err
+    assert "shipped: istanbul_2025" in err
+
+
+def test_a_failing_extends_says_where_it_looked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("extends: istanbul_2025.yaml\nname: mine\n", encoding="utf-8")
+    assert main(["validate", str(mine)]) == 2
+    err = capsys.readouterr().err
+    assert f"looked for {tmp_path.resolve() / 'istanbul_2025.yaml'}" in err
+
+
+@pytest.mark.slow
+def test_the_wheel_ships_copies_identical_to_the_repository(tmp_path: Path) -> None:
+    """A wheel carries simulator/_shipped/{scenarios,seeds}, byte for byte the repository's."""
+    src = tmp_path / "src"  # build from a copy: the build leaves build/ and *.egg-info behind
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
+        src.mkdir(exist_ok=True)
+        shutil.copy2(ROOT / name, src / name)
+    for folder in ("simulator", "scenarios", "seeds"):
+        shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__", "_shipped"))
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", str(src), "-w", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=tmp_path,
+    )
+    if done.returncode != 0 and "Could not" in done.stderr + done.stdout:
+        pytest.skip(f"cannot build a wheel here (no network for setuptools?): {done.stderr[-300:]}")
+    assert done.returncode == 0, done.stderr
+    [wheel] = tmp_path.glob("negsim-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        shipped = {n: zf.read(n) for n in zf.namelist() if n.startswith("simulator/_shipped/")}
+    expected = {
+        f"simulator/_shipped/{p.relative_to(ROOT).as_posix()}": p.read_bytes()
+        for folder in ("scenarios", "seeds")
+        for p in (ROOT / folder).rglob("*")
+        if p.is_file()
+    }
+    assert shipped.keys() == expected.keys()
+    for name, data in expected.items():
+        assert shipped[name] == data, name
+
+
+def test_the_source_checkout_is_the_shipped_root() -> None:
+    # In an editable install (this one) the package reads the repository's folders directly.
+    root = shipped_root()
+    assert root is not None
+    assert (root / "scenarios" / "istanbul_2025.yaml").read_bytes() == (
+        ROOT / "scenarios" / "istanbul_2025.yaml"
+    ).read_bytes()
