@@ -35,7 +35,8 @@ from typing import Any
 
 import mesa
 
-from simulator.model.model import OUTCOMES, NegotiationModel
+from simulator.model.model import NegotiationModel
+from simulator.model.records import OUTCOMES
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
 
