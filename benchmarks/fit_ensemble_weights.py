@@ -5,13 +5,13 @@ Run from the repository root (well under a minute)::
     python benchmarks/fit_ensemble_weights.py   # writes simulator/analysis/fitted/ensemble_weights_v1.json
 
 The members are the multi-actor protocols' cores (``simulator.analysis.protocol_seam.MEMBERS``),
-each under the fitted noise of ``deu3_v1.json`` on common random numbers (the same seed per issue
-for every member). The weights minimise the mean CRPS of the mixture on the training issues,
-exactly (``simulator.analysis.ensemble_weights``). Five folds by proposal (``kfold_by_proposal``,
-seed 0): weights fitted on four folds forecast the fifth; the pooled held-out forecasts give the
-cross-validated scores, beside equal weights and every member alone (no fitted weight, so the same
-in and out of sample). The shipped weights are the fit on the whole training half. The held-out
-half of DEU III is never read.
+each under the fitted noise of ``deu3_v2.json`` (``benchmarks/fit_deu3.py --ensemble``) on common
+random numbers (the same seed per issue for every member). The weights minimise the mean CRPS of the
+mixture on the training issues, exactly (``simulator.analysis.ensemble_weights``). Five folds by
+proposal (``kfold_by_proposal``, seed 0): weights fitted on four folds forecast the fifth; the
+pooled held-out forecasts give the cross-validated scores, beside equal weights and every member
+alone (no fitted weight, so the same in and out of sample). The shipped weights are the fit on the
+whole training half. The held-out half of DEU III is never read.
 """
 
 from __future__ import annotations

@@ -70,7 +70,7 @@ def run_benchmark(
 ) -> BenchmarkResult:
     """Forecast every issue with an outcome (``worlds`` each), score it and the baselines.
 
-    ``params`` default to the fitted noise (``deu3_v1.json``), ``weights`` (the model average over
+    ``params`` default to the fitted noise (``deu3_v2.json``), ``weights`` (the model average over
     ``compromise``, ``expected_utility`` and ``nash``) to the fitted ``ensemble_weights_v1.json``.
     """
     from simulator.analysis.deu_forecast import _seed

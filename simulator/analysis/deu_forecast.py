@@ -21,7 +21,8 @@ model (the compromise mean) cannot express that, and its intervals are empty. Pe
 
 The forecast's median is scored for MAE, its samples for CRPS and coverage. The parameters are
 fitted on the training half only, by cross-validation by proposal (``benchmarks/fit_deu3.py``),
-and stored in ``simulator/analysis/fitted/deu3_v1.json`` with how they were fitted.
+and stored in ``simulator/analysis/fitted/deu3_v2.json`` with how they were fitted (``deu3_v1.json``:
+the same fit for the compromise core alone, before the members were mixed).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ from simulator.scenario.rules import DecisionRule
 from simulator.scenario.schema import Scenario
 
 Array = NDArray[np.float64]
-FITTED = "deu3_v1.json"
+FITTED = "deu3_v2.json"
 #: The fitted ensemble weights over :data:`~simulator.analysis.protocol_seam.MEMBERS`.
 FITTED_WEIGHTS = "ensemble_weights_v1.json"
 #: Quantile levels written to predictions.csv.

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.analysis.deu_forecast import (
+    FITTED,
     ForecastParams,
     IssueInput,
     _seed,
@@ -152,9 +153,10 @@ def fit_deu3_weights(
     """Fit the member weights on the DEU file ``path``; the record stored in the fitted file.
 
     Each member (:data:`~simulator.analysis.protocol_seam.MEMBERS`) is simulated under the fitted
-    noise (``deu3_v1.json``) on common random numbers; the weights are :func:`fit_shrunk`'s on all
-    issues; ``k`` folds by proposal (seed ``seed``) give the cross-validated scores of the whole
-    procedure (fit and shrinkage nested), beside equal weights and every member alone.
+    noise (:data:`~simulator.analysis.deu_forecast.FITTED`) on common random numbers; the weights
+    are :func:`fit_shrunk`'s on all issues; ``k`` folds by proposal (seed ``seed``) give the
+    cross-validated scores of the whole procedure (fit and shrinkage nested), beside equal weights
+    and every member alone.
     """
     dataset = read_deu3(path)
     issues = list(dataset.with_outcome())
@@ -209,13 +211,13 @@ def fit_deu3_weights(
             f"weights by the amount in {list(SHRINKAGE)} that scores best in an inner {k}-fold "
             "cross-validation by proposal (fit_shrunk; ties toward equal); each member is its "
             f"protocol core (simulator.analysis.protocol_seam, EUM {EUM_ROUNDS} rounds, Nash "
-            f"disagreement 0) under the noise of deu3_v1.json, {worlds} worlds per issue, common random "
+            f"disagreement 0) under the noise of {FITTED}, {worlds} worlds per issue, common random "
             f"numbers, seed {seed}. Cross-validation: {k} folds by proposal (kfold_by_proposal, seed "
             f"{seed}); the weights fitted (fit and shrinkage, nested) on the other folds forecast each "
             "fold. Shipped: the same procedure on all training issues. single_text "
             "is a two-principal package procedure with no DEU counterpart: weight 0 (not identified)."
         ),
-        "noise_params_file": "deu3_v1.json",
+        "noise_params_file": FITTED,
         "folds": k,
         "seed": seed,
         "worlds": worlds,
