@@ -18,12 +18,14 @@ import numpy as np
 from simulator.analysis.deu_baselines import all_baselines
 from simulator.analysis.deu_forecast import (
     FITTED,
+    FITTED_WEIGHTS,
     ForecastParams,
     IssueInput,
     describe,
     issue_inputs,
     issue_samples,
     load_params,
+    load_weights,
     quantile_table,
 )
 from simulator.analysis.forecast_scores import pit, score_point, score_samples
@@ -49,9 +51,11 @@ class BenchmarkResult:
     params: dict[str, object] = field(default_factory=dict)
 
 
-def _chunk(args: tuple[list[IssueInput], ForecastParams, int, list[int]]) -> list[np.ndarray]:
-    items, params, worlds, seeds = args
-    return [issue_samples(it, params, worlds, s) for it, s in zip(items, seeds, strict=True)]
+def _chunk(
+    args: tuple[list[IssueInput], ForecastParams, int, list[int], dict[str, float]],
+) -> list[np.ndarray]:
+    items, params, worlds, seeds, weights = args
+    return [issue_samples(it, params, worlds, s, weights) for it, s in zip(items, seeds, strict=True)]
 
 
 def run_benchmark(
@@ -61,18 +65,27 @@ def run_benchmark(
     seed: int = 0,
     workers: int = 1,
     params: ForecastParams | None = None,
+    weights: dict[str, float] | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BenchmarkResult:
-    """Forecast every issue with an outcome (``worlds`` each), score it and the baselines."""
+    """Forecast every issue with an outcome (``worlds`` each), score it and the baselines.
+
+    ``params`` default to the fitted noise (``deu3_v2.json``), ``weights`` (the model average over
+    ``compromise``, ``expected_utility`` and ``nash``) to the fitted ``ensemble_weights_v1.json``.
+    """
     from simulator.analysis.deu_forecast import _seed
 
     params = params or load_params()
+    weights = weights or load_weights()
     issues = list(dataset.with_outcome())
     items = issue_inputs(dataset, issues)
     seeds = [_seed(seed, it.issue) for it in items]
     samples: list[np.ndarray] = []
     size = 10
-    chunks = [(items[i : i + size], params, worlds, seeds[i : i + size]) for i in range(0, len(items), size)]
+    chunks = [
+        (items[i : i + size], params, worlds, seeds[i : i + size], weights)
+        for i in range(0, len(items), size)
+    ]
     if workers > 1 and len(chunks) > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for part in pool.map(_chunk, chunks):
@@ -107,7 +120,7 @@ def run_benchmark(
         outcome=y,
         voting=[f"{i.voting_rule}/{i.procedure}" for i in issues],
         pit=pit(np.array([np.asarray(s) for s in samples]), y, seed=seed) if samples else np.empty(0),
-        params={"file": FITTED, **describe(params)},
+        params={"file": FITTED, **describe(params), "members_file": FITTED_WEIGHTS, "members": weights},
     )
 
 

@@ -6,10 +6,14 @@ model (the compromise mean) cannot express that, and its intervals are empty. Pe
 
 1. draw how much each actor really weighs: capability x salience times a lognormal factor
    (``salience_sd``): interview-coded saliences are noisy;
-2. draft a text: with probability ``p_compromise`` the weighted mean of the positions under those
-   weights plus Gaussian noise (``compromise_sd``, bargaining that is not modelled), otherwise the
-   position of one actor who "wins" the issue, drawn with probability proportional to its
-   weight to the power ``winner_power``;
+2. draft a text: with probability ``p_compromise`` the text of the world's member protocol under
+   those weights plus Gaussian noise (``compromise_sd``, bargaining that is not modelled),
+   otherwise the position of one actor who "wins" the issue, drawn with probability proportional
+   to its weight to the power ``winner_power``. The member is drawn per world by the ensemble's
+   weights (:func:`simulator.model.protocols.ensemble.assignment`, from the last uniform draws, so
+   every member sees the same worlds): ``compromise``, ``expected_utility`` or ``nash``, each the
+   core its protocol calls (:mod:`simulator.analysis.protocol_seam`); the weights are fitted by
+   CRPS (``benchmarks/fit_ensemble_weights.py``, ``fitted/ensemble_weights_v1.json``);
 3. if ``use_rule``, the decision rule of the proposal (Council QMV with Nice weights or the
    double majority, unanimity, co-decision with the Parliament) decides: a text the rule would
    reject against the reversion point is redrafted by the agenda setter into the nearest
@@ -17,7 +21,8 @@ model (the compromise mean) cannot express that, and its intervals are empty. Pe
 
 The forecast's median is scored for MAE, its samples for CRPS and coverage. The parameters are
 fitted on the training half only, by cross-validation by proposal (``benchmarks/fit_deu3.py``),
-and stored in ``simulator/analysis/fitted/deu3_v1.json`` with how they were fitted.
+and stored in ``simulator/analysis/fitted/deu3_v2.json`` with how they were fitted (``deu3_v1.json``:
+the same fit for the compromise core alone, before the members were mixed).
 """
 
 from __future__ import annotations
@@ -30,14 +35,24 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.analysis.deu_baselines import salience_weights
-from simulator.analysis.protocol_seam import adoptable, compromise_outcome
+from simulator.analysis.protocol_seam import (
+    MEMBERS,
+    adoptable,
+    compromise_outcome,
+    eum_outcome,
+    eum_positions,
+    nash_outcome,
+)
+from simulator.model.protocols.ensemble import assignment
 from simulator.scenario.importers.deu3 import Deu3Dataset, Deu3Issue
 from simulator.scenario.importers.deu3_scenarios import proposal_scenario, proposals
 from simulator.scenario.rules import DecisionRule
 from simulator.scenario.schema import Scenario
 
 Array = NDArray[np.float64]
-FITTED = "deu3_v1.json"
+FITTED = "deu3_v2.json"
+#: The fitted ensemble weights over :data:`~simulator.analysis.protocol_seam.MEMBERS`.
+FITTED_WEIGHTS = "ensemble_weights_v1.json"
 #: Quantile levels written to predictions.csv.
 LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
 
@@ -61,6 +76,20 @@ def load_params(name: str = FITTED) -> ForecastParams:
     return ForecastParams(**json.loads(text)["params"])
 
 
+def fitted_record(name: str = FITTED_WEIGHTS) -> dict[str, object]:
+    """The fitted ensemble-weights file shipped with the package, as stored."""
+    text = resources.files("simulator.analysis").joinpath("fitted", name).read_text(encoding="utf-8")
+    record: dict[str, object] = json.loads(text)
+    return record
+
+
+def load_weights(name: str = FITTED_WEIGHTS) -> dict[str, float]:
+    """The fitted member weights over :data:`MEMBERS` (they sum to 1; zero weights kept)."""
+    weights = fitted_record(name)["weights"]
+    assert isinstance(weights, dict)
+    return {m: float(weights.get(m, 0.0)) for m in MEMBERS}
+
+
 @dataclass(frozen=True)
 class IssueInput:
     """What one issue's forecast needs: positions, weights, reversion, and the proposal's rule."""
@@ -72,6 +101,10 @@ class IssueInput:
     reversion: float
     rule: DecisionRule
     principals: list[str]
+    eum_final: Array
+
+
+COMPROMISE_ONLY = {"compromise": 1.0}
 
 
 def issue_inputs(dataset: Deu3Dataset, issues: list[Deu3Issue] | None = None) -> list[IssueInput]:
@@ -95,12 +128,18 @@ def issue_inputs(dataset: Deu3Dataset, issues: list[Deu3Issue] | None = None) ->
             c = np.array([issue.actor(a).capability or 0.0 for a in codes], float)
             w = salience_weights(x[None], s[None], c)[0]
             rp = np.nan if issue.reference_point is None else issue.reference_point
-            out.append(IssueInput(issue.issue, codes, x, w, float(rp), rule, principals))
+            final = eum_positions(x, np.nan_to_num(c), np.nan_to_num(s) / 100.0)
+            out.append(IssueInput(issue.issue, codes, x, w, float(rp), rule, principals, final))
     return out
 
 
-def issue_samples(item: IssueInput, params: ForecastParams, worlds: int, seed: int) -> Array:
-    """``worlds`` simulated outcomes of one issue (0-100)."""
+def member_samples(
+    item: IssueInput, params: ForecastParams, worlds: int, seed: int, members: tuple[str, ...] = MEMBERS
+) -> tuple[dict[str, Array], Array]:
+    """Each member's ``worlds`` simulated outcomes of one issue (0-100), on common draws.
+
+    Returns the samples by member and the uniform draws (drawn last) that assign worlds to members.
+    """
     rng = np.random.default_rng(seed)
     x, w = item.positions, item.weights
     n = x.size
@@ -109,18 +148,47 @@ def issue_samples(item: IssueInput, params: ForecastParams, worlds: int, seed: i
     xs = np.broadcast_to(x, (worlds, n))
     if w.sum() <= 0:
         ww = np.ones((worlds, n))
-    comp = compromise_outcome(np.ascontiguousarray(xs), ww) + params.compromise_sd * rng.standard_normal(
-        worlds
-    )
+    bargaining = params.compromise_sd * rng.standard_normal(worlds)
     pw = ww**params.winner_power
     cum = np.cumsum(pw / pw.sum(axis=1, keepdims=True), axis=1)
     winner = x[np.minimum((rng.random(worlds)[:, None] > cum).sum(axis=1), n - 1)]
-    text = np.clip(np.where(rng.random(worlds) < params.p_compromise, comp, winner), 0.0, 100.0)
+    drafted = rng.random(worlds) < params.p_compromise
     noise = rng.standard_normal((worlds, n))
-    if params.use_rule and not np.isnan(item.reversion):
-        ideals = np.clip(xs + params.position_sd * noise, 0.0, 100.0)
-        text = adoptable(text, ideals, item.reversion, item.rule, item.actors, item.principals)
-    return shrink(np.asarray(text, float), params.spread)
+    u = rng.random(worlds)
+    cores = {
+        "compromise": lambda: compromise_outcome(np.ascontiguousarray(xs), ww),
+        "expected_utility": lambda: eum_outcome(item.eum_final, ww),
+        "nash": lambda: nash_outcome(np.ascontiguousarray(xs), ww),
+    }
+    out: dict[str, Array] = {}
+    for m in members:
+        text = np.clip(np.where(drafted, cores[m]() + bargaining, winner), 0.0, 100.0)
+        if params.use_rule and not np.isnan(item.reversion):
+            ideals = np.clip(xs + params.position_sd * noise, 0.0, 100.0)
+            text = adoptable(text, ideals, item.reversion, item.rule, item.actors, item.principals)
+        out[m] = np.asarray(text, float)
+    return out, u
+
+
+def issue_samples(
+    item: IssueInput,
+    params: ForecastParams,
+    worlds: int,
+    seed: int,
+    weights: dict[str, float] | None = None,
+) -> Array:
+    """``worlds`` simulated outcomes of one issue (0-100): each world plays one member, by weight.
+
+    ``weights`` over :data:`MEMBERS` (default: the compromise core only); members with weight 0
+    are not computed. The assignment uses the last draws, so the compromise-only forecast is
+    unchanged by the members' existence.
+    """
+    weights = {m: v for m, v in (weights or COMPROMISE_ONLY).items() if v > 0}
+    samples, u = member_samples(item, params, worlds, seed, tuple(weights))
+    played = assignment(weights, u)
+    stacked = np.stack([samples[m] for m in weights])
+    text = stacked[played, np.arange(worlds)]
+    return shrink(text, params.spread)
 
 
 def shrink(samples: Array, spread: float) -> Array:
@@ -137,10 +205,14 @@ def shrink(samples: Array, spread: float) -> Array:
 
 
 def forecast(
-    items: list[IssueInput], params: ForecastParams, worlds: int = 1000, seed: int = 0
+    items: list[IssueInput],
+    params: ForecastParams,
+    worlds: int = 1000,
+    seed: int = 0,
+    weights: dict[str, float] | None = None,
 ) -> list[Array]:
     """Samples per issue; issue *k* uses seed ``(seed, k)`` so reruns and subsets agree."""
-    return [issue_samples(it, params, worlds, _seed(seed, it.issue)) for it in items]
+    return [issue_samples(it, params, worlds, _seed(seed, it.issue), weights) for it in items]
 
 
 def _seed(seed: int, issue: str) -> int:

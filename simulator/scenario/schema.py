@@ -20,6 +20,7 @@ from typing import Annotated, Literal, Self, get_args
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from simulator.scenario.fitted import fitted_members
 from simulator.scenario.levels import LEVELS, Level, Role
 from simulator.scenario.params import (
     Exponent,
@@ -226,7 +227,8 @@ class Protocol(Strict):
     per round that the talks break down for reasons outside the model (an incident, a leak).
     ``kind: ensemble`` is a model average: each world plays one of ``members``, drawn with
     probability proportional to its weight (equal weights when ``members`` is left out: an
-    assumption, until weights are fitted to data).
+    assumption). ``members`` may also name fitted weights (``deu3_v1``: fitted on DEU III,
+    ``simulator.scenario.fitted``), read when the scenario is validated.
     """
 
     kind: ProtocolKind | Literal["ensemble"] = "single_text"
@@ -243,6 +245,11 @@ class Protocol(Strict):
     walkaway_margin: Unit
     walkout_hazard: Unit | None = None
     rule: DecisionRule = Field(default_factory=DecisionRule)
+
+    @field_validator("members", mode="before")
+    @classmethod
+    def _fitted_members(cls, value: object) -> object:
+        return fitted_members(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _members_only_for_ensemble(self) -> Self:
