@@ -176,3 +176,15 @@ def test_benchmark_eum_command(tmp_path, capsys):
     bad.write_text("actor,c,x,s\nA,1,0.2,0.5\nB,oops,0.4,0.5\n")
     assert main(["benchmark", "eum", str(bad)]) == 2
     assert f"{bad}:3:2:" in capsys.readouterr().err
+
+
+def test_an_ensemble_run_writes_its_figures_and_reads_its_summary_back(tmp_path: Path) -> None:
+    from simulator.engine.rundir import read_summary, start_run
+    from tests.conftest import two_party
+
+    scenario = two_party("protocol.kind=ensemble")
+    result = start_run(scenario, tmp_path / "run", runs=400, seed=0, chunk_size=200, figures=True)
+    assert result.figure_error is None
+    assert (tmp_path / "run" / "figures" / "protocols.png").is_file()
+    by_protocol = read_summary(tmp_path / "run")["stats"]["by_protocol"]
+    assert set(by_protocol) == {"single_text", "expected_utility", "nash", "compromise"}

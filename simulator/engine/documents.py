@@ -36,6 +36,15 @@ class ScenarioRef(Doc):
     sha256: StrictStr | None = None
 
 
+class Member(Doc):
+    """One member of a model average (``stats.by_protocol.<kind>``): its share and its events."""
+
+    weight: Num | None = None
+    runs: Count | None = None
+    share: Prob | None = None
+    events: dict[str, Event] = Field(default_factory=dict)
+
+
 class Summary(Doc):
     negsim_version: StrictStr | None = None
     scenario: ScenarioRef | None = None
@@ -43,7 +52,7 @@ class Summary(Doc):
     runs: Count | None = None
     chunk_size: StrictInt | None = Field(default=None, ge=1)
     events: dict[str, Event]
-    stats: dict[str, dict[str, Num | None]] = Field(default_factory=dict)
+    stats: dict[str, dict[str, Num | None] | dict[str, Member]] = Field(default_factory=dict)
 
 
 class Manifest(Doc):
