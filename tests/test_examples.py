@@ -56,6 +56,7 @@ def test_every_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(tmp_path)
     (tmp_path / "scenarios").symlink_to(ROOT / "scenarios")
     (tmp_path / "seeds").symlink_to(ROOT / "seeds")
+    (tmp_path / "benchmarks").symlink_to(ROOT / "benchmarks")
     (tmp_path / "runs").mkdir()
     (tmp_path / "observed.yaml").write_text("talks.direct: 1\n", encoding="utf-8")
     commands = readme_commands()
