@@ -56,6 +56,10 @@ class NegotiationModel(mesa.Model):
         quantiles: Optional quantiles in (0, 1) per uncertain parameter path, arrays of length
             ``worlds``; used instead of random draws (sensitivity analysis supplies these).
         agents: Optional agent class per party id, to change a party's decision rules.
+        values: Optional value per parameter path (arrays of length ``worlds``), used instead of
+            drawing them (a campaign's later meetings, see :mod:`simulator.model.campaign`).
+        streams: Optional named streams to draw from instead of ``Streams(rng)`` (a campaign
+            gives each later meeting its own).
 
     Attributes:
         spec: The scenario being played.
@@ -71,15 +75,18 @@ class NegotiationModel(mesa.Model):
         rng: int | np.random.SeedSequence | np.random.Generator | None = None,
         quantiles: Mapping[str, np.ndarray] | None = None,
         agents: Mapping[str, type[PartyAgent]] | None = None,
+        values: Mapping[str, np.ndarray] | None = None,
+        streams: Streams | None = None,
     ) -> None:
         seed = as_seed_sequence(rng)
         super().__init__(rng=np.random.default_rng(seed))
         self.spec = scenario
         self.worlds = int(worlds)
-        self.streams = Streams(seed)
+        self.streams = streams if streams is not None else Streams(seed)
         self.issue_ids = list(scenario.issues)
         self.slots = scenario.parameter_slots()
-        self.values = self._draw_values(quantiles or {})
+        # A campaign's later meetings pass every parameter's value as carried over (no draws).
+        self.values = dict(values) if values is not None else self._draw_values(quantiles or {})
         self._outside: dict[str, np.ndarray] = {}
         self._gain: dict[str, np.ndarray] | None = None
         self.protocol = protocol_for(scenario.protocol.kind)  # one instance per batch: it may cache
@@ -323,19 +330,26 @@ class NegotiationModel(mesa.Model):
     def _carry_out_threats(self) -> None:
         """Each triggered threat is carried out with probability equal to its credibility."""
         r = self._records
+        for tid, trigger in self.triggers().items():
+            u = self.streams.uniform(f"threat:{tid}", self.worlds)
+            r[f"threat.{tid}"] = trigger & (u < self.value(f"threats.{tid}.credibility"))
+
+    def triggers(self) -> dict[str, np.ndarray]:
+        """Per threat, the worlds where its trigger fired (after the talks)."""
+        r = self._records
         agreed_any = np.logical_or.reduce([r[f"agreed.{i}"] for i in self.issue_ids])
         ceasefire = r.get("agreed.ceasefire")
         if ceasefire is None:  # a scenario without a ceasefire issue: any agreement counts
             ceasefire = agreed_any
-        for tid, t in self.spec.threats.items():
-            trigger = {
+        return {
+            tid: {
                 "no_ceasefire": ~ceasefire,
                 "no_agreement": ~agreed_any,
                 "absent": self.parties[t.against].level == 0,
                 "walkout": self.parties[t.against].walked_away,
             }[t.trigger]
-            u = self.streams.uniform(f"threat:{tid}", self.worlds)
-            r[f"threat.{tid}"] = trigger & (u < self.value(f"threats.{tid}.credibility"))
+            for tid, t in self.spec.threats.items()
+        }
 
     # --- set-up and records -------------------------------------------------------------------
 

@@ -34,6 +34,7 @@ from simulator.scenario.params import (
     Unit,
     bounds_of,
 )
+from simulator.scenario.campaign import Campaign
 from simulator.scenario.rules import DecisionRule
 from simulator.scenario.yamlsafe import dump_yaml
 
@@ -329,6 +330,9 @@ class Scenario(Strict):
         default_factory=dict, description="Dataset files cited by sources, by id, relative to the file."
     )
     protocol: Protocol
+    campaign: Campaign | None = Field(
+        default=None, description="Meetings over calendar time (absent: one meeting)."
+    )
 
     # Where the scenario was loaded from (set by the loader; None for scenarios built in Python).
     _path: Path | None = PrivateAttr(default=None)
@@ -428,6 +432,11 @@ class Scenario(Strict):
             yield ("parties",), "at least two parties need role 'principal'"
         elif len(self.principals) > 2 and pr.kind == "single_text":
             yield ("parties",), "the single_text talks take exactly two principals"
+        if self.campaign is not None:
+            for pid in self.campaign.drift:
+                yield from ref(pid, "campaign", "drift", pid)
+                if pid in parties and self.parties[pid].outside_option is None:
+                    yield ("campaign", "drift", pid), f"'{pid}' has no outside_option to drift"
         yield from self._factor_problems()
 
     def _factor_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
