@@ -161,8 +161,14 @@ def run_campaign(
 
 
 def _next_day(
-    scenario: Scenario, seed: np.random.SeedSequence, k: int, idx: np.ndarray, n: int,
-    outcome: np.ndarray, day: np.ndarray, vals: dict[str, np.ndarray],
+    scenario: Scenario,
+    seed: np.random.SeedSequence,
+    k: int,
+    idx: np.ndarray,
+    n: int,
+    outcome: np.ndarray,
+    day: np.ndarray,
+    vals: dict[str, np.ndarray],
 ) -> np.ndarray:
     """The day of meeting ``k + 1`` per world of ``idx`` (inf: none is scheduled)."""
     camp = scenario.campaign
@@ -243,8 +249,13 @@ def _carry_over(
 
 
 def _drift(
-    scenario: Scenario, seed: np.random.SeedSequence, k: int, vals: dict[str, np.ndarray],
-    rows: np.ndarray, n: int, weeks: np.ndarray,
+    scenario: Scenario,
+    seed: np.random.SeedSequence,
+    k: int,
+    vals: dict[str, np.ndarray],
+    rows: np.ndarray,
+    n: int,
+    weeks: np.ndarray,
 ) -> None:
     """Outside options drift over ``weeks`` before meeting ``k + 1``: trend x weeks + sd x sqrt(weeks) x z."""
     camp = scenario.campaign

@@ -54,7 +54,7 @@ class Carry(Strict):
     """What one meeting leaves to the next (formulas in docs/model.md, "Campaigns")."""
 
     unfulfilled_credibility: Unit = Field(
-        description="A threat whose trigger fired but was not carried out keeps this share of its credibility."
+        description="A threat triggered but not carried out keeps this share of its credibility."
     )
     collapse_talks_value: Unit = Field(
         description="After a collapse, every party's value of attending is multiplied by this."

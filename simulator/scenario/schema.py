@@ -23,6 +23,7 @@ from typing import Annotated, Literal, Self, get_args, get_origin
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from simulator.scenario.campaign import Campaign
 from simulator.scenario.params import (
     Exponent,
     Multiplier,
@@ -34,7 +35,6 @@ from simulator.scenario.params import (
     Unit,
     bounds_of,
 )
-from simulator.scenario.campaign import Campaign
 from simulator.scenario.rules import DecisionRule
 from simulator.scenario.yamlsafe import dump_yaml
 
