@@ -22,6 +22,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.engine.rundir import FIGURES, RESOLVED, WORLDS, read_summary
+from simulator.figures.campaign import campaign_figures
 from simulator.figures.protocols import protocols_figure
 from simulator.scenario.yamlsafe import load_yaml
 from simulator.storage import atomic_path
@@ -76,6 +77,8 @@ def run_figures(out: Path) -> list[Path]:
     }
     if "by_protocol" in summary.get("stats", {}):  # a model average: its members side by side
         figures["protocols"] = protocols_figure(summary)
+    if scenario.get("campaign"):  # a campaign: key events against the date, meetings held
+        figures.update(campaign_figures(summary, scenario, out / WORLDS))
     paths = []
     for name, fig in figures.items():
         path = out / FIGURES / f"{name}.png"
