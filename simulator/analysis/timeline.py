@@ -21,11 +21,16 @@ from simulator.scenario.load import load_scenario
 
 
 def key_events(events: Sequence[str]) -> list[str]:
-    """The events a timeline draws: the ceasefire and sanctions (dated ones, if a campaign)."""
-    dated = [e for e in events if ".by." in e]
-    pool = dated or list(events)
-    keys = [e for e in pool if e.startswith(("agreement.ceasefire", "sanctions.", "meeting.2.held"))]
-    keys += [e for e in ("talks.direct", "talks.leaders", "agreement.ceasefire") if e in events]
+    """The events a timeline draws: the ceasefire and sanctions (by the last checkpoint, if a
+    campaign), a second round by the first checkpoint, and the first meeting's leaders and ceasefire."""
+    dated = sorted(e for e in events if ".by." in e)
+    last = max((e.rsplit(".by.", 1)[1] for e in dated), default="")
+    first = min((e.rsplit(".by.", 1)[1] for e in dated), default="")
+    keys = [e for e in dated if e.startswith(("agreement.ceasefire.", "sanctions.")) and e.endswith(last)]
+    keys += [e for e in dated if e.startswith("meeting.2.held.") and e.endswith(first)]
+    keys += [e for e in ("talks.leaders", "agreement.ceasefire") if e in events]
+    if not dated:
+        keys += [e for e in events if e.startswith("sanctions.")]
     return list(dict.fromkeys(keys))
 
 
@@ -60,6 +65,7 @@ def timeline(
             rows.append({"p": round(c / t.n, 6), "ci95": [round(lo, 6), round(hi, 6)], "count": c})
         events[k] = rows
     first = runs_at[0][1]
+    moving = [k for k in key_events(keys) if any(r["count"] for r in events[k])]
     return {
         "negsim_version": __version__,
         "scenario": {"name": first.name, "path": str(path)},
@@ -67,6 +73,6 @@ def timeline(
         "seed": seed,
         "chunk_size": chunk_size,
         "dates": [when for when, _, _ in runs_at],
-        "key_events": key_events(keys),
+        "key_events": moving,
         "events": events,
     }

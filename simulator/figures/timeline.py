@@ -17,7 +17,7 @@ def timeline_figure(doc: dict[str, Any], keys: list[str] | None = None) -> Figur
     keys = keys or doc["key_events"][: len(COLOURS)]
     dates = doc["dates"]
     x = np.arange(len(dates))
-    fig = Figure(figsize=(9, 5.2), layout="constrained")
+    fig = Figure(figsize=(11, 5.2), layout="constrained")
     ax = fig.add_subplot()
     for i, key in enumerate(keys):
         rows = doc["events"][key]
@@ -34,6 +34,6 @@ def timeline_figure(doc: dict[str, Any], keys: list[str] | None = None) -> Figur
     ax.set_title(
         f"{doc['scenario']['name']}\nhow the forecasts moved as news arrived ({doc['runs']:,} worlds each)"
     )
-    ax.legend(loc="best", fontsize=7, frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     return fig
