@@ -109,3 +109,31 @@ def as_of_data(
         node[loc[-1]] = param.as_of.model_dump(mode="json", exclude_none=True)
     out["as_of"] = stamp
     return out, problems
+
+
+def late_entries(scenario: Scenario, seeds_dir: Path, text: str) -> list[str]:
+    """Sourced entries that are not parameters (initial signals, commitments, factors) citing seeds
+    published after ``text``: they are used as written (no fallback yet), so a caller warns."""
+    when = parse_when(text)
+    published = published_dates(seeds_dir)
+    library = SeedLibrary(seeds_dir)
+    found: list[tuple[str, Any]] = []
+    for pid, party in scenario.parties.items():
+        at = f"parties.{pid}.attendance"
+        found.append((f"{at}.initial", party.attendance.initial))
+        found += [(f"{at}.commitments.{i}", c) for i, c in enumerate(party.attendance.commitments)]
+    found += [(f"factors.{fid}", f) for fid, f in scenario.factors.items()]
+    out = []
+    for path, entry in found:
+        src = entry.source if isinstance(entry.source, list) else ([entry.source] if entry.source else [])
+        late = late_sources(_Cited(src), library, published, when)
+        if late:
+            out.append(f"{path} ({', '.join(late)})")
+    return out
+
+
+class _Cited:
+    """Anything with sources, seen as a parameter's ``sources``."""
+
+    def __init__(self, sources: list[Any]) -> None:
+        self.sources = sources

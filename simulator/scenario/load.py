@@ -104,12 +104,13 @@ def load_scenario(
         if problems:
             raise ScenarioError(problems)
     if as_of is not None:
-        from simulator.scenario.asof import as_of_data
+        from simulator.scenario.asof import as_of_data, late_entries
 
         data, problems = as_of_data(scenario, located.data, seeds_dir, as_of, located.problem)
         if problems:
             raise ScenarioError(problems)
         scenario = _validate(_Located(data, located.where, located.root))
+        scenario._late_entries = late_entries(scenario, seeds_dir, as_of)
     scenario._seeds_dir = seeds_dir
     scenario._path = path
     return scenario

@@ -337,11 +337,18 @@ class Scenario(Strict):
     # Where the scenario was loaded from (set by the loader; None for scenarios built in Python).
     _path: Path | None = PrivateAttr(default=None)
     _seeds_dir: Path | None = PrivateAttr(default=None)
+    # Set by ``load_scenario(as_of=...)``: sourced non-parameter entries citing later seeds.
+    _late_entries: list[str] = PrivateAttr(default_factory=list)
 
     @property
     def path(self) -> Path | None:
         """The file this scenario was loaded from, if any."""
         return self._path
+
+    @property
+    def late_entries(self) -> list[str]:
+        """Initial signals, commitments and factors that cite seeds published after ``as_of``."""
+        return list(self._late_entries)
 
     @property
     def seeds_dir(self) -> Path | None:
