@@ -216,3 +216,48 @@ def test_campaign_compare_is_paired(tmp_path: Path) -> None:
     doc = json.loads((out / "comparison.json").read_text())
     e = doc["events"]["agreement.ceasefire.by.2025-12-31"]
     assert e["diff"] == 0.0 and e["ci95"] == [0.0, 0.0]
+
+
+def test_outside_options_drift_by_the_stated_formula(campaign: Scenario) -> None:
+    import numpy.random as npr
+
+    from simulator.model.campaign import MeetingStreams, _drift
+
+    n = 500
+    model = NegotiationModel(campaign, worlds=n, rng=4)
+    vals = {k: np.array(v, dtype=float) for k, v in model.values.items()}
+    before = vals["parties.ukraine.outside_option"].copy()
+    rows = np.arange(0, n, 2)
+    weeks = np.full(rows.size, 4.0)
+    seed = npr.SeedSequence(4)
+    _drift(campaign, seed, 1, vals, rows, n, weeks)
+    z = MeetingStreams(seed, 1, rows, n).normal("campaign:drift:ukraine", rows.size)
+    trend, sd = vals["campaign.drift.ukraine.trend"][rows], vals["campaign.drift.ukraine.sd"][rows]
+    expected = np.clip(before[rows] + trend * 4.0 + sd * 2.0 * z, 0, 1)
+    assert np.allclose(vals["parties.ukraine.outside_option"][rows], expected)
+    others = np.setdiff1d(np.arange(n), rows)
+    assert np.array_equal(vals["parties.ukraine.outside_option"][others], before[others])
+
+
+def test_an_empty_chair_costs_more_next_time(campaign: Scenario) -> None:
+    n = 3000
+    model = NegotiationModel(campaign, worlds=n, rng=8).run()
+    rec = model.records()
+    vals = {k: np.array(v, dtype=float) for k, v in model.values.items()}
+    path = "parties.russia.attendance.empty_chair_cost"
+    before = vals[path].copy()
+    _carry_over(campaign, model, rec, vals, np.arange(n))
+    empty = (rec["level.russia"] == 0) & (rec["level.ukraine"] > 0)
+    assert empty.any()
+    chair = vals["campaign.carry.empty_chair"]
+    assert np.allclose(vals[path][empty], np.clip(before * chair, 0, 1)[empty])
+    assert np.array_equal(vals[path][~empty], before[~empty])
+
+
+def test_worlds_draw_the_same_numbers_whichever_others_still_play() -> None:
+    from simulator.model.campaign import MeetingStreams
+
+    seed = np.random.SeedSequence(1)
+    full = MeetingStreams(seed, 2, np.arange(10), 10).uniform("x", 10)
+    part = MeetingStreams(seed, 2, np.array([3, 7]), 10).uniform("x", 2)
+    assert np.array_equal(full[[3, 7]], part)
