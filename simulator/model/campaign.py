@@ -42,16 +42,19 @@ class MeetingStreams(Streams):
         self.suffix = f":m{k}"
         self.index = index
         self.total = total
+        self.everyone = index.size == total and bool(np.all(index == np.arange(total)))
 
     def _full(self, shape: int | tuple[int, ...]) -> tuple[int, ...]:
         rest = () if isinstance(shape, int) else tuple(shape[1:])
         return (self.total, *rest)
 
     def uniform(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
-        return self.get(name + self.suffix).random(self._full(shape))[self.index]
+        drawn = self.get(name + self.suffix).random(self._full(shape))
+        return drawn if self.everyone else drawn[self.index]
 
     def normal(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
-        return self.get(name + self.suffix).standard_normal(self._full(shape))[self.index]
+        drawn = self.get(name + self.suffix).standard_normal(self._full(shape))
+        return drawn if self.everyone else drawn[self.index]
 
     def gumbel(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
         u = self.uniform(name, shape)
@@ -79,7 +82,10 @@ def run_campaign(
         raise ValueError(f"scenario '{scenario.name}' has no campaign")
     seed = as_seed_sequence(rng)
     n = int(worlds)
-    first = NegotiationModel(scenario, worlds=n, rng=seed, quantiles=quantiles, agents=agents).run()
+    slots = scenario.parameter_slots()  # walked once, not once per meeting
+    first = NegotiationModel(
+        scenario, worlds=n, rng=seed, quantiles=quantiles, agents=agents, slots=slots
+    ).run()
     rec = first.records()
     vals = {k: np.array(v, dtype=float) for k, v in first.values.items()}
     issues = list(scenario.issues)
@@ -137,9 +143,10 @@ def run_campaign(
         day[active] = nxt[go]
         k += 1
         streams = MeetingStreams(seed, k, active, n)
-        values = {p: v[active] for p, v in vals.items()}
+        everyone = active.size == n  # no copies when every world still plays (read-only for the model)
+        values = dict(vals) if everyone else {p: v[active] for p, v in vals.items()}
         model = NegotiationModel(
-            scenario, worlds=active.size, rng=seed, agents=agents, values=values, streams=streams
+            scenario, worlds=active.size, rng=seed, agents=agents, values=values, streams=streams, slots=slots
         ).run()
         meeting_rec = model.records()
 

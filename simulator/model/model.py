@@ -34,7 +34,7 @@ from simulator.model.copula import correlate
 from simulator.model.protocols.base import Table, TalksOutcome, protocol_for
 from simulator.randomness import Streams, as_seed_sequence
 from simulator.scenario.params import Param
-from simulator.scenario.schema import LEVELS, Scenario
+from simulator.scenario.schema import LEVELS, ParamSlot, Scenario
 
 PHASES = ("attendance", "talks", "aftermath")
 #: Passes of simultaneous best responses that settle the final levels. Worlds still moving after
@@ -60,6 +60,7 @@ class NegotiationModel(mesa.Model):
             drawing them (a campaign's later meetings, see :mod:`simulator.model.campaign`).
         streams: Optional named streams to draw from instead of ``Streams(rng)`` (a campaign
             gives each later meeting its own).
+        slots: Optional ``scenario.parameter_slots()``, when the caller has it already.
 
     Attributes:
         spec: The scenario being played.
@@ -77,6 +78,7 @@ class NegotiationModel(mesa.Model):
         agents: Mapping[str, type[PartyAgent]] | None = None,
         values: Mapping[str, np.ndarray] | None = None,
         streams: Streams | None = None,
+        slots: Mapping[str, ParamSlot] | None = None,
     ) -> None:
         seed = as_seed_sequence(rng)
         super().__init__(rng=np.random.default_rng(seed))
@@ -84,7 +86,7 @@ class NegotiationModel(mesa.Model):
         self.worlds = int(worlds)
         self.streams = streams if streams is not None else Streams(seed)
         self.issue_ids = list(scenario.issues)
-        self.slots = scenario.parameter_slots()
+        self.slots = dict(slots) if slots is not None else scenario.parameter_slots()
         # A campaign's later meetings pass every parameter's value as carried over (no draws).
         self.values = dict(values) if values is not None else self._draw_values(quantiles or {})
         self._outside: dict[str, np.ndarray] = {}
