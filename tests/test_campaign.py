@@ -261,3 +261,15 @@ def test_worlds_draw_the_same_numbers_whichever_others_still_play() -> None:
     full = MeetingStreams(seed, 2, np.arange(10), 10).uniform("x", 10)
     part = MeetingStreams(seed, 2, np.array([3, 7]), 10).uniform("x", 2)
     assert np.array_equal(full[[3, 7]], part)
+
+
+def test_a_campaign_run_is_chunked_and_resumable(campaign: Scenario, tmp_path: Path) -> None:
+    from simulator.engine.ensemble import part_files, run_ensemble
+
+    parts = tmp_path / "parts"
+    whole = run_ensemble(campaign, runs=900, seed=2, chunk_size=300, parts=parts)
+    for f in part_files(parts, 1):
+        f.unlink()  # as if interrupted before chunk 1 finished
+    resumed = run_ensemble(campaign, runs=900, seed=2, chunk_size=300, parts=parts)
+    assert resumed.tally.to_json() == whole.tally.to_json()
+    assert whole.tally.counts["meeting.1.held"] > 0
