@@ -153,6 +153,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="finish an interrupted run in OUT (runs only the missing chunks)",
     )
     r.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    r.add_argument(
+        "--as-of",
+        metavar="DATE",
+        help="forecast as of DATE (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC): only sources published by then",
+    )
     r.set_defaults(func=cmd_run)
 
     # Exploration commands: each lives in its own module and adds its own subcommand here.
@@ -177,6 +182,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli.deu3 import add_command as _add_deu3
 
     _add_deu3(sub)
+    from simulator.cli.timeline import add_command as _add_timeline
+
+    _add_timeline(sub)
     return p
 
 
@@ -240,6 +248,7 @@ def cmd_run(args: argparse.Namespace) -> int:
                 ("--overwrite", args.overwrite),
                 ("--chunk-size", args.chunk_size),
                 ("--allow-outside", args.allow_outside),
+                ("--as-of", args.as_of),
             )
             if given(value)
         ]
@@ -260,7 +269,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         path = args.scenario or baseline()
         if args.out is not None:
             check_out(args.out)
-        scenario = load_scenario(path, args.overrides, allow_outside=args.allow_outside)
+        scenario = load_scenario(path, args.overrides, allow_outside=args.allow_outside, as_of=args.as_of)
+        if scenario.late_entries:
+            late = "; ".join(scenario.late_entries)
+            print(
+                printable(
+                    f"negsim: warning: --as-of {scenario.as_of}: used as written, citing later seeds: {late}"
+                ),
+                file=sys.stderr,
+            )
         chunk = args.chunk_size or default_chunk()
         check_size(args.runs, chunk, workers=args.workers or 1, disk=args.out or Path("runs"))
         out = args.out or new_folder(Path("runs"), path.stem)

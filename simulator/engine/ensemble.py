@@ -42,6 +42,7 @@ from simulator.engine.documents import Part, check_doc
 from simulator.engine.tally import Tally, worlds_table
 from simulator.errors import UserError, printable
 from simulator.model.agents import PartyAgent
+from simulator.model.campaign import run_campaign
 from simulator.model.model import NegotiationModel
 from simulator.scenario.schema import Scenario
 
@@ -126,6 +127,10 @@ def simulate_chunk(
     crn_period: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Run one chunk of worlds and return its records (one array per column)."""
+    if scenario.campaign is not None:
+        return run_campaign(
+            scenario, worlds=chunk.size, rng=chunk_seed(seed, chunk.index), quantiles=quantiles, agents=agents
+        )
     model = NegotiationModel(
         scenario,
         worlds=chunk.size,

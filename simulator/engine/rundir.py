@@ -55,7 +55,9 @@ PARTS = f"{WORK}/parts"
 LOCK = f"{WORK}/lock"
 #: The figures negsim draws into a run's ``figures/`` (run figures, then ``negsim score``'s).
 RUN_FIGURES = ("levels", "events", "outcomes", "positions", "threats")
-NEGSIM_FIGURES = (*RUN_FIGURES, "reliability")
+#: A campaign run's figures (see ``simulator.figures.campaign``).
+CAMPAIGN_FIGURES = ("campaign", "meetings")
+NEGSIM_FIGURES = (*RUN_FIGURES, *CAMPAIGN_FIGURES, "reliability")
 #: The mark of a page written by ``negsim report`` (so a later report may replace it).
 REPORT_MARK = '<meta name="generator" content="negsim">'
 

@@ -67,6 +67,57 @@ def events_of(
     for i, name in enumerate(OUTCOMES):
         if walkouts or name != "collapse":
             ev[f"outcome.{name}"] = rec["outcome"] == i
+    if scenario.campaign is not None:
+        ev.update(campaign_events(scenario, rec, walkouts=walkouts))
+    return ev
+
+
+#: Meetings whose ``meeting.<n>.held.by.<date>`` is reported at each checkpoint.
+DATED_MEETINGS = (2, 3)
+
+
+def campaign_events(
+    scenario: Scenario, rec: dict[str, np.ndarray], *, walkouts: bool = True
+) -> dict[str, np.ndarray]:
+    """A campaign's events: ``meeting.<n>.held``, ``meetings.count.<k>``, and per checkpoint
+    ``agreement.<issue>.by.<date>``, ``talks.direct.by.<date>``, ``sanctions.<party>.by.<date>``,
+    ``meeting.<n>.held.by.<date>``; ``outcome.<category>.by.<horizon>``.
+
+    A dated event happened by a date when its first day (``day.*``, days from ``campaign.start``)
+    is at most that date's day.
+    """
+    camp = scenario.campaign
+    assert camp is not None
+    ev: dict[str, np.ndarray] = {}
+    count = rec["campaign.meetings"]
+    for k in range(1, camp.max_meetings + 1):
+        ev[f"meeting.{k}.held"] = count >= k
+    for k in range(camp.max_meetings + 1):
+        ev[f"meetings.count.{k}"] = count == k
+    n = len(count)
+
+    def by(key: str, limit: int) -> np.ndarray:
+        d = rec.get(key)
+        return np.zeros(n, dtype=bool) if d is None else np.nan_to_num(d, nan=np.inf) <= limit
+
+    for c in camp.checkpoints:
+        day, tag = camp.day(c), c.isoformat()
+        agreed = []
+        for iid in scenario.issues:
+            a = by(f"day.agreement.{iid}", day)
+            agreed.append(a)
+            ev[f"agreement.{iid}.by.{tag}"] = a
+        ev[f"agreement.any.by.{tag}"] = np.logical_or.reduce(agreed)
+        ev[f"talks.direct.by.{tag}"] = by("day.meeting.1", day)
+        for pid in scenario.parties:
+            ev[f"sanctions.{pid}.by.{tag}"] = by(f"day.sanctions.{pid}", day)
+        for k in DATED_MEETINGS:
+            if k <= camp.max_meetings:
+                ev[f"meeting.{k}.held.by.{tag}"] = by(f"day.meeting.{k}", day)
+    tag = camp.horizon.isoformat()
+    for i, name in enumerate(OUTCOMES):
+        if walkouts or name != "collapse":
+            ev[f"outcome.{name}.by.{tag}"] = rec["campaign.outcome"] == i
     return ev
 
 
@@ -247,6 +298,8 @@ def _events(tally: Tally, scenario: Scenario) -> dict[str, Any]:
 _PREFIX_ORDER = (
     "attend",
     "level",
+    "meeting",
+    "meetings",
     "talks",
     "format",
     "agreement",

@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.engine.rundir import FIGURES, RESOLVED, WORLDS, read_summary
+from simulator.figures.campaign import campaign_figures
 from simulator.figures.common import save_png
 from simulator.figures.protocols import protocols_figure
 from simulator.model.records import LEVELS, OUTCOMES, outcome_key
@@ -77,6 +78,8 @@ def run_figures(out: Path) -> list[Path]:
     }
     if "by_protocol" in summary.get("stats", {}):  # a model average: its members side by side
         figures["protocols"] = protocols_figure(summary)
+    if scenario.get("campaign"):  # a campaign: key events against the date, meetings held
+        figures.update(campaign_figures(summary, scenario, out / WORLDS))
     paths = []
     for name, fig in figures.items():
         paths.append(save_png(fig, out / FIGURES / f"{name}.png"))

@@ -114,23 +114,25 @@ class PartyAgent(mesa.Agent):
         a = self.spec.attendance
         n = self.model.worlds
         r = RANKS[None, :]
-        attending = r > 0
         u = self._own_utility.copy()
         if a.counterpart is not None:
-            c = announced[a.counterpart].astype(float)[:, None]
-            both_leaders = (r == LEADER) & (c == LEADER)
-            u -= self.param("attendance.legitimacy_cost")[:, None] * both_leaders
-            outrank = np.maximum(0.0, r - c) / 3.0 * attending
-            u -= self.param("attendance.protocol_cost")[:, None] * outrank
+            # Column by column (each level's terms only where they are not zero): the same numbers
+            # as the whole-matrix expressions in docs/model.md, with a third of the arithmetic.
+            c = announced[a.counterpart].astype(float)
+            u[:, LEADER] -= self.param("attendance.legitimacy_cost") * (c == LEADER)
+            protocol = self.param("attendance.protocol_cost")
+            for rank in range(1, N_LEVELS):  # outranking the counterpart (only when attending)
+                u[:, rank] -= protocol * (np.maximum(0.0, rank - c) / 3.0)
             watched = np.ones(n)
             if a.watcher is not None:
                 weight = self.param("attendance.watcher.weight")
                 watched = 1.0 + weight * announced[a.watcher.party] / 3.0
-            shortfall = np.maximum(0.0, c - r) / 3.0
-            u -= (self.param("attendance.empty_chair_cost") * watched)[:, None] * shortfall
+            empty_chair = self.param("attendance.empty_chair_cost") * watched
+            for rank in range(N_LEVELS - 1):  # sending less than the counterpart
+                u[:, rank] -= empty_chair * (np.maximum(0.0, c - rank) / 3.0)
             # Look-ahead: a deal is worth its expected surplus, to the extent the delegation can
             # close it, and only if the counterpart comes at all.
-            u += self._deal_term * (c > 0)
+            u += self._deal_term * (c > 0)[:, None]
         for i, cm in enumerate(a.commitments):
             if cm.kind != "promise":
                 continue

@@ -34,7 +34,7 @@ from simulator.model.copula import correlate
 from simulator.model.protocols.base import Table, TalksOutcome, protocol_for
 from simulator.randomness import Streams, as_seed_sequence
 from simulator.scenario.params import Param
-from simulator.scenario.schema import LEVELS, Scenario
+from simulator.scenario.schema import LEVELS, ParamSlot, Scenario
 
 PHASES = ("attendance", "talks", "aftermath")
 #: Passes of simultaneous best responses that settle the final levels. Worlds still moving after
@@ -57,6 +57,11 @@ class NegotiationModel(mesa.Model):
         agents: Optional agent class per party id, to change a party's decision rules.
         crn_period: Optional P: world i then sees the random numbers of world i mod P, so blocks of
             P worlds share them (sensitivity analysis: every sample row plays the same P worlds).
+        values: Optional value per parameter path (arrays of length ``worlds``), used instead of
+            drawing them (a campaign's later meetings, see :mod:`simulator.model.campaign`).
+        streams: Optional named streams to draw from instead of ``Streams(rng)`` (a campaign
+            gives each later meeting its own).
+        slots: Optional ``scenario.parameter_slots()``, when the caller has it already.
 
     Attributes:
         spec: The scenario being played.
@@ -73,6 +78,9 @@ class NegotiationModel(mesa.Model):
         quantiles: Mapping[str, np.ndarray] | None = None,
         agents: Mapping[str, type[PartyAgent]] | None = None,
         crn_period: int | None = None,
+        values: Mapping[str, np.ndarray] | None = None,
+        streams: Streams | None = None,
+        slots: Mapping[str, ParamSlot] | None = None,
     ) -> None:
         seed = as_seed_sequence(rng)
         # negsim draws only from self.streams; Mesa's own rng (self.rng, self.random) is seeded from
@@ -80,10 +88,11 @@ class NegotiationModel(mesa.Model):
         super().__init__(rng=seed)
         self.spec = scenario
         self.worlds = int(worlds)
-        self.streams = Streams(seed, crn_period)
+        self.streams = streams if streams is not None else Streams(seed, crn_period)
         self.issue_ids = list(scenario.issues)
-        self.slots = scenario.parameter_slots()
-        self.values = self._draw_values(quantiles or {})
+        self.slots = dict(slots) if slots is not None else scenario.parameter_slots()
+        # A campaign's later meetings pass every parameter's value as carried over (no draws).
+        self.values = dict(values) if values is not None else self._draw_values(quantiles or {})
         self._outside: dict[str, np.ndarray] = {}
         self._gain: dict[str, np.ndarray] | None = None
         self.protocol = protocol_for(scenario.protocol.kind)  # one instance per batch: it may cache
@@ -327,19 +336,26 @@ class NegotiationModel(mesa.Model):
     def _carry_out_threats(self) -> None:
         """Each triggered threat is carried out with probability equal to its credibility."""
         r = self._records
+        for tid, trigger in self.triggers().items():
+            u = self.streams.uniform(f"threat:{tid}", self.worlds)
+            r[f"threat.{tid}"] = trigger & (u < self.value(f"threats.{tid}.credibility"))
+
+    def triggers(self) -> dict[str, np.ndarray]:
+        """Per threat, the worlds where its trigger fired (after the talks)."""
+        r = self._records
         agreed_any = np.logical_or.reduce([r[f"agreed.{i}"] for i in self.issue_ids])
         ceasefire = r.get("agreed.ceasefire")
         if ceasefire is None:  # a scenario without a ceasefire issue: any agreement counts
             ceasefire = agreed_any
-        for tid, t in self.spec.threats.items():
-            trigger = {
+        return {
+            tid: {
                 "no_ceasefire": ~ceasefire,
                 "no_agreement": ~agreed_any,
                 "absent": self.parties[t.against].level == 0,
                 "walkout": self.parties[t.against].walked_away,
             }[t.trigger]
-            u = self.streams.uniform(f"threat:{tid}", self.worlds)
-            r[f"threat.{tid}"] = trigger & (u < self.value(f"threats.{tid}.credibility"))
+            for tid, t in self.spec.threats.items()
+        }
 
     # --- set-up and records -------------------------------------------------------------------
 

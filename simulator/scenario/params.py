@@ -118,6 +118,10 @@ class Param(Strict):
     normal: Normal | None = None
     source: Source | list[Source] | None = None
     assumption: str | None = Field(default=None, min_length=3)
+    as_of: Param | None = Field(
+        default=None,
+        description="The prior used instead when a forecast is made (--as-of) before a source was published.",
+    )
 
     @model_validator(mode="after")
     def _one_distribution_and_provenance(self) -> Self:
@@ -138,6 +142,8 @@ class Param(Strict):
                 raise ValueError("triangular: [low, mode, high] needs low <= mode <= high, low < high")
         if self.beta is not None and not self.beta.low < self.beta.high:
             raise ValueError("beta: needs low < high")
+        if self.as_of is not None and (self.as_of.assumption is None or self.as_of.as_of is not None):
+            raise ValueError("as_of: a fallback prior states its assumption (and has no as_of of its own)")
         return self
 
     @property

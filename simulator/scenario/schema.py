@@ -20,6 +20,7 @@ from typing import Annotated, Literal, Self, get_args
 
 from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
+from simulator.scenario.campaign import Campaign
 from simulator.scenario.fitted import fitted_members
 from simulator.scenario.levels import LEVELS, Level, Role
 from simulator.scenario.params import (
@@ -309,15 +310,25 @@ class Scenario(Strict):
         default_factory=dict, description="Dataset files cited by sources, by id, relative to the file."
     )
     protocol: Protocol
+    campaign: Campaign | None = Field(
+        default=None, description="Meetings over calendar time (absent: one meeting)."
+    )
 
     # Where the scenario was loaded from (set by the loader; None for scenarios built in Python).
     _path: Path | None = PrivateAttr(default=None)
     _seeds_dir: Path | None = PrivateAttr(default=None)
+    # Set by ``load_scenario(as_of=...)``: sourced non-parameter entries citing later seeds.
+    _late_entries: list[str] = PrivateAttr(default_factory=list)
 
     @property
     def path(self) -> Path | None:
         """The file this scenario was loaded from, if any."""
         return self._path
+
+    @property
+    def late_entries(self) -> list[str]:
+        """Initial signals, commitments and factors that cite seeds published after ``as_of``."""
+        return list(self._late_entries)
 
     @property
     def seeds_dir(self) -> Path | None:
@@ -408,6 +419,11 @@ class Scenario(Strict):
             yield ("parties",), "at least two parties need role 'principal'"
         elif len(self.principals) > 2 and pr.kind == "single_text":
             yield ("parties",), "the single_text talks take exactly two principals"
+        if self.campaign is not None:
+            for pid in self.campaign.drift:
+                yield from ref(pid, "campaign", "drift", pid)
+                if pid in parties and self.parties[pid].outside_option is None:
+                    yield ("campaign", "drift", pid), f"'{pid}' has no outside_option to drift"
         yield from self._factor_problems()
 
     def _factor_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:

@@ -1,0 +1,39 @@
+"""The timeline figure: how key forecasts moved from one ``--as-of`` date to the next."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from simulator.figures.common import percent_axis
+
+COLOURS = ("#1a9850", "#4c72b0", "#c44e52", "#dd8452", "#8172b2", "#937860", "#64b5cd", "#8c8c8c")
+
+
+def timeline_figure(doc: dict[str, Any], keys: list[str] | None = None) -> Figure:
+    """One line per key event over the as-of dates, with its Wilson 95% interval."""
+    keys = keys or doc["key_events"][: len(COLOURS)]
+    dates = doc["dates"]
+    x = np.arange(len(dates))
+    fig = Figure(figsize=(11, 5.2), layout="constrained")
+    ax = fig.add_subplot()
+    for i, key in enumerate(keys):
+        rows = doc["events"][key]
+        p = np.array([r["p"] for r in rows])
+        lo = np.array([r["ci95"][0] for r in rows])
+        hi = np.array([r["ci95"][1] for r in rows])
+        colour = COLOURS[i % len(COLOURS)]
+        ax.plot(x, p, marker="o", color=colour, label=key)
+        ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
+    ax.set_xticks(x, [d.replace("T", "\n") for d in dates], fontsize=8)
+    ax.set_xlabel("forecast made as of (UTC): only sources published by then")
+    percent_axis(ax)
+    ax.set_ylabel("probability")
+    ax.set_title(
+        f"{doc['scenario']['name']}\nhow the forecasts moved as news arrived ({doc['runs']:,} worlds each)"
+    )
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
+    ax.grid(axis="y", alpha=0.3)
+    return fig

@@ -1,0 +1,276 @@
+"""A campaign: a scenario's meeting followed by further meetings over calendar time.
+
+Every world of a batch has its own calendar. The first meeting is the scenario's meeting, played by
+:class:`~simulator.model.model.NegotiationModel` exactly as a single run plays it (same streams,
+same records). Then, meeting after meeting, the worlds whose campaign goes on (no ceasefire yet,
+another meeting scheduled before the horizon) play the next one: a ``NegotiationModel`` over just
+those worlds, with the parameters carried over from the last meeting (the rules, with formulas, are
+in ``docs/model.md``, "Campaigns") and its own named random streams (each name gets ``:m<k>``;
+draws are made for the whole batch and indexed, so world *i* sees the same numbers whichever other
+worlds are still playing: common random numbers hold across scenarios).
+
+Records: the first meeting's columns under their usual names (so every single-meeting event keeps
+its meaning), plus ``campaign.*`` columns: the number of meetings held and attempted, the outcome
+at the horizon, and ``day.*`` columns: the day (from ``campaign.start``) of each first event, NaN
+when it never happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from simulator.model.agents import PartyAgent
+from simulator.model.model import NegotiationModel
+from simulator.randomness import Streams, as_seed_sequence
+from simulator.scenario.schema import Scenario
+
+#: Campaign outcome categories at the horizon, mutually exclusive.
+CAMPAIGN_OUTCOMES = ("no_talks", "collapse", "continue", "partial_agreement", "agreement")
+
+
+class MeetingStreams(Streams):
+    """The streams of meeting ``k`` of a campaign over a subset ``index`` of ``total`` worlds.
+
+    Each name gets the suffix ``:m<k>``; draws are made for all ``total`` worlds and the rows of
+    ``index`` returned, so a world's draws do not depend on which other worlds still play.
+    """
+
+    def __init__(self, seed: np.random.SeedSequence, k: int, index: np.ndarray, total: int) -> None:
+        super().__init__(seed)
+        self.suffix = f":m{k}"
+        self.index = index
+        self.total = total
+        self.everyone = index.size == total and bool(np.all(index == np.arange(total)))
+
+    def _full(self, shape: int | tuple[int, ...]) -> tuple[int, ...]:
+        rest = () if isinstance(shape, int) else tuple(shape[1:])
+        return (self.total, *rest)
+
+    def uniform(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
+        drawn = self.get(name + self.suffix).random(self._full(shape))
+        return drawn if self.everyone else drawn[self.index]
+
+    def normal(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
+        drawn = self.get(name + self.suffix).standard_normal(self._full(shape))
+        return drawn if self.everyone else drawn[self.index]
+
+    def gumbel(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
+        u = self.uniform(name, shape)
+        return -np.log(-np.log(np.clip(u, 1e-12, 1 - 1e-12)))
+
+
+def _ceasefire(scenario: Scenario, agreed: dict[str, np.ndarray]) -> np.ndarray:
+    """Worlds where the ceasefire is agreed (any issue, without a ceasefire issue)."""
+    if "ceasefire" in agreed:
+        return agreed["ceasefire"]
+    return np.logical_or.reduce(list(agreed.values()))
+
+
+def run_campaign(
+    scenario: Scenario,
+    *,
+    worlds: int,
+    rng: int | np.random.SeedSequence | np.random.Generator | None = None,
+    quantiles: Mapping[str, np.ndarray] | None = None,
+    agents: Mapping[str, type[PartyAgent]] | None = None,
+) -> dict[str, np.ndarray]:
+    """Play the scenario's campaign in ``worlds`` worlds; returns their records (see module doc)."""
+    camp = scenario.campaign
+    if camp is None:
+        raise ValueError(f"scenario '{scenario.name}' has no campaign")
+    seed = as_seed_sequence(rng)
+    n = int(worlds)
+    slots = scenario.parameter_slots()  # walked once, not once per meeting
+    first = NegotiationModel(
+        scenario, worlds=n, rng=seed, quantiles=quantiles, agents=agents, slots=slots
+    ).run()
+    rec = first.records()
+    vals = {k: np.array(v, dtype=float) for k, v in first.values.items()}
+    issues = list(scenario.issues)
+    horizon = camp.horizon_day
+    sanctioners = {t.by for t in scenario.threats.values() if t.action == "sanctions"}
+
+    day = np.full(n, float(camp.day(camp.meetings[0].date)) if camp.meetings else 0.0)
+    nan = np.full(n, np.nan)
+    first_agreed = {iid: nan.copy() for iid in issues}
+    first_sanction = {pid: nan.copy() for pid in sanctioners}
+    held_days: list[np.ndarray] = []
+    held_count = np.zeros(n, dtype=np.int16)
+    attempts = np.zeros(n, dtype=np.int16)
+    agreed = {iid: np.zeros(n, dtype=bool) for iid in issues}
+    last_outcome = np.zeros(n, dtype=np.int8)
+    ever_held = np.zeros(n, dtype=bool)
+    active = np.arange(n)
+    model = first
+    meeting_rec = rec
+    k = 1
+    while True:
+        idx = active
+        # --- what meeting k left behind, in the worlds that played it ---
+        held = meeting_rec["talks.direct"]
+        attempts[idx] += 1
+        held_count[idx] += held
+        ever_held[idx] |= held
+        while len(held_days) < int(held_count.max()):
+            held_days.append(nan.copy())
+        for j in np.unique(held_count[idx][held]):
+            rows = idx[held & (held_count[idx] == j)]
+            held_days[j - 1][rows] = day[rows]
+        out = meeting_rec["outcome"]
+        last_outcome[idx] = np.where(held | ~ever_held[idx], out, last_outcome[idx])
+        for iid in issues:
+            new = meeting_rec[f"agreed.{iid}"] & ~agreed[iid][idx]
+            first_agreed[iid][idx[new]] = day[idx[new]]
+            agreed[iid][idx] |= meeting_rec[f"agreed.{iid}"]
+        for tid, t in scenario.threats.items():
+            done = meeting_rec[f"threat.{tid}"]
+            if t.action == "sanctions":
+                f = first_sanction[t.by]
+                rows = idx[done & np.isnan(f[idx])]
+                f[rows] = day[rows]
+        _carry_over(scenario, model, meeting_rec, vals, idx)
+        # --- who meets again, and when ---
+        ended = _ceasefire(scenario, {i: a[idx] for i, a in agreed.items()})
+        ended |= np.logical_and.reduce([agreed[i][idx] for i in issues])
+        nxt = _next_day(scenario, seed, k, idx, n, out, day[idx], vals)
+        go = ~ended & (nxt <= horizon) & (k < camp.max_meetings)
+        active = idx[go]
+        if active.size == 0:
+            break
+        _drift(scenario, seed, k, vals, active, n, (nxt[go] - day[active]) / 7.0)
+        day[active] = nxt[go]
+        k += 1
+        streams = MeetingStreams(seed, k, active, n)
+        everyone = active.size == n  # no copies when every world still plays (read-only for the model)
+        values = dict(vals) if everyone else {p: v[active] for p, v in vals.items()}
+        model = NegotiationModel(
+            scenario, worlds=active.size, rng=seed, agents=agents, values=values, streams=streams, slots=slots
+        ).run()
+        meeting_rec = model.records()
+
+    outcome = np.where(
+        np.logical_and.reduce([agreed[i] for i in issues]),
+        4,
+        np.where(np.logical_or.reduce([agreed[i] for i in issues]), 3, last_outcome),
+    ).astype(np.int8)
+    rec["campaign.meetings"] = held_count
+    rec["campaign.attempts"] = attempts
+    rec["campaign.outcome"] = outcome
+    for iid in issues:
+        rec[f"day.agreement.{iid}"] = first_agreed[iid]
+    for pid in sorted(sanctioners):
+        rec[f"day.sanctions.{pid}"] = first_sanction[pid]
+    for j in range(camp.max_meetings):
+        rec[f"day.meeting.{j + 1}"] = held_days[j] if j < len(held_days) else nan.copy()
+    return rec
+
+
+def _next_day(
+    scenario: Scenario,
+    seed: np.random.SeedSequence,
+    k: int,
+    idx: np.ndarray,
+    n: int,
+    outcome: np.ndarray,
+    day: np.ndarray,
+    vals: dict[str, np.ndarray],
+) -> np.ndarray:
+    """The day of meeting ``k + 1`` per world of ``idx`` (inf: none is scheduled)."""
+    camp = scenario.campaign
+    assert camp is not None
+    if camp.meetings is not None:
+        if k >= len(camp.meetings):
+            return np.full(idx.size, np.inf)
+        return np.full(idx.size, float(camp.day(camp.meetings[k].date)))
+    streams = MeetingStreams(seed, k, idx, n)
+    values = {p: v[idx] for p, v in vals.items() if p.startswith("campaign.next_meeting.")}
+    p = values["campaign.next_meeting.probability"]
+    collapsed = outcome == 1
+    p = np.where(collapsed, p * values["campaign.next_meeting.after_collapse"], p)
+    again = streams.uniform("campaign:again", idx.size) < p
+    weeks = values["campaign.next_meeting.within_weeks"]
+    gap = np.maximum(1.0, np.ceil(streams.uniform("campaign:gap", idx.size) * weeks * 7.0))
+    return np.where(again, day + gap, np.inf)
+
+
+def _carry_over(
+    scenario: Scenario,
+    model: NegotiationModel,
+    rec: dict[str, np.ndarray],
+    vals: dict[str, np.ndarray],
+    idx: np.ndarray,
+) -> None:
+    """Carry what meeting ``model`` left in the worlds ``idx`` into ``vals`` (docs/model.md, "Campaigns")."""
+    camp = scenario.campaign
+    assert camp is not None
+    held = rec["talks.direct"]
+    # 1. Concessions made stay made: the next meeting starts from this one's positions.
+    for pid in scenario.principals:
+        for iid in scenario.issues:
+            path = f"parties.{pid}.positions.{iid}.ideal"
+            pos = rec[f"position.{pid}.{iid}"]
+            ok = held & ~np.isnan(pos)
+            vals[path][idx[ok]] = pos[ok]
+    # 2. Agreed issues stay agreed: every party's ideal and red line become the agreed text.
+    for iid in scenario.issues:
+        rows = rec[f"agreed.{iid}"] & ~np.isnan(rec[f"text.{iid}"])
+        if rows.any():
+            text = rec[f"text.{iid}"][rows]
+            for pid, party in scenario.parties.items():
+                if iid in party.positions:
+                    for field in ("ideal", "red_line"):
+                        vals[f"parties.{pid}.positions.{iid}.{field}"][idx[rows]] = text
+    # 3. Threats: carried out -> the target's outside option falls by the severity and the threat
+    # is spent; triggered but not carried out -> credibility (and belief) x the stated factor.
+    triggers = model.triggers()
+    keep = vals["campaign.carry.unfulfilled_credibility"][idx]
+    for tid, t in scenario.threats.items():
+        done = rec[f"threat.{tid}"]
+        spared = triggers[tid] & ~done
+        cred = f"threats.{tid}.credibility"
+        oo = f"parties.{t.against}.outside_option"
+        if oo in vals:
+            sev = vals[f"threats.{tid}.severity"][idx]
+            vals[oo][idx] = np.clip(vals[oo][idx] - np.where(done, sev, 0.0), 0.0, 1.0)
+        for path in (cred, f"threats.{tid}.believed"):
+            if path in vals:
+                v = vals[path][idx]
+                vals[path][idx] = np.where(done, 0.0, np.where(spared, v * keep, v))
+    # 4. Attendance remembers: a collapse lowers every party's value of attending; a party that
+    # left its chair empty while its counterpart came pays more for doing so again.
+    collapsed = rec["outcome"] == 1
+    factor = vals["campaign.carry.collapse_talks_value"][idx]
+    levels = {pid: rec[f"level.{pid}"] for pid in scenario.parties}
+    chair = vals["campaign.carry.empty_chair"][idx]
+    for pid, party in scenario.parties.items():
+        at = f"parties.{pid}.attendance"
+        tv = vals[f"{at}.talks_value"]
+        tv[idx] = np.where(collapsed, tv[idx] * factor, tv[idx])
+        cp = party.attendance.counterpart
+        if cp is not None:
+            empty = (levels[pid] == 0) & (levels[cp] > 0)
+            ec = vals[f"{at}.empty_chair_cost"]
+            ec[idx] = np.where(empty, np.clip(ec[idx] * chair, 0.0, 1.0), ec[idx])
+
+
+def _drift(
+    scenario: Scenario,
+    seed: np.random.SeedSequence,
+    k: int,
+    vals: dict[str, np.ndarray],
+    rows: np.ndarray,
+    n: int,
+    weeks: np.ndarray,
+) -> None:
+    """Outside options drift over ``weeks`` before meeting ``k + 1``: trend x weeks + sd x sqrt(weeks) x z."""
+    camp = scenario.campaign
+    assert camp is not None
+    streams = MeetingStreams(seed, k, rows, n)
+    for pid in camp.drift:
+        path = f"parties.{pid}.outside_option"
+        trend = vals[f"campaign.drift.{pid}.trend"][rows]
+        sd = vals[f"campaign.drift.{pid}.sd"][rows]
+        z = streams.normal(f"campaign:drift:{pid}", rows.size)
+        vals[path][rows] = np.clip(vals[path][rows] + trend * weeks + sd * np.sqrt(weeks) * z, 0.0, 1.0)

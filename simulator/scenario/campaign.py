@@ -1,0 +1,107 @@
+"""The optional ``campaign:`` block of a scenario: meetings over calendar time.
+
+A scenario without it is one meeting (as it always was). With it, the scenario's meeting is the
+first of a campaign that runs from ``start`` to ``horizon``: further meetings are dated
+(``meetings``) or drawn from a hazard (``next_meeting``), and what one meeting leaves behind
+(concessions, agreed issues, threats carried out or not, a collapse, an empty chair) carries over
+into the next by the rules in ``docs/model.md`` (section "Campaigns"). Every rate and factor here
+is a :class:`~simulator.scenario.params.Param`, drawn per world like any other parameter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Self
+
+from pydantic import Field, model_validator
+
+from simulator.scenario.params import Multiplier, Param, Strict, Unit, ranged
+
+#: A weekly drift of a value on the unit interval (trend), per week.
+Trend = Annotated[Param, ranged(-0.1, 0.1)]
+#: The spread of a weekly drift (standard deviation per sqrt(week)).
+Spread = Annotated[Param, ranged(0.0, 0.2)]
+#: A span in weeks.
+Weeks = Annotated[Param, ranged(0.5, 52.0)]
+
+#: Most meetings (held or not) one campaign may schedule.
+MAX_MEETINGS = 30
+
+
+class Meeting(Strict):
+    """A meeting fixed in the calendar."""
+
+    date: dt.date
+
+
+class NextMeeting(Strict):
+    """Another round within ``within_weeks`` weeks (uniformly), with ``probability``, if the last
+    did not collapse; after a collapse the probability is multiplied by ``after_collapse``."""
+
+    within_weeks: Weeks
+    probability: Unit
+    after_collapse: Unit
+
+
+class Drift(Strict):
+    """How a party's outside option moves per week between meetings: trend + noise."""
+
+    trend: Trend
+    sd: Spread
+
+
+class Carry(Strict):
+    """What one meeting leaves to the next (formulas in docs/model.md, "Campaigns")."""
+
+    unfulfilled_credibility: Unit = Field(
+        description="A threat triggered but not carried out keeps this share of its credibility."
+    )
+    collapse_talks_value: Unit = Field(
+        description="After a collapse, every party's value of attending is multiplied by this."
+    )
+    empty_chair: Multiplier = Field(
+        description="A party that stayed away while its counterpart came: its empty-chair cost x this."
+    )
+
+
+class Campaign(Strict):
+    """Meetings from ``start`` to ``horizon``; forecasts reported at each checkpoint."""
+
+    start: dt.date
+    horizon: dt.date
+    checkpoints: list[dt.date] = Field(min_length=1)
+    meetings: list[Meeting] | None = Field(
+        default=None, description="Dated meetings (the first is the scenario's meeting)."
+    )
+    next_meeting: NextMeeting | None = None
+    max_meetings: int = Field(default=10, ge=1, le=MAX_MEETINGS, strict=True)
+    drift: dict[str, Drift] = Field(default_factory=dict, description="Outside-option drift per party id.")
+    carry: Carry
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.horizon <= self.start:
+            raise ValueError("horizon must come after start")
+        if (self.meetings is None) == (self.next_meeting is None):
+            raise ValueError("give either meetings (dated) or next_meeting (a hazard), not both or neither")
+        for c in self.checkpoints:
+            if not self.start <= c <= self.horizon:
+                raise ValueError(f"checkpoint {c} is not between start and horizon")
+        if self.checkpoints != sorted(set(self.checkpoints)):
+            raise ValueError("checkpoints must be distinct and in date order")
+        if self.meetings is not None:
+            days = [m.date for m in self.meetings]
+            if not days or days != sorted(set(days)) or days[0] < self.start or days[-1] > self.horizon:
+                raise ValueError("meetings must be distinct, in date order, between start and horizon")
+            if len(days) > self.max_meetings:
+                raise ValueError(f"{len(days)} meetings but max_meetings is {self.max_meetings}")
+        return self
+
+    def day(self, d: dt.date) -> int:
+        """Days from ``start`` to ``d``."""
+        return (d - self.start).days
+
+    @property
+    def horizon_day(self) -> int:
+        """Days from ``start`` to ``horizon``."""
+        return self.day(self.horizon)
