@@ -7,16 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from simulator import storage
-from simulator.analysis.timeline import timeline
-from simulator.cli.options import add_run_options, default_chunk, executor_for
-from simulator.engine.rundir import refuse_to_overwrite
-from simulator.figures.common import save_png
-from simulator.figures.timeline import timeline_figure
-
 
 def add_command(sub: Any) -> None:
     """Add ``negsim timeline`` to the CLI's subparsers."""
+    from simulator.cli.options import add_run_options, scenario_arg
+
     p = sub.add_parser(
         "timeline",
         help="forecasts as of several dates (as the news arrived)",
@@ -27,7 +22,12 @@ def add_command(sub: Any) -> None:
             "DIR/figures/timeline.png."
         ),
     )
-    p.add_argument("scenario", type=Path, metavar="SCENARIO")
+    p.add_argument(
+        "scenario",
+        type=scenario_arg,
+        metavar="SCENARIO",
+        help="a scenario file, or the name of a shipped one (e.g. istanbul_2025_campaign)",
+    )
     p.add_argument("--as-of", dest="dates", action="append", required=True, metavar="DATE")
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     p.add_argument("--overwrite", action="store_true", help="replace an existing timeline.json")
@@ -36,6 +36,14 @@ def add_command(sub: Any) -> None:
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
+    """Run ``negsim timeline`` (imports the engine only now: ``negsim --help`` stays light)."""
+    from simulator import storage
+    from simulator.analysis.timeline import timeline
+    from simulator.cli.options import default_chunk, executor_for
+    from simulator.engine.rundir import refuse_to_overwrite
+    from simulator.figures.common import save_png
+    from simulator.figures.timeline import timeline_figure
+
     out: Path = args.out
     refuse_to_overwrite(out / "timeline.json", args.overwrite, "a timeline")
     chunk = args.chunk_size or default_chunk()
