@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from simulator.errors import Problem, ScenarioError
-from simulator.scenario.load import SET_ASSUMPTION, load_scenario
+from simulator.scenario.load import load_scenario
+from simulator.scenario.paths import SET_ASSUMPTION
 from simulator.scenario.schema import Scenario
 
 HERE = Path(__file__).parent

@@ -41,7 +41,8 @@ from simulator.engine.ensemble import DEFAULT_CHUNK, estimate, run_ensemble
 from simulator.engine.tally import Tally, summary_dict
 from simulator.engine.variant import Agents
 from simulator.errors import ScenarioError, UserError
-from simulator.scenario.load import load_scenario, type_at
+from simulator.scenario.load import load_scenario
+from simulator.scenario.paths import type_at
 from simulator.scenario.schema import Scenario
 
 DEFAULT_EVENTS = ("talks.direct", "talks.leaders", "agreement.any", "agreement.ceasefire")
