@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,106 @@ def test_run_as_of_and_timeline(tmp_path: Path) -> None:
     summary = json.loads((run / "summary.json").read_text())
     key = "agreement.ceasefire.by.2025-12-31"
     assert summary["events"][key]["count"] == doc["events"][key][1]["count"]
+
+
+# Initial signals, commitments and factors citing a later seed: refused without a fallback, replaced
+# with one. What-ifs are written next to the campaign (so its seeds and extends resolve).
+EARLY = "2025-05-13T20:00"  # after seed 004 only
+LATE = '{seed: "001", quote: "the Russian delegation will be led by Vladimir Medinsky"}'
+IF_PUTIN = "condition: {party: russia, level: leader}"
+WHY = 'assumption: "before the list"'
+
+
+@pytest.fixture
+def what_if(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+    made: list[Path] = []
+
+    def make(body: str) -> Path:
+        made.append(ROOT / "scenarios" / f"_asof_test_{tmp_path.name}_{len(made)}.yaml")
+        made[-1].write_text(f"extends: istanbul_2025_campaign.yaml\n{body}", encoding="utf-8")
+        return made[-1]
+
+    yield make
+    for p in made:
+        p.unlink(missing_ok=True)
+
+
+def test_late_initial_commitment_and_factor_are_refused_without_fallback(
+    what_if: Callable[[str], Path],
+) -> None:
+    path = what_if(
+        "parties:\n  united_states:\n    attendance:\n"
+        f"      initial: {{level: leader, source: {LATE}}}\n"
+        "      commitments:\n"
+        f"        - {{kind: only_if, level: leader, {IF_PUTIN}, source: {LATE}}}\n"
+        "factors:\n  late_factor:\n"
+        f"    source: {LATE}\n"
+        "    loadings: {parties.russia.outside_option: 0.3}\n"
+    )
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, as_of=EARLY)
+    lines = str(info.value).splitlines()
+    for what in (
+        "parties.united_states.attendance.initial (initial signal) cites seed 001",
+        "parties.united_states.attendance.commitments.0 (commitment) cites seed 001",
+        "factors.late_factor (factor) cites seed 001",
+    ):
+        line = next(x for x in lines if what in x)
+        file, row, col, _ = line.split(":", 3)
+        assert file.endswith(path.name) and int(row) > 1 and int(col) > 0
+        assert "published 2025-05-14T22:00" in line and f"after --as-of {EARLY}" in line
+    # Once the seed was published: used as written.
+    later = load_scenario(path, as_of="2025-05-14T22:00")
+    assert later.parties["united_states"].attendance.initial.level == "leader"
+    assert "late_factor" in later.factors
+
+
+def test_late_initial_commitment_and_factor_use_their_fallbacks(what_if: Callable[[str], Path]) -> None:
+    path = what_if(
+        "parties:\n  turkey:\n    attendance:\n"
+        f"      initial: {{level: leader, source: {LATE}, as_of: {{level: official, {WHY}}}}}\n"
+        "      commitments:\n"
+        f"        - {{kind: only_if, level: leader, {IF_PUTIN}, source: {LATE},\n"
+        f"           as_of: {{absent: true, {WHY}}}}}\n"
+        f"        - {{kind: only_if, level: minister, {IF_PUTIN}, source: {LATE},\n"
+        f"           as_of: {{kind: only_if, level: leader, {IF_PUTIN}, {WHY}}}}}\n"
+        "factors:\n"
+        "  late_factor:\n"
+        f"    source: {LATE}\n"
+        "    loadings: {parties.russia.outside_option: 0.3}\n"
+        f"    as_of: {{absent: true, {WHY}}}\n"
+        "  late_loadings:\n"
+        f"    source: {LATE}\n"
+        "    loadings: {parties.russia.outside_option: 0.3}\n"
+        f"    as_of: {{loadings: {{parties.russia.outside_option: 0.1}}, {WHY}}}\n"
+    )
+    early = load_scenario(path, as_of=EARLY)
+    turkey = early.parties["turkey"].attendance
+    assert turkey.initial.level == "official"
+    # The first commitment dropped, the second replaced.
+    assert [(c.kind, c.level) for c in turkey.commitments] == [("only_if", "leader")]
+    assert "late_factor" not in early.factors
+    assert early.factors["late_loadings"].loadings == {"parties.russia.outside_option": 0.1}
+    # A fallback's parameters are not the scenario's.
+    assert not any(".as_of" in k for k in load_scenario(CAMPAIGN).parameters())
+
+
+def test_a_fallback_citing_a_late_seed_is_refused(what_if: Callable[[str], Path]) -> None:
+    path = what_if(
+        "parties:\n  turkey:\n    attendance:\n"
+        f"      initial: {{level: leader, source: {LATE},\n"
+        f"                 as_of: {{level: official, source: {LATE}, {WHY}}}}}\n"
+    )
+    with pytest.raises(ScenarioError, match=r"initial: its as_of fallback cites seed 001"):
+        load_scenario(path, as_of=EARLY)
+
+
+def test_the_campaign_runs_early_without_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r"
+    assert main(["run", str(CAMPAIGN), "--as-of", EARLY, "--runs", "200", "--out", str(out)]) == 0
+    assert "warning" not in capsys.readouterr().err
+    early = load_scenario(CAMPAIGN, as_of=EARLY)
+    # Before the Kremlin's list and Zelensky's condition: Putin's proposal, no only_if for Kyiv.
+    assert early.parties["russia"].attendance.initial.level == "official"
+    assert [c.kind for c in early.parties["ukraine"].attendance.commitments] == ["promise"]
+    assert [c.kind for c in early.parties["united_states"].attendance.commitments] == ["only_if", "promise"]

@@ -74,7 +74,5 @@ def timeline(
         "chunk_size": chunk_size,
         "dates": [when for when, _, _ in runs_at],
         "key_events": moving,
-        # Initial signals, commitments and factors have no fallback yet: used as written.
-        "used_as_written_though_later": {when: sc.late_entries for when, sc, _ in runs_at},
         "events": events,
     }

@@ -270,14 +270,6 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.out is not None:
             check_out(args.out)
         scenario = load_scenario(path, args.overrides, allow_outside=args.allow_outside, as_of=args.as_of)
-        if scenario.late_entries:
-            late = "; ".join(scenario.late_entries)
-            print(
-                printable(
-                    f"negsim: warning: --as-of {scenario.as_of}: used as written, citing later seeds: {late}"
-                ),
-                file=sys.stderr,
-            )
         chunk = args.chunk_size or default_chunk()
         check_size(args.runs, chunk, workers=args.workers or 1, disk=args.out or Path("runs"))
         out = args.out or new_folder(Path("runs"), path.stem)

@@ -1,14 +1,18 @@
-"""Forecasting as of a date: only parameters whose sources were all published by then.
+"""Forecasting as of a date: only parameters and entries whose sources were all published by then.
 
 ``seeds/index.yaml`` gives each seed a ``published`` date-time (UTC; a judgement from what each
 text itself says, see its ``written`` note). A forecast made ``--as-of D`` uses a parameter as
 written only when every seed it quotes was published at or before ``D``; otherwise it uses the
 parameter's ``as_of:`` fallback prior (an assumption, whose own quotes must be published by ``D``),
 or the scenario is refused with a ``path:line:col`` problem naming the parameter and the late
-source. ``D`` is ``YYYY-MM-DD`` (the end of that day, 23:59) or ``YYYY-MM-DDTHH:MM``.
+source. Initial signals, commitments and shared factors are treated alike: one citing a later seed
+uses its ``as_of:`` fallback (another signal; a replacement commitment or factor, or ``{absent:
+true}`` to drop it) or is refused. ``D`` is ``YYYY-MM-DD`` (the end of that day, 23:59) or
+``YYYY-MM-DDTHH:MM``.
 
 The fallback keeps the parameter's path, so its draws come from the same named stream: forecasts
-at several dates share common random numbers.
+at several dates share common random numbers. (A dropped commitment moves the ones after it up a
+place, and so their ``audience_cost`` streams: list commitments that may be dropped last.)
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from simulator.errors import Problem, UserError, printable
-from simulator.scenario.schema import Scenario
+from simulator.scenario.params import Strict
+from simulator.scenario.schema import Dropped, Scenario
 from simulator.scenario.sources import SeedLibrary
 from simulator.scenario.yamlsafe import load_yaml
 
@@ -71,6 +76,40 @@ def late_sources(
     return sorted(set(late))
 
 
+def sources_in(obj: Any) -> list[Any]:
+    """Every source an entry quotes: its own and its parameters' (not those of its fallbacks)."""
+    out: list[Any] = []
+    if isinstance(obj, Strict):
+        for name in type(obj).model_fields:
+            value = getattr(obj, name)
+            if name == "as_of":
+                continue
+            if name == "source" and value is not None:
+                out += value if isinstance(value, list) else [value]
+            else:
+                out += sources_in(value)
+    elif isinstance(obj, list | tuple):
+        for v in obj:
+            out += sources_in(v)
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            out += sources_in(v)
+    return out
+
+
+def entries(scenario: Scenario) -> list[tuple[str, Loc, Any]]:
+    """The sourced entries that are not parameters: initial signals, commitments, factors."""
+    found: list[tuple[str, Loc, Any]] = []
+    for pid, party in scenario.parties.items():
+        at: Loc = ("parties", pid, "attendance")
+        found.append(("initial signal", (*at, "initial"), party.attendance.initial))
+        found += [
+            ("commitment", (*at, "commitments", i), c) for i, c in enumerate(party.attendance.commitments)
+        ]
+    found += [("factor", ("factors", fid), f) for fid, f in scenario.factors.items()]
+    return found
+
+
 def as_of_data(
     scenario: Scenario,
     data: dict[str, Any],
@@ -78,23 +117,58 @@ def as_of_data(
     text: str,
     problem: Callable[[Loc, str], Problem],
 ) -> tuple[dict[str, Any], list[Problem]]:
-    """The scenario data as forecast at ``text``: late parameters replaced by their fallbacks."""
+    """The scenario data as forecast at ``text``: late parameters, initial signals, commitments and
+    factors replaced by their fallbacks (a dropped commitment or factor is removed)."""
     when = parse_when(text)
     published = published_dates(seeds_dir)
     library = SeedLibrary(seeds_dir)
     out = copy.deepcopy(data)
     problems: list[Problem] = []
     stamp = when.isoformat(timespec="minutes")
-    for path, param in scenario.parameters().items():
-        late = late_sources(param, library, published, when)
-        if not late:
+
+    def late(obj: Any) -> list[str]:
+        return late_sources(_Cited(sources_in(obj)), library, published, when)
+
+    def dotted(loc: Loc) -> str:
+        return ".".join(str(p) for p in loc)
+
+    # Entries first: a late commitment's fallback decides its audience_cost too. An entry is late by
+    # its own sources (a commitment's audience_cost is a parameter, checked below).
+    replaced: list[tuple[Loc, Any]] = []
+    for kind, loc, entry in entries(scenario):
+        own = entry.source if isinstance(entry.source, list) else [entry.source] if entry.source else []
+        cited = late_sources(_Cited(own), library, published, when)
+        if not cited:
             continue
-        loc: Loc = tuple(int(p) if p.isdigit() else p for p in path.split("."))
+        path = dotted(loc)
+        if entry.as_of is None:
+            problems.append(
+                problem(
+                    loc,
+                    f"{path} ({kind}) cites {', '.join(cited)}, after --as-of {stamp}; "
+                    "give it an as_of: fallback (an assumption) or forecast at a later date",
+                )
+            )
+            continue
+        still = late(entry.as_of)
+        if still:
+            problems.append(problem((*loc, "as_of"), f"{path}: its as_of fallback cites {', '.join(still)}"))
+            continue
+        replaced.append((loc, entry.as_of))
+    settled = {loc for loc, _ in replaced}
+
+    for path, param in scenario.parameters().items():
+        cited = late_sources(param, library, published, when)
+        if not cited:
+            continue
+        loc = tuple(int(p) if p.isdigit() else p for p in path.split("."))
+        if any(loc[: len(s)] == s for s in settled):
+            continue
         if param.as_of is None:
             problems.append(
                 problem(
                     loc,
-                    f"{path} cites {', '.join(late)}, after --as-of {stamp}; "
+                    f"{path} cites {', '.join(cited)}, after --as-of {stamp}; "
                     "give it an as_of: fallback prior (an assumption) or forecast at a later date",
                 )
             )
@@ -103,33 +177,30 @@ def as_of_data(
         if still:
             problems.append(problem((*loc, "as_of"), f"{path}: its as_of fallback cites {', '.join(still)}"))
             continue
-        node: Any = out
-        for part in loc[:-1]:
-            node = node[part]
-        node[loc[-1]] = param.as_of.model_dump(mode="json", exclude_none=True)
+        _node(out, loc[:-1])[loc[-1]] = param.as_of.model_dump(mode="json", exclude_none=True)
+
+    # Replacements in place; removals last, from the end of each list (indices stay valid).
+    dropped = []
+    for loc, fallback in replaced:
+        if isinstance(fallback, Dropped):
+            dropped.append(loc)
+        else:
+            _node(out, loc[:-1])[loc[-1]] = fallback.model_dump(mode="json", exclude_none=True)
+    for loc in sorted(dropped, key=_from_the_end):
+        del _node(out, loc[:-1])[loc[-1]]
     out["as_of"] = stamp
     return out, problems
 
 
-def late_entries(scenario: Scenario, seeds_dir: Path, text: str) -> list[str]:
-    """Sourced entries that are not parameters (initial signals, commitments, factors) citing seeds
-    published after ``text``: they are used as written (no fallback yet), so a caller warns."""
-    when = parse_when(text)
-    published = published_dates(seeds_dir)
-    library = SeedLibrary(seeds_dir)
-    found: list[tuple[str, Any]] = []
-    for pid, party in scenario.parties.items():
-        at = f"parties.{pid}.attendance"
-        found.append((f"{at}.initial", party.attendance.initial))
-        found += [(f"{at}.commitments.{i}", c) for i, c in enumerate(party.attendance.commitments)]
-    found += [(f"factors.{fid}", f) for fid, f in scenario.factors.items()]
-    out = []
-    for path, entry in found:
-        src = entry.source if isinstance(entry.source, list) else ([entry.source] if entry.source else [])
-        late = late_sources(_Cited(src), library, published, when)
-        if late:
-            out.append(f"{path} ({', '.join(late)})")
-    return out
+def _from_the_end(loc: Loc) -> tuple[tuple[str, ...], int]:
+    """Sort key deleting list items from the highest index down."""
+    return tuple(map(str, loc[:-1])), -loc[-1] if isinstance(loc[-1], int) else 0
+
+
+def _node(data: Any, loc: Loc) -> Any:
+    for part in loc:
+        data = data[part]
+    return data
 
 
 class _Cited:

@@ -81,9 +81,9 @@ def load_scenario(
         check_sources: Check every quote against the seed articles (on by default).
         allow_outside: Let ``extends:`` name files outside the scenario's folder tree.
         labels: How each override is named in messages (default ``--set[N]``).
-        as_of: Forecast as of this date (``YYYY-MM-DD[THH:MM]``): parameters quoting seeds
-            published later use their ``as_of:`` fallback, or the scenario is refused
-            (:mod:`simulator.scenario.asof`).
+        as_of: Forecast as of this date (``YYYY-MM-DD[THH:MM]``): parameters, initial signals,
+            commitments and factors quoting seeds published later use their ``as_of:`` fallback,
+            or the scenario is refused (:mod:`simulator.scenario.asof`).
 
     Raises:
         ScenarioError: With one located problem per mistake.
@@ -109,13 +109,12 @@ def load_scenario(
         if problems:
             raise ScenarioError(problems)
     if as_of is not None:
-        from simulator.scenario.asof import as_of_data, late_entries
+        from simulator.scenario.asof import as_of_data
 
         data, problems = as_of_data(scenario, located.data, seeds_dir, as_of, located.problem)
         if problems:
             raise ScenarioError(problems)
         scenario = _validate(_Located(data, located.where, located.root))
-        scenario._late_entries = late_entries(scenario, seeds_dir, as_of)
     scenario._seeds_dir = seeds_dir
     scenario._path = path
     return scenario

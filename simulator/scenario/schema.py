@@ -81,6 +81,24 @@ class Condition(Strict):
     level: Level = Level.leader
 
 
+class Dropped(Strict):
+    """An ``as_of:`` fallback that removes its entry: ``{absent: true, assumption: ...}``.
+
+    Used by a commitment not yet made, or a shared factor not yet known, before its sources.
+    """
+
+    absent: Literal[True]
+    assumption: str = Field(min_length=3)
+
+
+def _check_fallback(fallback: Strict | None) -> None:
+    """A fallback states its assumption and has no fallback of its own (as a Param's)."""
+    if fallback is None or isinstance(fallback, Dropped):
+        return
+    if getattr(fallback, "assumption", None) is None or getattr(fallback, "as_of", None) is not None:
+        raise ValueError("as_of: a fallback states its assumption (and has no as_of of its own)")
+
+
 class Commitment(Strict):
     """A public conditional commitment about one's own attendance.
 
@@ -96,9 +114,14 @@ class Commitment(Strict):
     audience_cost: Unit | None = None
     source: Source | list[Source] | None = None
     assumption: str | None = None
+    as_of: Commitment | Dropped | None = Field(
+        default=None,
+        description="Used before a source was published: a replacement, or {absent: true} (not yet made).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:
+        _check_fallback(self.as_of)
         if self.level == Level.absent:
             raise ValueError("a commitment is about attending: level cannot be 'absent'")
         if self.kind == "only_if" and self.condition is None:
@@ -125,9 +148,13 @@ class Initial(Strict):
     level: Level
     source: Source | list[Source] | None = None
     assumption: str | None = None
+    as_of: Initial | None = Field(
+        default=None, description="The signal used instead before one of its sources was published."
+    )
 
     @model_validator(mode="after")
     def _provenance(self) -> Self:
+        _check_fallback(self.as_of)
         if self.source is None and self.assumption is None:
             raise ValueError("say where this signal comes from: add source or assumption")
         return self
@@ -286,9 +313,14 @@ class Factor(Strict):
     loadings: dict[str, Annotated[float, Field(ge=-1.0, le=1.0, strict=True)]] = Field(min_length=1)
     source: Source | list[Source] | None = None
     assumption: str | None = Field(default=None, min_length=3)
+    as_of: Factor | Dropped | None = Field(
+        default=None,
+        description="Used before a source was published: other loadings, or {absent: true} (no factor).",
+    )
 
     @model_validator(mode="after")
     def _provenance(self) -> Self:
+        _check_fallback(self.as_of)
         if self.source is None and self.assumption is None:
             raise ValueError("say why these parameters move together: add source or assumption")
         return self
@@ -317,18 +349,11 @@ class Scenario(Strict):
     # Where the scenario was loaded from (set by the loader; None for scenarios built in Python).
     _path: Path | None = PrivateAttr(default=None)
     _seeds_dir: Path | None = PrivateAttr(default=None)
-    # Set by ``load_scenario(as_of=...)``: sourced non-parameter entries citing later seeds.
-    _late_entries: list[str] = PrivateAttr(default_factory=list)
 
     @property
     def path(self) -> Path | None:
         """The file this scenario was loaded from, if any."""
         return self._path
-
-    @property
-    def late_entries(self) -> list[str]:
-        """Initial signals, commitments and factors that cite seeds published after ``as_of``."""
-        return list(self._late_entries)
 
     @property
     def seeds_dir(self) -> Path | None:

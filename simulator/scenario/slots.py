@@ -25,6 +25,8 @@ def slots_of(obj: object, prefix: str, bounds: tuple[float, float]) -> Iterator[
         yield ParamSlot(prefix, obj, *bounds)
     elif isinstance(obj, Strict):
         for name, info in type(obj).model_fields.items():
+            if name == "as_of":  # a fallback's parameters are not the scenario's (see asof.py)
+                continue
             yield from slots_of(
                 getattr(obj, name),
                 _join(prefix, name),
