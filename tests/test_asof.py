@@ -77,6 +77,8 @@ def test_run_as_of_and_timeline(tmp_path: Path) -> None:
     assert doc["dates"] == ["2025-05-14T20:00", "2025-05-17T23:59"]
     assert all(len(v) == 2 for v in doc["events"].values())
     assert "agreement.ceasefire.by.2025-12-31" in doc["key_events"]
+    # Each date is annotated with the news that arrived: the seeds published since the date before.
+    assert doc["sources"] == [["004"], ["000", "001", "002", "003"]]
     assert (out / "figures" / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # Common random numbers: the same run as of a date matches the timeline's entry exactly.
     run = tmp_path / "run"

@@ -66,6 +66,7 @@ def timeline(
         events[k] = rows
     first = runs_at[0][1]
     moving = [k for k in key_events(keys) if any(r["count"] for r in events[k])]
+    sources = _sources_by_date(first, [when for when, _, _ in runs_at])
     return {
         "negsim_version": __version__,
         "scenario": {"name": first.name, "path": str(path)},
@@ -74,5 +75,22 @@ def timeline(
         "chunk_size": chunk_size,
         "dates": [when for when, _, _ in runs_at],
         "key_events": moving,
+        "sources": sources,
         "events": events,
     }
+
+
+def _sources_by_date(scenario: Any, dates: Sequence[str]) -> list[list[str]]:
+    """Per date, the seeds published by then and not by the date before (the news that arrived)."""
+    from simulator.scenario.asof import parse_when, published_dates
+
+    if scenario.seeds_dir is None:
+        return [[] for _ in dates]
+    published = published_dates(scenario.seeds_dir)
+    out, seen = [], set()
+    for d in dates:
+        when = parse_when(d)
+        new = sorted(stem.split("_", 1)[0] for stem, t in published.items() if t <= when and stem not in seen)
+        seen |= {stem for stem, t in published.items() if t <= when}
+        out.append(new)
+    return out

@@ -27,8 +27,16 @@ def timeline_figure(doc: dict[str, Any], keys: list[str] | None = None) -> Figur
         colour = COLOURS[i % len(COLOURS)]
         ax.plot(x, p, marker="o", color=colour, label=key)
         ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
-    ax.set_xticks(x, [d.replace("T", "\n") for d in dates], fontsize=8)
-    ax.set_xlabel("forecast made as of (UTC): only sources published by then")
+    sources = doc.get("sources") or [[] for _ in dates]
+    ticks = [
+        d.replace("T", "\n") + ("\nnew: " + ", ".join(f"[{s}]" for s in new) if new else "\nno new source")
+        for d, new in zip(dates, sources, strict=True)
+    ]
+    ax.set_xticks(x, ticks, fontsize=8)
+    ax.set_xlabel(
+        "forecast made as of (UTC): only sources published by then "
+        "(new: seeds published since the date before)"
+    )
     percent_axis(ax)
     ax.set_ylabel("probability")
     ax.set_title(
