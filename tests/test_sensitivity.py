@@ -18,7 +18,7 @@ from simulator.analysis.sensitivity import (
     run_sensitivity,
 )
 from simulator.cli import main
-from simulator.engine.ensemble import Chunk
+from simulator.engine.chunks import Chunk
 from simulator.figures.sensitivity import short_label
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
