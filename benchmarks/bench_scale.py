@@ -98,7 +98,8 @@ def _timings(
 
 def measure_pool(path: str, worlds: int, chunk_size: int, workers: int) -> dict[str, Any]:
     """``run_ensemble`` on a local pool of ``workers`` processes (None for 1: this process)."""
-    from simulator.engine.ensemble import local_executor, run_ensemble
+    from simulator.engine.ensemble import run_ensemble
+    from simulator.engine.executors import local_executor
     from simulator.scenario.load import load_scenario
 
     scenario = load_scenario(path)

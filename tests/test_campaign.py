@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from simulator.cli import main
-from simulator.engine.ensemble import Chunk, simulate_chunk
+from simulator.engine.chunks import Chunk
+from simulator.engine.ensemble import simulate_chunk
 from simulator.engine.tally import events_of
 from simulator.model.campaign import _carry_over, run_campaign
 from simulator.model.model import NegotiationModel

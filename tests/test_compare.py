@@ -11,7 +11,7 @@ import pytest
 
 from simulator.analysis.compare import PairedTally, compare_scenarios, comparison_dict, paired_diff
 from simulator.cli import main
-from simulator.engine.ensemble import local_executor
+from simulator.engine.executors import local_executor
 from simulator.model.agents import PartyAgent
 from simulator.scenario.load import load_scenario
 from tests.conftest import two_party

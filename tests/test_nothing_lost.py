@@ -384,7 +384,7 @@ def test_13_sizes_beyond_the_machine_are_refused_early(
 
 
 def test_13_a_large_run_that_fits_is_not_refused() -> None:
-    from simulator.engine.ensemble import check_size
+    from simulator.engine.chunks import check_size
 
     check_size(10**8, 10_000, disk=Path("/"))  # 10^4 chunks, a few GiB: fine if the disk has room
 

@@ -17,7 +17,8 @@ from simulator.model.model import NegotiationModel
 from simulator.model.protocols.base import Table
 from simulator.model.protocols.compromise import Compromise, weighted_mean
 from simulator.model.protocols.ensemble import assignment
-from simulator.model.protocols.expected_utility import ExpectedUtility, run_eum
+from simulator.model.protocols.eum_protocol import ExpectedUtility
+from simulator.model.protocols.expected_utility import run_eum
 from simulator.model.protocols.nash import Nash
 from simulator.model.rules import accepts, unanimity
 from simulator.scenario.load import load_scenario

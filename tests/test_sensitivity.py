@@ -10,15 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from simulator.analysis.sensitivity import (
-    SamplingWarning,
-    _evaluate_chunk,
-    _sample,
-    default_events,
-    run_sensitivity,
-)
+from simulator.analysis.events import default_events
+from simulator.analysis.sensitivity import run_sensitivity
+from simulator.analysis.sensitivity_design import SamplingWarning, _evaluate_chunk, _sample
 from simulator.cli import main
-from simulator.engine.ensemble import Chunk
+from simulator.engine.chunks import Chunk
 from simulator.figures.sensitivity import short_label
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario

@@ -10,7 +10,8 @@ import pytest
 
 from simulator.analysis.sweep import grid_points, load_points, parse_param, parse_params, run_sweep
 from simulator.cli import main
-from simulator.engine.ensemble import local_executor, run_ensemble
+from simulator.engine.ensemble import run_ensemble
+from simulator.engine.executors import local_executor
 from simulator.errors import UserError
 from simulator.scenario.load import load_scenario
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.analysis.sensitivity import Design, evaluate
+from simulator.analysis.sensitivity_design import Design, evaluate
 from simulator.analysis.sweep import sweep
 from simulator.engine.rundir import resume_run, start_run
 from simulator.engine.variant import agents_from_spec, agents_spec

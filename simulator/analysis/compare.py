@@ -29,7 +29,9 @@ import numpy as np
 
 from simulator import storage
 from simulator._version import __version__
-from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
+from simulator.engine.chunks import DEFAULT_CHUNK, Chunk, plan
+from simulator.engine.ensemble import simulate_chunk
+from simulator.engine.executors import map_chunks
 from simulator.engine.tally import Z95, events_of
 from simulator.model.agents import PartyAgent
 from simulator.scenario.schema import Scenario

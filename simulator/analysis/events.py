@@ -6,7 +6,8 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-from simulator.engine.ensemble import Chunk, simulate_chunk
+from simulator.engine.chunks import Chunk
+from simulator.engine.ensemble import simulate_chunk
 from simulator.engine.tally import events_of
 from simulator.engine.variant import Agents
 from simulator.errors import UserError

@@ -13,9 +13,12 @@ output's variance it makes up; it is estimated from the replicates, recorded as 
 ``sensitivity.json`` and drawn as a dashed line in the figures, so a reader can tell an effect from
 the noise floor. More replicates lower the floor.
 
-Rows run in chunks through :func:`simulator.ensemble.map_chunks` (chunk *k* holds a fixed number of
+Rows run in chunks through :func:`simulator.engine.executors.map_chunks` (chunk *k* holds a fixed number of
 rows and is seeded like chunk *k* of a run), so the numbers depend on the scenario, method, N,
 replicates and seed, never on the number of workers or the backend.
+
+The sample design, the checks before a run and the playing of the rows are in
+``sensitivity_design``; this module analyses the output and writes ``sensitivity.json``.
 
 Example:
     >>> result = run_sensitivity(scenario, method="sobol", n=64)  # doctest: +SKIP
@@ -25,10 +28,8 @@ Example:
 from __future__ import annotations
 
 import concurrent.futures as cf
-import functools
 import json
 import math
-import operator
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -38,143 +39,23 @@ from typing import Any
 import numpy as np
 
 from simulator._version import __version__
-from simulator.analysis.events import check_events, default_events, event_keys
-from simulator.defaults import DEFAULT_N, DEFAULT_REPLICATES, METHODS, Method
-from simulator.engine.ensemble import DEFAULT_CHUNK, Chunk, map_chunks, plan, simulate_chunk
-from simulator.engine.tally import events_of
+from simulator.analysis.sensitivity_design import (
+    MORRIS_LEVELS,
+    Design,
+    evaluate,
+    prepare,
+    rows_per_chunk,
+)
+from simulator.defaults import DEFAULT_REPLICATES, Method
 from simulator.engine.variant import Agents
-from simulator.errors import UserError
 from simulator.scenario.schema import Scenario
 from simulator.storage import write_text
 
-MORRIS_LEVELS = 4
 #: A parameter whose Sobol total index exceeds the replicate noise by this much is named as a driver.
 DRIVER_SHARE = 0.2
 #: Smallest Morris mu* (change in probability across the parameter's distribution) named as a driver.
 MORRIS_EFFECT = 0.05
 MAX_DRIVERS = 3
-
-
-class SamplingWarning(UserWarning):
-    """The sample size is not what the method's guarantees assume (Sobol': a power of 2)."""
-
-
-@dataclass(frozen=True)
-class Design:
-    """What is sampled: the method, the parameters (dotted paths), the base size N and the seed."""
-
-    method: Method
-    parameters: tuple[str, ...]
-    n: int
-    seed: int
-
-    @property
-    def problem(self) -> dict[str, Any]:
-        """The SALib problem: one variable per parameter, a quantile on [0, 1]."""
-        d = len(self.parameters)
-        return {"num_vars": d, "names": list(self.parameters), "bounds": [[0.0, 1.0]] * d}
-
-    @property
-    def rows(self) -> int:
-        """Number of sample rows: N(D+2) for Sobol (no second order), N(D+1) for Morris."""
-        d = len(self.parameters)
-        return self.n * (d + 2 if self.method == "sobol" else d + 1)
-
-    def sample(self) -> np.ndarray:
-        """The sample matrix (rows x parameters) of quantiles; identical in every process."""
-        return _sample(self)
-
-    def announce(self, replicates: int) -> str:
-        """One line saying how much work this is, printed before it starts."""
-        name = "Sobol" if self.method == "sobol" else "Morris"
-        size = f"N={self.n}" if self.method == "sobol" else f"{self.n} trajectories"
-        return (
-            f"{name}, {len(self.parameters)} parameters, {size}: {self.rows:,} rows × "
-            f"{replicates} replicates = {self.rows * replicates:,} worlds"
-        )
-
-
-@functools.lru_cache(maxsize=4)
-def _sample(design: Design) -> np.ndarray:
-    # Cached and deterministic, so worker processes rebuild the same matrix from the (small)
-    # design instead of receiving the whole matrix with every chunk.
-    if design.method == "sobol":
-        from SALib.sample import sobol
-
-        with warnings.catch_warnings():
-            # scipy's own power-of-2 warning; ours (SamplingWarning) is raised in run_sensitivity.
-            warnings.filterwarnings("ignore", message=".*balance properties of Sobol", category=UserWarning)
-            return sobol.sample(design.problem, design.n, calc_second_order=False, seed=design.seed)
-    from SALib.sample import morris
-
-    return morris.sample(design.problem, design.n, num_levels=MORRIS_LEVELS, seed=design.seed)
-
-
-def is_power_of_two(n: int) -> bool:
-    """True for 1, 2, 4, 8, ..."""
-    return n > 0 and n & (n - 1) == 0
-
-
-def rows_per_chunk(replicates: int) -> int:
-    """Sample rows per chunk: about :data:`DEFAULT_CHUNK` worlds (fixed, so results reproduce)."""
-    return max(1, DEFAULT_CHUNK // replicates)
-
-
-# --- events -------------------------------------------------------------------------------------
-
-
-# --- running ------------------------------------------------------------------------------------
-
-
-def _evaluate_chunk(
-    scenario: Scenario,
-    design: Design,
-    events: tuple[str, ...],
-    replicates: int,
-    chunk: Chunk,
-    agents: Agents = None,
-    crn: bool = False,
-) -> tuple[int, list[np.ndarray]]:
-    """Worker task: play the chunk's rows, ``replicates`` worlds each; each event's share per row.
-
-    With ``crn``, every row (in every chunk) plays the same ``replicates`` worlds: only the
-    parameters differ between rows, so the replicate noise largely cancels in the indices."""
-    x = design.sample()[chunk.start : chunk.start + chunk.size]
-    quantiles = {name: np.repeat(x[:, j], replicates) for j, name in enumerate(design.parameters)}
-    worlds = Chunk(0 if crn else chunk.index, chunk.start * replicates, chunk.size * replicates)
-    rec = simulate_chunk(
-        scenario,
-        design.seed,
-        worlds,
-        quantiles=quantiles,
-        agents=agents,
-        crn_period=replicates if crn else None,
-    )
-    ev = events_of(scenario, rec)
-    y = np.column_stack([ev[e].reshape(chunk.size, replicates).mean(axis=1) for e in events])
-    return chunk.index, [y]
-
-
-def evaluate(
-    scenario: Scenario,
-    design: Design,
-    events: Sequence[str],
-    *,
-    replicates: int,
-    executor: cf.Executor | None = None,
-    progress: Callable[[int], None] | None = None,
-    agents: Agents = None,
-    crn: bool = False,
-) -> np.ndarray:
-    """The output matrix Y (rows x events): each event's share of ``replicates`` worlds per row."""
-    chunks = plan(design.rows, rows_per_chunk(replicates))
-    task = functools.partial(
-        _evaluate_chunk, scenario, design, tuple(events), replicates, agents=agents, crn=crn
-    )
-    tick = (lambda rows: progress(rows * replicates)) if progress else None
-    initial: list[np.ndarray] = []
-    parts = map_chunks(task, chunks, merge=operator.add, initial=initial, executor=executor, progress=tick)
-    return np.concatenate(parts)
 
 
 @dataclass
@@ -346,41 +227,6 @@ def run_sensitivity(
         indices[event] = _analyse(design, x, col)
         noise[event] = _noise_crn(design, indices[event]) if crn else _noise(design, col, replicates)
     return SensitivityResult(design, replicates, indices, noise, skipped, crn=crn)
-
-
-def prepare(
-    scenario: Scenario,
-    *,
-    method: Method,
-    n: int | None = None,
-    replicates: int = DEFAULT_REPLICATES,
-    seed: int = 0,
-    events: Sequence[str] | None = None,
-    agents: Agents = None,
-) -> tuple[Design, list[str]]:
-    """Every check of an analysis, before anything runs: the design and the events it will use.
-
-    Raises :class:`UserError` for a bad method, size, event or a scenario with nothing uncertain,
-    and warns (:class:`SamplingWarning`) when a Sobol N is not a power of 2."""
-    if method not in METHODS:
-        raise UserError(f"unknown method '{method}' (methods: {', '.join(METHODS)})")
-    params = tuple(scenario.uncertain_parameters())
-    if not params:
-        raise UserError(f"{scenario.name}: no uncertain parameters, so nothing to analyse")
-    n = DEFAULT_N[method] if n is None else n
-    if n < 2 or replicates < 1:
-        raise UserError("need N >= 2 and replicates >= 1")
-    if method == "sobol" and not is_power_of_two(n):
-        warnings.warn(
-            f"Sobol' sequences keep their balance properties only when N is a power of 2 (got {n}; "
-            f"try {1 << n.bit_length()})",
-            SamplingWarning,
-            stacklevel=2,
-        )
-    chosen = (
-        check_events(events, event_keys(scenario, agents)) if events is not None else default_events(scenario)
-    )
-    return Design(method, params, n, seed), chosen
 
 
 def _analyse(design: Design, x: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float | None]]:

@@ -37,7 +37,8 @@ from simulator import storage
 from simulator._version import __version__
 from simulator.analysis.events import event_keys
 from simulator.defaults import LHS_EXAMPLE, SWEEP_EXAMPLE
-from simulator.engine.ensemble import DEFAULT_CHUNK, estimate, run_ensemble
+from simulator.engine.chunks import DEFAULT_CHUNK, estimate
+from simulator.engine.ensemble import run_ensemble
 from simulator.engine.tally import Tally, summary_dict
 from simulator.engine.variant import Agents
 from simulator.errors import ScenarioError, UserError

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from simulator._version import __version__
-from simulator.engine.ensemble import DEFAULT_CHUNK, run_ensemble
+from simulator.engine.chunks import DEFAULT_CHUNK
+from simulator.engine.ensemble import run_ensemble
 from simulator.engine.tally import wilson
 from simulator.scenario.load import load_scenario
 

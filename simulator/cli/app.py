@@ -232,7 +232,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from simulator.engine.ensemble import check_size
+    from simulator.engine.chunks import check_size
     from simulator.engine.rundir import check_out, new_folder, resume_run, start_run
     from simulator.scenario.load import load_scenario
 

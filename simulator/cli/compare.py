@@ -74,7 +74,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Run ``negsim compare``."""
     from simulator.analysis.compare import compare_scenarios, comparison_dict, write_comparison
     from simulator.cli.options import executor_for, progress_bar
-    from simulator.engine.ensemble import DEFAULT_CHUNK, check_size
+    from simulator.engine.chunks import DEFAULT_CHUNK, check_size
     from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
     from simulator.figures.compare import write_figure
     from simulator.scenario.load import load_scenario

@@ -123,7 +123,7 @@ def seed_int(text: str) -> int:
 
 
 def default_chunk() -> int:
-    from simulator.engine.ensemble import DEFAULT_CHUNK
+    from simulator.engine.chunks import DEFAULT_CHUNK
 
     return DEFAULT_CHUNK
 
@@ -131,7 +131,7 @@ def default_chunk() -> int:
 @contextlib.contextmanager
 def executor_for(args: argparse.Namespace, chunks: int) -> Iterator[cf.Executor | None]:
     """The executor the options ask for (None: run chunks in this process)."""
-    from simulator.engine.ensemble import local_executor
+    from simulator.engine.executors import local_executor
 
     workers = args.workers or os.cpu_count() or 1
     if args.backend == "dask":

@@ -110,7 +110,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         write_sweep,
     )
     from simulator.cli.options import executor_for
-    from simulator.engine.ensemble import DEFAULT_CHUNK, check_size
+    from simulator.engine.chunks import DEFAULT_CHUNK, check_size
     from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
     from simulator.figures.sweep import write_figure
     from simulator.scenario.load import load_scenario

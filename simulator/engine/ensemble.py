@@ -18,19 +18,12 @@ uninterrupted run.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
 import functools
 import gc
 import hashlib
 import json
-import multiprocessing
-import os
-import shutil
-import signal
 import sys
-import threading
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,83 +31,15 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from simulator import storage
+from simulator.engine.chunks import DEFAULT_CHUNK, Chunk, chunk_seed, plan
 from simulator.engine.documents import Part, check_doc
+from simulator.engine.executors import map_chunks
 from simulator.engine.tally import Tally, worlds_table
 from simulator.errors import UserError, printable
 from simulator.model.agents import PartyAgent
 from simulator.model.campaign import run_campaign
 from simulator.model.model import NegotiationModel
 from simulator.scenario.schema import Scenario
-
-DEFAULT_CHUNK = 10_000
-#: Most chunks a run may have (a plan of 10^6 chunks takes about 100 MB).
-MAX_CHUNKS = 1_000_000
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """A contiguous block of worlds: chunk ``index`` holds worlds ``start .. start + size - 1``."""
-
-    index: int
-    start: int
-    size: int
-
-
-#: Rough cost of one world on one core, and of its row in ``worlds.parquet`` (for size checks).
-SECONDS_PER_WORLD = 3e-5
-BYTES_PER_WORLD = 100
-
-
-def estimate(worlds: int, workers: int = 1) -> str:
-    """``worlds`` worlds in words: how many, about how long, about how much disk for their rows."""
-
-    def span(seconds: float) -> str:
-        for unit, size in (("years", 365 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
-            if seconds >= size:
-                return f"{seconds / size:,.0f} {unit}"
-        return f"{seconds:.0f} seconds"
-
-    def gib(n: float) -> str:
-        return f"{n / 2**30:,.1f} GiB" if n < 2**50 else f"{n / 2**50:,.0f} PiB"
-
-    time_ = span(worlds * SECONDS_PER_WORLD / max(1, workers))
-    disk = gib(worlds * BYTES_PER_WORLD)
-    return f"{worlds:,} worlds: about {time_} on {max(1, workers)} cores and {disk} of worlds.parquet"
-
-
-def check_size(worlds: int, chunk_size: int, *, workers: int = 1, disk: Path | None = None) -> None:
-    """Refuse, before anything is allocated, a run that cannot fit: too many chunks to plan, or
-    (when its worlds are written under ``disk``) more rows than the free disk space holds."""
-    chunks = -(-worlds // chunk_size)
-    if chunks > MAX_CHUNKS:
-        raise UserError(
-            f"too large: {estimate(worlds, workers)}, in {chunks:,} chunks (at most {MAX_CHUNKS:,}); "
-            "run fewer worlds"
-        )
-    if disk is not None:
-        probe = disk
-        while not probe.exists() and probe != probe.parent:
-            probe = probe.parent
-        try:
-            free = shutil.disk_usage(probe).free
-        except OSError:
-            return
-        if worlds * BYTES_PER_WORLD > free:
-            raise UserError(
-                f"too large: {estimate(worlds, workers)}, but {probe} has {free / 2**30:,.1f} GiB free; "
-                "run fewer worlds"
-            )
-
-
-def plan(runs: int, chunk_size: int = DEFAULT_CHUNK) -> list[Chunk]:
-    """Cut ``runs`` worlds into chunks of ``chunk_size`` (the last one may be smaller)."""
-    check_size(runs, chunk_size)
-    return [Chunk(k, s, min(chunk_size, runs - s)) for k, s in enumerate(range(0, runs, chunk_size))]
-
-
-def chunk_seed(seed: int, index: int) -> np.random.SeedSequence:
-    """The seed of chunk ``index``: the ``index``-th child of ``SeedSequence(seed)``."""
-    return np.random.SeedSequence(seed, spawn_key=(index,))
 
 
 def simulate_chunk(
@@ -230,152 +155,6 @@ class EnsembleResult:
     seed: int
     chunk_size: int
     chunks: int
-
-
-def local_executor(workers: int) -> cf.Executor | None:
-    """A process pool of ``workers`` (None for 1: run in this process).
-
-    The pool's processes never see Ctrl-C (the main process handles it and stops them: no
-    traceback from a worker starting up), and they exit when the main process dies, even by
-    ``kill -9`` (``PR_SET_PDEATHSIG`` on Linux, and a watchdog thread everywhere).
-    """
-    if workers <= 1:
-        return None
-    from multiprocessing import forkserver
-
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["simulator.engine.ensemble"])
-    # An ignored signal stays ignored across fork and exec: the fork server (which imports for
-    # 1-2 s) and every worker it forks start with SIGINT ignored, so a Ctrl-C reaches only the
-    # main process (which stops the pool), never a worker's start-up as a traceback.
-    main_thread = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main_thread else None
-    try:
-        forkserver.ensure_running()
-    finally:
-        if main_thread:
-            signal.signal(signal.SIGINT, previous if previous is not None else signal.SIG_DFL)
-    return cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=worker_init, initargs=(os.getpid(),)
-    )
-
-
-def worker_init(parent: int) -> None:
-    """In a pool worker: ignore Ctrl-C, and exit as soon as the main process ``parent`` is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: killed when the fork server dies
-        except (OSError, AttributeError):  # pragma: no cover
-            pass
-
-    def watch() -> None:
-        while True:
-            try:
-                os.kill(parent, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # pragma: no cover - the pid was reused by another user
-                os._exit(1)
-            time.sleep(0.5)
-
-    threading.Thread(target=watch, name="negsim-parent-watch", daemon=True).start()
-
-
-def map_chunks[T](
-    task: Callable[[Chunk], tuple[int, T]],
-    chunks: Sequence[Chunk],
-    *,
-    merge: Callable[[T, T], T],
-    initial: T,
-    executor: cf.Executor | None = None,
-    done: Mapping[int, T] | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> T:
-    """Run ``task`` on every chunk not in ``done`` and merge the results in chunk order.
-
-    This is the one engine every command uses (run, compare, sweep, sensitivity): ``task`` is a
-    picklable function of a chunk returning ``(chunk.index, result)``; results are merged strictly
-    in chunk order, so float sums are identical however the chunks were scheduled.
-
-    Args:
-        task: What to do with one chunk (must be picklable to run on other processes).
-        chunks: The chunks of the run.
-        merge: Combines two results (associative; applied in chunk order).
-        initial: The result of no chunks.
-        executor: Where chunks run (None: this process, one after another).
-        done: Results of chunks finished earlier (a resumed run), by chunk index.
-        progress: Called with a chunk's number of worlds when it finishes.
-    """
-    finished = set(done or {})
-    pending: dict[int, T] = dict(done or {})
-    merged = initial
-    next_index = 0
-    order = [c.index for c in chunks]
-
-    def absorb() -> None:
-        nonlocal merged, next_index
-        while next_index < len(order) and order[next_index] in pending:
-            merged = merge(merged, pending.pop(order[next_index]))
-            next_index += 1
-
-    if progress:
-        for c in chunks:
-            if c.index in pending:
-                progress(c.size)
-    absorb()
-    todo = [c for c in chunks if c.index not in finished]
-    if executor is None:
-        for c in todo:
-            index, result = task(c)
-            pending[index] = result
-            absorb()
-            if progress:
-                progress(c.size)
-        return merged
-    with _interrupts_deferred():  # submitting starts the workers: let them start whole
-        futures = {executor.submit(task, c): c for c in todo}
-    try:
-        for fut in cf.as_completed(futures):
-            index, result = fut.result()
-            pending[index] = result
-            absorb()
-            if progress:
-                progress(futures[fut].size)
-    except BaseException:
-        for f in futures:
-            f.cancel()
-        raise
-    return merged
-
-
-@contextlib.contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the block ends, then raise KeyboardInterrupt (a pool stopped
-    while its workers are being forked leaves them failing, with tracebacks, once the main process
-    is gone)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    caught: list[int] = []
-    sigs = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, lambda n, f: caught.append(n)) for sig in sigs}
-    try:
-        yield
-    except Exception:
-        # The same signal also reaches the fork server (one process group, as a terminal's Ctrl-C
-        # does): starting a worker then fails (EOFError, a broken pool). That is the interruption.
-        if caught:
-            raise KeyboardInterrupt from None
-        raise
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
-    if caught:
-        raise KeyboardInterrupt
 
 
 def run_ensemble(

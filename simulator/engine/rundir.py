@@ -28,14 +28,9 @@ from typing import Any
 
 from simulator import storage
 from simulator._version import __version__
+from simulator.engine.chunks import DEFAULT_CHUNK, check_size
 from simulator.engine.documents import Manifest, Summary, read_doc, read_raw
-from simulator.engine.ensemble import (
-    DEFAULT_CHUNK,
-    EnsembleResult,
-    check_size,
-    merge_parts,
-    run_ensemble,
-)
+from simulator.engine.ensemble import EnsembleResult, merge_parts, run_ensemble
 from simulator.engine.tally import summary_dict
 from simulator.engine.variant import Agents, agents_from_spec, agents_spec
 from simulator.errors import UserError, printable

@@ -30,10 +30,9 @@ import numpy as np
 
 from simulator.model import rules
 from simulator.model.agents import LEADER, PartyAgent
-from simulator.model.copula import correlate
 from simulator.model.protocols.base import Table, TalksOutcome, protocol_for
+from simulator.model.values import draw_values, threat_pressure
 from simulator.randomness import Streams, as_seed_sequence
-from simulator.scenario.params import Param
 from simulator.scenario.schema import LEVELS, ParamSlot, Scenario
 
 PHASES = ("attendance", "talks", "aftermath")
@@ -92,7 +91,11 @@ class NegotiationModel(mesa.Model):
         self.issue_ids = list(scenario.issues)
         self.slots = dict(slots) if slots is not None else scenario.parameter_slots()
         # A campaign's later meetings pass every parameter's value as carried over (no draws).
-        self.values = dict(values) if values is not None else self._draw_values(quantiles or {})
+        self.values = (
+            dict(values)
+            if values is not None
+            else draw_values(self.slots, self.spec, self.streams, self.worlds, quantiles or {})
+        )
         self._outside: dict[str, np.ndarray] = {}
         self._gain: dict[str, np.ndarray] | None = None
         self.protocol = protocol_for(scenario.protocol.kind)  # one instance per batch: it may cache
@@ -141,14 +144,7 @@ class NegotiationModel(mesa.Model):
         Each counts ``(1 - reactance) * believed * severity``: reactance 0 lets a threat work
         fully, 1 cancels it, above 1 it backfires ("will not respond to threats").
         """
-        triggers = tuple(triggers)
-        reactance = self._reactance(party)
-        total = np.zeros(self.worlds)
-        for tid, t in self.spec.threats.items():
-            if t.against == party and t.trigger in triggers:
-                believed = self.value(f"threats.{tid}.{'believed' if t.believed else 'credibility'}")
-                total += believed * self.value(f"threats.{tid}.severity")
-        return (1.0 - reactance) * total
+        return threat_pressure(self.spec, self.value, self._reactance(party), self.worlds, party, triggers)
 
     def _reactance(self, party: str) -> np.ndarray:
         path = f"parties.{party}.reactance"
@@ -358,31 +354,6 @@ class NegotiationModel(mesa.Model):
         }
 
     # --- set-up and records -------------------------------------------------------------------
-
-    def _draw_values(self, quantiles: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Every parameter's value per world, by inverse CDF from its quantiles.
-
-        Quantiles come from each parameter's own stream, mixed with the scenario's shared factors
-        (a Gaussian copula that keeps each distribution as stated); quantiles given by the caller
-        (sensitivity analysis) are used as they are.
-        """
-        values: dict[str, np.ndarray] = {}
-        drawn = {
-            path: self.streams.uniform(f"param:{path}", self.worlds)
-            for path, slot in self.slots.items()
-            if slot.param.uncertain and path not in quantiles
-        }
-        loadings = {fid: f.loadings for fid, f in self.spec.factors.items()}
-        drawn = correlate(drawn, loadings, self.streams.normal)
-        for path, slot in self.slots.items():
-            p: Param = slot.param
-            if not p.uncertain:
-                # A read-only view: fixed values cost no memory or time per world.
-                values[path] = np.broadcast_to(float(p.value), (self.worlds,))  # type: ignore[arg-type]
-                continue
-            q = quantiles[path] if path in quantiles else drawn[path]
-            values[path] = p.ppf(np.clip(q, 1e-9, 1 - 1e-9), slot.low, slot.high)
-        return values
 
     def _init_records(self) -> None:
         self._records: dict[str, np.ndarray] = {}

@@ -2,13 +2,14 @@
 
 ``base`` holds the interface and the registry; importing this package registers every protocol.
 The numerical cores of the expected-utility model, the Nash solution and the compromise model
-live beside them (``expected_utility``, ``nash``, ``compromise``).
+live beside them (``expected_utility``, ``nash``, ``compromise``); the expected-utility protocol
+itself is ``eum_protocol``, and the single-text procedure's parts are ``single_text_parts``.
 """
 
 from simulator.model.protocols import (  # noqa: F401  (each import registers a protocol)
     compromise,
     ensemble,
-    expected_utility,
+    eum_protocol,
     nash,
     single_text,
 )

@@ -24,88 +24,35 @@ The rules (formulas and reasons in ``docs/model.md``, section "Talks"):
    ``1 / (1 + exp(-(U - B) / noise))``. A leader at the table has ``m = 1``: more authority can
    therefore never lower agreement.
 
+The parts it is built from (sides, rules, zones, aspirations, the text on the table) are in
+``single_text_parts``.
+
 Example:
     >>> result = bargain((ukraine, russia), held, mediated, rules, uniform)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model.bargaining import EPS, Zone, package_utility
+from simulator.model.bargaining import EPS, package_utility
 from simulator.model.protocols.base import Protocol, Table, TalksOutcome, register
+from simulator.model.protocols.single_text_parts import (
+    Rules,
+    Side,
+    Uniform,
+    Zones,
+    _History,
+    _open_utility,
+    _position,
+    _table,
+    aspiration,
+)
 
 if TYPE_CHECKING:
     from simulator.model.model import NegotiationModel
-
-#: ``uniform(name, n)``: a named stream of uniform draws (see ``simulator.randomness.Streams``).
-Uniform = Callable[[str, int], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Side:
-    """One principal over the worlds: arrays ``(worlds, issues)`` or ``(worlds,)``."""
-
-    party_id: str
-    ideal: np.ndarray
-    red_line: np.ndarray
-    salience: np.ndarray
-    concession: np.ndarray
-    reservation: np.ndarray
-    power: np.ndarray
-    mandate: np.ndarray
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The talks' settings: ``separable`` per issue, the rest per world (or scalars)."""
-
-    rounds: int
-    deadline: int
-    separable: np.ndarray
-    walkaway_margin: np.ndarray
-    hazard: np.ndarray
-    ratification_noise: np.ndarray
-
-
-def groups_of(separable: np.ndarray) -> list[np.ndarray]:
-    """Issue indices negotiated together: the non-separable ones as one package, then each separable."""
-    core = np.flatnonzero(~separable)
-    groups = [core] if core.size else []
-    return groups + [np.array([k]) for k in np.flatnonzero(separable)]
-
-
-def aspiration(side: Side, t: int, deadline: int, exponent: np.ndarray) -> np.ndarray:
-    """Least utility ``side`` accepts at round ``t``: from 1 down to its reservation value."""
-    share = min(1.0, t / deadline) ** (1.0 / exponent)
-    return side.reservation + (1.0 - side.reservation) * (1.0 - share)
-
-
-@dataclass(frozen=True)
-class Zones:
-    """Per issue group: its zone, each side's concession exponent, and the Nash text at no-deal values.
-
-    Everything here is fixed once the batch's parameters are drawn, so it is built once and shared
-    by the attendance look-ahead and the talks.
-    """
-
-    groups: list[np.ndarray]
-    zones: list[Zone]
-    exps: list[tuple[np.ndarray, np.ndarray]]
-    at_reservation: list[tuple[np.ndarray, np.ndarray]]
-
-    @classmethod
-    def build(cls, sides: tuple[Side, Side], separable: np.ndarray) -> Zones:
-        s1, s2 = sides
-        groups = groups_of(np.asarray(separable, dtype=bool))
-        zones = [Zone.build(*_cols(s1, g), *_cols(s2, g)) for g in groups]
-        exps = [(_speed(s1, g), _speed(s2, g)) for g in groups]
-        at_b = [z.nash(s1.reservation, s2.reservation, s1.power, s2.power) for z in zones]
-        return cls(groups, zones, exps, at_b)
 
 
 def bargain(
@@ -221,91 +168,6 @@ def _ratify(
             rejected[s.party_id] |= no
             agreed_g[:, j] &= ~no
     return referred, rejected
-
-
-# --- helpers ------------------------------------------------------------------------------------
-
-
-def _table(
-    zone: Zone,
-    mediated: np.ndarray,
-    a1: np.ndarray,
-    a2: np.ndarray,
-    w1: np.ndarray,
-    w2: np.ndarray,
-    nash: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """The text on the table and whether both accept it: the mediator's where there is one.
-
-    ``nash`` is the mediator's result for these aspirations when already computed.
-    """
-    if mediated.all():
-        return nash if nash is not None else zone.nash(a1, a2, w1, w2)
-    text, ok = zone.split_line(a1, a2)
-    if mediated.any():
-        rows = np.flatnonzero(mediated)
-        if nash is not None:
-            mtext, mok = nash[0][rows], nash[1][rows]
-        else:
-            mtext, mok = zone.take(rows).nash(a1[rows], a2[rows], w1[rows], w2[rows])
-        text[rows], ok[rows] = mtext, mok
-    return text, ok
-
-
-def _cols(s: Side, g: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return s.ideal[:, g], s.salience[:, g], s.red_line[:, g]
-
-
-def _speed(s: Side, g: np.ndarray) -> np.ndarray:
-    """A side's concession exponent on a group: the salience-weighted mean of its issues'."""
-    sal = np.where(np.isnan(s.ideal[:, g]), 0.0, s.salience[:, g])
-    e = np.nan_to_num(s.concession[:, g], nan=1.0)
-    total = sal.sum(axis=1)
-    return np.where(total > EPS, (sal * e).sum(axis=1) / np.maximum(total, EPS), e.mean(axis=1))
-
-
-def _open_utility(
-    s: Side, rows: np.ndarray, text: np.ndarray, agreed_g: np.ndarray, groups: list[np.ndarray]
-) -> np.ndarray:
-    """``s``'s utility of the text on the issues not yet agreed, in worlds ``rows`` (1 if none open)."""
-    open_issue = np.zeros(text.shape, dtype=bool)
-    for j, g in enumerate(groups):
-        open_issue[:, g] = ~agreed_g[:, j, None]
-    ideal = s.ideal[rows]
-    sal = np.where(open_issue & ~np.isnan(ideal), s.salience[rows], 0.0)
-    u = 1.0 - np.abs(np.nan_to_num(text) - np.nan_to_num(ideal))
-    total = sal.sum(axis=1)
-    return np.where(total > EPS, (sal * u).sum(axis=1) / np.maximum(total, EPS), 1.0)
-
-
-def _position(s: Side, t: int | np.ndarray, deadline: int) -> np.ndarray:
-    """Where ``s`` stands on each issue at round ``t``: its ideal, conceding toward its limit.
-
-    The limit is its red line, or the point worth exactly its reservation value if that is nearer:
-    no party concedes to a position worth less to it than no deal.
-    """
-    toward = np.sign(s.red_line - s.ideal)
-    reach = np.minimum(np.abs(s.red_line - s.ideal), 1.0 - s.reservation[:, None])
-    share = np.minimum(1.0, np.asarray(t) / deadline) ** (1.0 / s.concession)
-    return s.ideal + toward * share * reach
-
-
-class _History(Mapping[str, list[np.ndarray]]):
-    """Each principal's position after each round, computed only when asked (notebooks ask)."""
-
-    def __init__(self, sides: tuple[Side, Side], rounds: int, deadline: int) -> None:
-        self._sides = {s.party_id: s for s in sides}
-        self._rounds, self._deadline = rounds, deadline
-
-    def __getitem__(self, pid: str) -> list[np.ndarray]:
-        side = self._sides[pid]
-        return [_position(side, t, self._deadline) for t in range(1, self._rounds + 1)]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._sides)
-
-    def __len__(self) -> int:
-        return len(self._sides)
 
 
 # --- the protocol -------------------------------------------------------------------------------
