@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from simulator.model.protocols.base import Protocol, Table, TalksOutcome, register
-from simulator.model.protocols.settle import gain_at, settle, weights_on, with_position
+from simulator.model.protocols.base import register
+from simulator.model.protocols.settle import ForecastProtocol, weights_on, with_position
 
 if TYPE_CHECKING:
     from simulator.model.model import NegotiationModel
@@ -78,21 +78,13 @@ def weighted_median(positions: ArrayLike, capabilities: ArrayLike, salience: Arr
 
 
 @register
-class Compromise(Protocol):
+class Compromise(ForecastProtocol):
     """The weighted mean as a protocol: every party with a position on an issue pulls the outcome.
 
     Agreement where the principals meet and the scenario's rule accepts the mean; no walk-outs.
     """
 
     kind = "compromise"
-    walkouts = False
-
-    def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
-        return settle(model, table, self.forecast(model))
-
-    def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
-        """Each principal's surplus at the mean, where the principals would accept it."""
-        return gain_at(model, self.forecast(model))
 
     @staticmethod
     def forecast(model: NegotiationModel) -> Array:

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from simulator.model.protocols.base import Protocol, Table, TalksOutcome, register
-from simulator.model.protocols.settle import agreement_groups, gain_at, settle
+from simulator.model.protocols.base import register
+from simulator.model.protocols.settle import ForecastProtocol, agreement_groups
 
 if TYPE_CHECKING:
     from simulator.model.model import NegotiationModel
@@ -173,7 +173,7 @@ def _one_issue(a: Array, d: Array, w: Array) -> tuple[Array, NDArray[np.bool_]]:
 
 
 @register
-class Nash(Protocol):
+class Nash(ForecastProtocol):
     """The Nash solution between the principals as a protocol (no rounds, no walk-outs).
 
     Reservation values are the disagreement point and capabilities the bargaining powers; with two
@@ -183,14 +183,6 @@ class Nash(Protocol):
     """
 
     kind = "nash"
-    walkouts = False
-
-    def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
-        return settle(model, table, self.forecast(model))
-
-    def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
-        """Each principal's surplus at the Nash solution, where it exists and is accepted."""
-        return gain_at(model, self.forecast(model))
 
     @staticmethod
     def forecast(model: NegotiationModel) -> Array:

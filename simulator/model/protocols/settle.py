@@ -8,11 +8,12 @@ None of them has walk-outs (``walked=None``).
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model.protocols.base import Table, TalksOutcome
+from simulator.model.protocols.base import Protocol, Table, TalksOutcome
 from simulator.model.rules import accepts, unanimity
 
 if TYPE_CHECKING:
@@ -104,3 +105,25 @@ def weights_on(model: NegotiationModel, pids: list[str], k: int) -> tuple[np.nda
     c = np.stack([np.broadcast_to(model.parties[p].power(), (model.worlds,)) for p in pids], axis=1)
     s = np.stack([model.parties[p].salience[:, k] for p in pids], axis=1)
     return x, c, s
+
+
+class ForecastProtocol(Protocol):
+    """A protocol that forecasts one text per world and issue, which the scenario's rule then settles.
+
+    No rounds and no walk-outs: ``negotiate`` settles the forecast, and the attendance look-ahead is
+    each principal's surplus at it (where the principals would accept it).
+    """
+
+    walkouts = False
+
+    @staticmethod
+    @abstractmethod
+    def forecast(model: NegotiationModel) -> np.ndarray:
+        """The forecast text per world and issue, ``(worlds, issues)`` (NaN: none)."""
+
+    def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
+        return settle(model, table, self.forecast(model))
+
+    def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
+        """Each principal's surplus at the forecast, where the principals would accept it."""
+        return gain_at(model, self.forecast(model))
