@@ -13,21 +13,7 @@ Example:
 from __future__ import annotations
 
 import importlib
-import os as _os
-import sys as _sys
 from typing import TYPE_CHECKING, Any
-
-if _sys.argv and _os.path.basename(_sys.argv[0]) == "negsim":  # pragma: no cover - the console script
-    # Before the 1-2 s of imports below: Ctrl-C or SIGTERM now ends negsim quietly with 130 (its
-    # main() installs the handlers that keep finished chunks once a command is running).
-    import signal as _signal
-
-    def _early_exit(signum: int, frame: object) -> None:
-        _os.write(2, b"negsim: interrupted\n")
-        _os._exit(130)
-
-    _signal.signal(_signal.SIGINT, _early_exit)
-    _signal.signal(_signal.SIGTERM, _early_exit)
 
 from simulator._version import __version__
 

@@ -29,7 +29,7 @@ from typing import Any
 from simulator import storage
 from simulator._version import __version__
 from simulator.engine.chunks import DEFAULT_CHUNK, check_size
-from simulator.engine.documents import Manifest, Summary, read_doc, read_raw
+from simulator.engine.documents import Manifest, Summary, check_doc, read_doc, read_raw
 from simulator.engine.ensemble import EnsembleResult, merge_parts, run_ensemble
 from simulator.engine.tally import summary_dict
 from simulator.engine.variant import Agents, agents_from_spec, agents_spec
@@ -338,6 +338,9 @@ def _finish(
             ]
         },
     )
+    # Checked against the very model it is read back with, so a run never writes a summary.json
+    # that negsim itself would refuse.
+    check_doc(summary, Summary, "summary.json as built")
     merge_parts(out / PARTS, result.chunks, out / WORLDS)
     storage.write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
     drawn: list[Path] = []
