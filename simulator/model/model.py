@@ -46,7 +46,7 @@ SETTLING_PASSES = 3
 TALKS_TRIGGERS = ("no_ceasefire", "no_agreement", "walkout")
 
 
-class NegotiationModel(mesa.Model):
+class NegotiationModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hints
     """A batch of ``worlds`` independent plays of one scenario.
 
     Args:

@@ -22,13 +22,13 @@ from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
 from simulator import plugins
 from simulator.scenario.campaign import Campaign
-from simulator.scenario.levels import LEVELS, Level, Role  # noqa: F401  (re-exported)
+from simulator.scenario.levels import LEVELS, Level, Role
 from simulator.scenario.params import (
     Param,
     Strict,
     Unit,
 )
-from simulator.scenario.parties import (  # noqa: F401  (re-exported: the schema's one namespace)
+from simulator.scenario.parties import (
     ID_PATTERN,
     Attendance,
     Commitment,
@@ -41,7 +41,7 @@ from simulator.scenario.parties import (  # noqa: F401  (re-exported: the schema
     Position,
     Watcher,
 )
-from simulator.scenario.protocol import Factor, Format, Protocol, ProtocolKind  # noqa: F401
+from simulator.scenario.protocol import Factor, Format, Protocol, ProtocolKind
 from simulator.scenario.slots import ParamSlot, slots_of
 from simulator.scenario.yamlsafe import dump_yaml
 
@@ -258,3 +258,31 @@ class Scenario(Strict):
     def uncertain_parameters(self) -> dict[str, ParamSlot]:
         """The parameters drawn per world (the ones sensitivity analysis varies)."""
         return {k: s for k, s in self.parameter_slots().items() if s.param.uncertain}
+
+
+#: The schema's one namespace: its own classes and every name it re-exports.
+__all__ = [
+    "ID_PATTERN",
+    "LEVELS",
+    "Attendance",
+    "Commitment",
+    "Condition",
+    "Dropped",
+    "Factor",
+    "Format",
+    "Id",
+    "Initial",
+    "Issue",
+    "Level",
+    "Mandate",
+    "ParamSlot",
+    "Party",
+    "Position",
+    "Pressure",
+    "Protocol",
+    "ProtocolKind",
+    "Role",
+    "Scenario",
+    "Threat",
+    "Watcher",
+]

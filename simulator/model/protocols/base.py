@@ -169,3 +169,17 @@ class RunCache:
 
     def __contains__(self, key: CacheKey[Any]) -> bool:
         return key in self._values
+
+
+__all__ = [
+    "CacheKey",
+    "Problem",
+    "Protocol",
+    "RunCache",
+    "Table",
+    "TalksOutcome",
+    "TalksProtocol",
+    "produces_walkouts",
+    "protocol_for",
+    "register",
+]
