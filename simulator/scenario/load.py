@@ -82,8 +82,11 @@ def load_scenario(
         allow_outside: Let ``extends:`` name files outside the scenario's folder tree.
         labels: How each override is named in messages (default ``--set[N]``).
         as_of: Forecast as of this date (``YYYY-MM-DD[THH:MM]``): parameters, initial signals,
-            commitments and factors quoting seeds published later use their ``as_of:`` fallback,
-            or the scenario is refused (:mod:`simulator.scenario.asof`).
+            commitments, factors and structural inputs quoting seeds published later use their
+            ``as_of:`` fallback, or the scenario is refused (:mod:`simulator.scenario.asof`).
+            ``None`` (the default) uses the cut-off the scenario declares (``as_of:`` at its
+            top), if any: a scenario that says it is a forecast as of a date is one wherever it
+            is loaded.
 
     Raises:
         ScenarioError: With one located problem per mistake.
@@ -108,6 +111,8 @@ def load_scenario(
         )
         if problems:
             raise ScenarioError(problems)
+    if as_of is None and scenario.as_of:
+        as_of = scenario.as_of
     if as_of is not None:
         from simulator.scenario.asof import as_of_data
 
