@@ -30,7 +30,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -141,9 +141,11 @@ def as_of_data(
     seeds_dir: Path,
     text: str,
     problem: Callable[[Loc, str], Problem],
+    overridden: Sequence[tuple[str, ...]] = (),
 ) -> tuple[dict[str, Any], list[Problem]]:
-    """The scenario data as forecast at ``text``: late parameters, initial signals, commitments and
-    factors replaced by their fallbacks (a dropped commitment or factor is removed)."""
+    """The scenario data as forecast at ``text``: late parameters, initial signals, commitments,
+    factors and structural inputs replaced by their fallbacks (a dropped one is removed). An input
+    at or under an ``overridden`` path (a ``--set``) stays as set."""
     when = parse_when(text)
     published = published_dates(seeds_dir)
     library = SeedLibrary(seeds_dir)
@@ -157,13 +159,18 @@ def as_of_data(
     def dotted(loc: Loc) -> str:
         return ".".join(str(p) for p in loc)
 
+    def set_by_caller(loc: Loc) -> bool:
+        here = tuple(map(str, loc))
+        return any(here == o[: len(here)] or o == here[: len(o)] for o in overridden)
+
     # Entries first: a late commitment's fallback decides its audience_cost too. An entry is late by
     # its own sources (a commitment's audience_cost is a parameter, checked below).
     replaced: list[tuple[Loc, Any]] = []
     for kind, loc, entry in entries(scenario):
         own = entry.source if isinstance(entry.source, list) else [entry.source] if entry.source else []
         cited = late_sources(_Cited(own, entry.assumption), library, published, when)
-        if not cited:
+        target = split(str(loc[1])) if kind == "input" else loc
+        if not cited or set_by_caller(target):
             continue
         path = loc[1] if kind == "input" else dotted(loc)
         if entry.as_of is None:
@@ -187,7 +194,7 @@ def as_of_data(
         if not cited:
             continue
         loc = tuple(int(p) if p.isdigit() else p for p in path.split("."))
-        if any(loc[: len(s)] == s for s in settled):
+        if any(loc[: len(s)] == s for s in settled) or set_by_caller(loc):
             continue
         if param.as_of is None:
             problems.append(

@@ -86,7 +86,8 @@ def load_scenario(
             ``as_of:`` fallback, or the scenario is refused (:mod:`simulator.scenario.asof`).
             ``None`` (the default) uses the cut-off the scenario declares (``as_of:`` at its
             top), if any: a scenario that says it is a forecast as of a date is one wherever it
-            is loaded.
+            is loaded. ``""`` applies no cut-off: for a run's ``scenario.resolved.yaml``, which is
+            the scenario after its cut-off was applied.
 
     Raises:
         ScenarioError: With one located problem per mistake.
@@ -113,10 +114,12 @@ def load_scenario(
             raise ScenarioError(problems)
     if as_of is None and scenario.as_of:
         as_of = scenario.as_of
-    if as_of is not None:
+    if as_of:
         from simulator.scenario.asof import as_of_data
 
-        data, problems = as_of_data(scenario, located.data, seeds_dir, as_of, located.problem)
+        # An input the caller set (--set) is theirs, not the article's: it stays as set.
+        overridden = [tuple(text.split("=", 1)[0].strip().split(".")) for text in overrides]
+        data, problems = as_of_data(scenario, located.data, seeds_dir, as_of, located.problem, overridden)
         if problems:
             raise ScenarioError(problems)
         scenario = _validate(_Located(data, located.where, located.root))
