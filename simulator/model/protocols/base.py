@@ -80,6 +80,10 @@ class Protocol(ABC):
     kind: ClassVar[str]
     #: Whether a principal can walk out under this protocol (else its walk-out events are not produced).
     walkouts: ClassVar[bool] = True
+    #: Whether the protocol only says WHERE a settlement lands, not WHETHER one happens (compromise,
+    #: Nash, the EUM: no process of offers that can fail). In a model average such a member
+    #: forecasts the text conditional on agreement; yes/no events come from the process members.
+    forecast_only: ClassVar[bool] = False
 
     @abstractmethod
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
@@ -100,6 +104,13 @@ def protocol_for(kind: str) -> Protocol:
     from simulator.model import protocols  # noqa: F401  (importing the package registers them all)
 
     return PROTOCOLS[kind]()
+
+
+def is_forecast_only(kind: str) -> bool:
+    """Whether protocol ``kind`` forecasts only where a settlement lands (see ``Protocol``)."""
+    from simulator.model import protocols  # noqa: F401  (importing the package registers them all)
+
+    return PROTOCOLS[kind].forecast_only
 
 
 def produces_walkouts(kinds: Iterable[str]) -> bool:

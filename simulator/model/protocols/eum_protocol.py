@@ -30,9 +30,10 @@ class ExpectedUtility(Protocol):
 
     kind = "expected_utility"
     walkouts = False
+    forecast_only = True
 
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
-        text, positions = self.forecast(model)
+        text, positions = self.forecast(model, table)
         return settle(model, table, text, positions, model.spec.protocol.rounds)
 
     def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
@@ -40,22 +41,25 @@ class ExpectedUtility(Protocol):
         return gain_at(model, self.forecast(model)[0])
 
     @staticmethod
-    def forecast(model: NegotiationModel) -> tuple[Array, dict[str, Array]]:
-        """The forecast ``(worlds, issues)`` and the principals' final positions (once per batch)."""
-        if "expected_utility" in model.memo:  # the same in every world whoever attends: run once
-            return model.memo["expected_utility"]  # type: ignore[return-value]
+    def forecast(model: NegotiationModel, table: Table | None = None) -> tuple[Array, dict[str, Array]]:
+        """The forecast ``(worlds, issues)`` and the principals' final positions, per world on its
+        drawn positions and saliences; with the ``table``, among the parties at it (once per batch
+        each: the look-ahead without a table, the talks with it)."""
+        memo = "expected_utility" if table is None else "expected_utility:table"
+        if memo in model.memo:
+            return model.memo[memo]  # type: ignore[return-value]
         text = np.full((model.worlds, len(model.issue_ids)), np.nan)
         positions = {p: model.parties[p].ideal.copy() for p in model.spec.principals}
         for k in range(len(model.issue_ids)):
             pids = with_position(model, k)
             if not pids:
                 continue
-            x, c, s = weights_on(model, pids, k)
+            x, c, s = weights_on(model, pids, k, table)
             if len(pids) > 1:
                 x = run_eum(x, c, s, model.spec.protocol.rounds, low=0.0, high=1.0).positions[-1]
             text[:, k] = weighted_mean(x, c, s)
             for i, pid in enumerate(pids):
                 if pid in positions:
                     positions[pid][:, k] = x[:, i]
-        model.memo["expected_utility"] = (text, positions)
+        model.memo[memo] = (text, positions)
         return text, positions
