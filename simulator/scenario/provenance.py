@@ -29,7 +29,7 @@ from typing import Any, Self
 from pydantic import Field, model_validator
 
 from simulator.scenario.params import Source, Strict
-from simulator.scenario.parties import Dropped, _check_fallback
+from simulator.scenario.parties import Dropped, check_fallback
 
 Loc = tuple[str | int, ...]
 
@@ -63,7 +63,7 @@ class Basis(Strict):
 
     @model_validator(mode="after")
     def _provenance(self) -> Self:
-        _check_fallback(self.as_of)
+        check_fallback(self.as_of)
         if self.source is None and self.assumption is None:
             raise ValueError("say where this input comes from: add source or assumption")
         return self

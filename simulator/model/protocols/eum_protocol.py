@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model.protocols.base import Protocol, Table, TalksOutcome, register
+from simulator.model.protocols.base import CacheKey, Table, TalksOutcome, TalksProtocol, register
 from simulator.model.protocols.compromise import weighted_mean
 from simulator.model.protocols.expected_utility import Array, run_eum
 from simulator.model.protocols.settle import gain_at, settle, weights_on, with_position
@@ -20,8 +20,14 @@ if TYPE_CHECKING:
     from simulator.model.model import NegotiationModel
 
 
+#: The forecast and the principals' final positions, computed once per batch.
+FORECAST: CacheKey[tuple[Array, dict[str, Array]]] = CacheKey("expected_utility.forecast")
+#: The forecast among the parties at the table (the talks; FORECAST is the look-ahead's).
+AT_TABLE: CacheKey[tuple[Array, dict[str, Array]]] = CacheKey("expected_utility.forecast.at_table")
+
+
 @register
-class ExpectedUtility(Protocol):
+class ExpectedUtility(TalksProtocol):
     """The EUM as a protocol: issue by issue, every party with a position takes part (no walk-outs).
 
     Positions start at the ideals (scale 0..1); after ``protocol.rounds`` rounds the forecast is
@@ -45,9 +51,12 @@ class ExpectedUtility(Protocol):
         """The forecast ``(worlds, issues)`` and the principals' final positions, per world on its
         drawn positions and saliences; with the ``table``, among the parties at it (once per batch
         each: the look-ahead without a table, the talks with it)."""
-        memo = "expected_utility" if table is None else "expected_utility:table"
-        if memo in model.memo:
-            return model.memo[memo]  # type: ignore[return-value]
+        if table is None:
+            return model.cache.get(FORECAST, lambda: ExpectedUtility._forecast(model, None))
+        return model.cache.get(AT_TABLE, lambda: ExpectedUtility._forecast(model, table))
+
+    @staticmethod
+    def _forecast(model: NegotiationModel, table: Table | None) -> tuple[Array, dict[str, Array]]:
         text = np.full((model.worlds, len(model.issue_ids)), np.nan)
         positions = {p: model.parties[p].ideal.copy() for p in model.spec.principals}
         for k in range(len(model.issue_ids)):
@@ -61,5 +70,4 @@ class ExpectedUtility(Protocol):
             for i, pid in enumerate(pids):
                 if pid in positions:
                     positions[pid][:, k] = x[:, i]
-        model.memo[memo] = (text, positions)
         return text, positions
