@@ -26,7 +26,7 @@ from simulator.analysis.forecast_scores import crps_ensemble, kfold_by_proposal
 Array = NDArray[np.float64]
 
 #: The spreads tried for a noise baseline (points on the 0-100 scale).
-SD_GRID = tuple(float(s) for s in range(1, 61))
+SD_GRID = tuple(float(s) for s in range(1, 101))
 #: Bootstrap resamples of proposals.
 REPS = 2000
 

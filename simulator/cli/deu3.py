@@ -110,7 +110,9 @@ def cmd_benchmark_deu3(args: argparse.Namespace) -> int:
         from simulator.figures.deu3 import write_deu3_figures
 
         comp = np.array([np.nan if r["compromise"] is None else r["compromise"] for r in result.rows], float)
-        write_deu3_figures(out / "figures", result.samples, result.outcome, result.pit, result.voting, comp)
+        write_deu3_figures(
+            out / "figures", result.samples, result.outcome, result.pit, result.voting, comp, result.paired
+        )
     print(f"{len(result.rows)} issues scored; {out / 'benchmark.json'}")
     print(f"{'model':<22}{'MAE':>7}{'CRPS':>7}{'cov80':>7}{'n':>5}")
     for name, b in result.blocks.items():
