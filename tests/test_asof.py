@@ -116,7 +116,9 @@ EARLY = "2025-05-13T20:00"  # after seed 004 only
 LATE = '{seed: "001", quote: "the Russian delegation will be led by Vladimir Medinsky"}'
 IF_PUTIN = "condition: {party: russia, level: leader}"
 WHY = 'assumption: "before the list"'
-LATE_PRESSURE = f"pressures:\n  late:\n    by: lula\n    on: russia\n    strength: {{value: 0.1, source: {LATE}}}\n"
+LATE_PRESSURE = (
+    f"pressures:\n  late:\n    by: lula\n    on: russia\n    strength: {{value: 0.1, source: {LATE}}}\n"
+)
 
 
 @pytest.fixture
@@ -253,7 +255,9 @@ def test_an_assumption_naming_a_later_seed_counts_as_citing_it(what_if: Callable
         "pressures:\n  late:\n    by: lula\n    on: russia\n"
         '    strength: {value: 0.1, assumption: "as 001 reports, Lula urged Putin to go"}\n'
     )
-    with pytest.raises(ScenarioError, match=r"pressures.late.strength cites seed 001 \(published .*, named in"):
+    with pytest.raises(
+        ScenarioError, match=r"pressures.late.strength cites seed 001 \(published .*, named in"
+    ):
         load_scenario(path, as_of=EARLY)
     # A number like 0.001 is no seed id.
     ok = what_if(
@@ -265,7 +269,7 @@ def test_an_assumption_naming_a_later_seed_counts_as_citing_it(what_if: Callable
 
 def test_provenance_names_an_input_of_the_scenario(what_if: Callable[[str], Path]) -> None:
     path = what_if('provenance:\n  protocol.formats.nowhere:\n    assumption: "a format never held"\n')
-    with pytest.raises(ScenarioError, match="'protocol.formats.nowhere' names nothing in this scenario"):
+    with pytest.raises(ScenarioError, match=r"'protocol\.formats\.nowhere' names nothing in this scenario"):
         load_scenario(path)
     param = what_if('provenance:\n  parties.turkey.capability:\n    assumption: "a parameter"\n')
     with pytest.raises(ScenarioError, match="is a parameter"):
@@ -275,7 +279,9 @@ def test_provenance_names_an_input_of_the_scenario(what_if: Callable[[str], Path
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 
-@pytest.mark.parametrize("path", [p for p in SHIPPED if not p.name.endswith(".observed.yaml")], ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", [p for p in SHIPPED if not p.name.endswith(".observed.yaml")], ids=lambda p: p.name
+)
 def test_every_shipped_scenario_runs_at_its_declared_cut_off(path: Path) -> None:
     # Each declares (or inherits) a cut-off and loads at it: every input citing a seed published
     # later has a fallback. A new late quote without one makes this fail.

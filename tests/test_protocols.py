@@ -241,7 +241,10 @@ def test_an_absent_party_pulls_no_text():
     there = Table(held=h, leaders=h, mediated=h, formats={}, at_table={**at, "third": h})
     assert Compromise.forecast(model, away)[0, 0] == pytest.approx(0.5)  # the principals alone
     assert Compromise.forecast(model, there)[0, 0] == pytest.approx(0.75)  # (0 + 1 + 2) / 4
-    assert ExpectedUtility.forecast(model, away)[0][0, 0] != ExpectedUtility.forecast(_model(parties), there)[0][0, 0]
+    assert (
+        ExpectedUtility.forecast(model, away)[0][0, 0]
+        != ExpectedUtility.forecast(_model(parties), there)[0][0, 0]
+    )
     # A party whose only open level is 'absent' (the European side in the baseline) never pulls it.
     istanbul = NegotiationModel(load_scenario(ISTANBUL, ["protocol.kind=compromise"]), worlds=50, rng=1)
     from simulator.model.protocols.settle import with_position

@@ -180,8 +180,10 @@ def test_seed_tags_link_to_a_list_of_articles_and_events_have_labels(tmp_path: P
     assert (
         main(
             # After every seed was published, so that the inputs cite all five.
-            ["run", "istanbul_2025", "--as-of", "2025-05-17", "--runs", "200", "--no-figures"]
-            + ["--workers", "1", "--out", str(out)]
+            [
+                *("run", "istanbul_2025", "--as-of", "2025-05-17", "--runs", "200", "--no-figures"),
+                *("--workers", "1", "--out", str(out)),
+            ]
         )
         == 0
     )

@@ -214,11 +214,11 @@ def test_the_shipped_observed_file_scores_against_both_references(
 
 def test_fact_weights_change_the_means(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = make_run(tmp_path / "run", FORECASTS)
-    plain = score_json(capsys, str(run), str(observed(tmp_path, "talks.direct: 1\ntalks.leaders: 0\nagreement.any: 0\n")))
+    plain = score_json(
+        capsys, str(run), str(observed(tmp_path, "talks.direct: 1\ntalks.leaders: 0\nagreement.any: 0\n"))
+    )
     text = (
-        "talks.direct: 1\n"
-        "talks.leaders: {observed: 0, fact: one}\n"
-        "agreement.any: {observed: 0, fact: one}\n"
+        "talks.direct: 1\ntalks.leaders: {observed: 0, fact: one}\nagreement.any: {observed: 0, fact: one}\n"
     )
     grouped = score_json(capsys, str(run), str(observed(tmp_path, text)))
     assert plain["brier"] == pytest.approx((0.04 + 0.09 + 0.0) / 3)

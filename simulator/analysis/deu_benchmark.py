@@ -127,7 +127,10 @@ def run_benchmark(
             continue
         noisy, noise_sd[name] = noise_baseline(base[point], y, props, seed=seed)
         blocks[name] = score_samples(list(noisy), y)
-        rivals[name] = (np.nanmedian(np.where(np.isfinite(noisy), noisy, np.nan), axis=1), _crps_rows(noisy, y))
+        rivals[name] = (
+            np.nanmedian(np.where(np.isfinite(noisy), noisy, np.nan), axis=1),
+            _crps_rows(noisy, y),
+        )
     for name in BASELINE_COLUMNS:
         rivals[name] = (base[name], np.abs(base[name] - y))
     mine = _crps_rows(samples, y)

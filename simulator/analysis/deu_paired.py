@@ -107,6 +107,8 @@ def paired_table(
     for name, (point, crps) in rivals.items():
         out[name] = {
             "mae": paired_bootstrap(mine_ae, np.abs(np.asarray(point, float) - y), proposals, seed=seed),
-            "crps": paired_bootstrap(np.asarray(negsim_crps, float), np.asarray(crps, float), proposals, seed=seed),
+            "crps": paired_bootstrap(
+                np.asarray(negsim_crps, float), np.asarray(crps, float), proposals, seed=seed
+            ),
         }
     return out

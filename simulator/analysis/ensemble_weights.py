@@ -257,7 +257,9 @@ def fit_deu3_weights(
         "folds": k,
         "seed": seed,
         "worlds": worlds,
-        "cv_noise_params": "fitted per fold (no leak)" if leak_free else "shipped, fitted on every issue (leaks)",
+        "cv_noise_params": "fitted per fold (no leak)"
+        if leak_free
+        else "shipped, fitted on every issue (leaks)",
         "cv_weights_per_fold": [named(w) for w in per_fold],
         "cv_shrinkage_per_fold": [lam_f for _, lam_f in fitted],
         "crps_exact": {

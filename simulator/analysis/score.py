@@ -16,8 +16,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
-from collections.abc import Mapping, Sequence
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -195,7 +194,11 @@ def load_observed(path: Path, keys: Sequence[str], summary_path: Path) -> Observ
             unknown = sorted(set(entry) - {"observed", "source", "fact"})
             if unknown:
                 uline, ucol = doc.position((key, unknown[0]))
-                problems.append(Problem(name, uline, ucol, f"'{key}': unknown key '{unknown[0]}' (observed, source, fact)"))
+                problems.append(
+                    Problem(
+                        name, uline, ucol, f"'{key}': unknown key '{unknown[0]}' (observed, source, fact)"
+                    )
+                )
                 continue
             if "fact" in entry:
                 facts[key] = str(entry["fact"])
@@ -232,9 +235,13 @@ def _check_sources(sources: Any, library: SeedLibrary, doc: Any, name: str, key:
         seed = library.find(str(src["seed"]))
         if seed is None:
             known = ", ".join(library.ids()) or f"none found in {library.folder}"
-            problems.append(Problem(name, line, col, f"'{key}': unknown seed '{src['seed']}' (seeds: {known})"))
+            problems.append(
+                Problem(name, line, col, f"'{key}': unknown seed '{src['seed']}' (seeds: {known})")
+            )
         elif not seed.contains(str(src["quote"])):
-            problems.append(Problem(name, line, col, f"'{key}': quote not found in seed '{seed.id}': \"{src['quote']}\""))
+            problems.append(
+                Problem(name, line, col, f"'{key}': quote not found in seed '{seed.id}': \"{src['quote']}\"")
+            )
     return problems
 
 
@@ -276,7 +283,9 @@ def climatology(observed: Observed) -> Reference:
     w = observed.weights()
     rate = sum(w[k] * o for k, o in observed.items()) / sum(w.values())
     rate = min(max(rate, 0.05), 0.95)  # a reference that is never certain (its log score stays finite)
-    return Reference(f"sample climatology (observed frequency {rate:.2f}, in-sample)", dict.fromkeys(observed, rate))
+    return Reference(
+        f"sample climatology (observed frequency {rate:.2f}, in-sample)", dict.fromkeys(observed, rate)
+    )
 
 
 def _value_position(lines: Sequence[str], key: str, line: int, col: int) -> tuple[int, int]:

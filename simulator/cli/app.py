@@ -275,8 +275,13 @@ def cmd_run(args: argparse.Namespace) -> int:
             check_out(args.out)
         scenario = load_scenario(path, args.overrides, allow_outside=args.allow_outside, as_of=args.as_of)
         if scenario.as_of:
-            why = "--as-of" if args.as_of is not None else "the scenario's declared cut-off; --as-of to change"
-            print(f"forecast as of {scenario.as_of} UTC ({why}): sources published later are not used", file=sys.stderr)
+            why = (
+                "--as-of" if args.as_of is not None else "the scenario's declared cut-off; --as-of to change"
+            )
+            print(
+                f"forecast as of {scenario.as_of} UTC ({why}): sources published later are not used",
+                file=sys.stderr,
+            )
         chunk = args.chunk_size or default_chunk()
         check_size(args.runs, chunk, workers=args.workers or 1, disk=args.out or Path("runs"))
         out = args.out or new_folder(Path("runs"), path.stem)

@@ -121,13 +121,23 @@ def cmd_benchmark_deu3(args: argparse.Namespace) -> int:
         crps = "-" if b["crps"] is None else f"{float(b['crps']):.1f}"
         print(f"{name:<22}{mae:>7}{crps:>7}{cov:>7}{b['n']!s:>5}")
     if result.paired:
-        print(f"\nnegsim minus each baseline, paired by issue (95% interval, bootstrap by proposal; < 0: negsim better)")
+        print(
+            "\nnegsim minus each baseline, paired by issue "
+            "(95% interval, bootstrap by proposal; < 0: negsim better)"
+        )
         print(f"{'baseline':<22}{'MAE diff':>9}  {'95% interval':<18}{'CRPS diff':>10}  {'95% interval':<18}")
         for name, p in result.paired.items():
             cells = ""
             for metric in ("mae", "crps"):
                 d, (lo, hi) = p[metric]["diff"], p[metric]["ci95"]
-                cells += "        -                    " if d is None else f"{d:>+9.2f}  [{lo:+.2f}, {hi:+.2f}]".ljust(29)
+                cells += (
+                    "        -                    "
+                    if d is None
+                    else f"{d:>+9.2f}  [{lo:+.2f}, {hi:+.2f}]".ljust(29)
+                )
             print(f"{name:<22}{cells}")
-        print(f"(the +noise baselines are cross-validated; negsim's fit is in-sample on train.tsv) {out / 'paired.json'}")
+        print(
+            "(the +noise baselines are cross-validated; negsim's fit is in-sample on train.tsv) "
+            f"{out / 'paired.json'}"
+        )
     return 0

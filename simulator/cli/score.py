@@ -55,7 +55,9 @@ def score_text(card: ScoreCard, other: ScoreCard | None, observed_path: Path) ->
             row += f"   |{'':>8}{o['brier']:>8.3f}{o['log_score']:>8.3f}"
             sk += f"{'':>8}   |{'':>8}{o['skill']:>8.3f}"
         lines += [row, sk]
-    lines.append("(skill = 1 − Brier/Brier_reference: 1 = perfect, 0 = no better than the reference, below 0 = worse)")
+    lines.append(
+        "(skill = 1 − Brier/Brier_reference: 1 = perfect, 0 = no better than the reference, below 0 = worse)"
+    )
     if m != n:
         lines.append("(events naming the same fact in the observed file share one weight in the means)")
     return "\n".join(lines)

@@ -83,7 +83,11 @@ def write_deu3_figures(
             sub = e[[v == g for v in voting]]
             sub = sub[np.isfinite(sub)]
             m = float(np.mean(sub)) if sub.size else np.nan
-            boot = sub[rng.integers(0, sub.size, (1000, sub.size))].mean(axis=1) if sub.size else np.array([np.nan])
+            boot = (
+                sub[rng.integers(0, sub.size, (1000, sub.size))].mean(axis=1)
+                if sub.size
+                else np.array([np.nan])
+            )
             means.append(m)
             lows.append(m - float(np.quantile(boot, 0.025)))
             highs.append(float(np.quantile(boot, 0.975)) - m)

@@ -77,7 +77,9 @@ def late_sources(
     """The seeds ``param`` quotes that were published after ``when`` (or have no published date)."""
     late = []
     cited = [(src.seed, "") for src in param.sources if src.seed is not None]
-    cited += [(sid, ", named in its assumption") for sid in mentioned(getattr(param, "assumption", None), library)]
+    cited += [
+        (sid, ", named in its assumption") for sid in mentioned(getattr(param, "assumption", None), library)
+    ]
     for sid, how in cited:
         seed = library.find(sid)
         stem = seed.id if seed is not None else sid
@@ -221,7 +223,9 @@ def as_of_data(
             if isinstance(fallback, Fallback):
                 if not fallback.keeps:
                     _node(out, target[:-1])[target[-1]] = copy.deepcopy(fallback.value)
-                out["provenance"][loc[1]] = fallback.model_dump(mode="json", exclude_none=True, exclude={"value"})
+                out["provenance"][loc[1]] = fallback.model_dump(
+                    mode="json", exclude_none=True, exclude={"value"}
+                )
             else:
                 dropped.append(target)
                 del out["provenance"][loc[1]]

@@ -17,7 +17,8 @@ that only an article published after ``D`` describes.
           assumption: "Direct talks hosted by Turkey were announced by 13 May (004) ..."
 
 Before a cited seed was published the ``as_of:`` fallback's ``value`` replaces the input (no
-``value``: the input stays, on the fallback's own basis; ``{absent: true, ...}`` removes it); without a fallback the forecast is refused, exactly as for a
+``value``: the input stays, on the fallback's own basis; ``{absent: true, ...}`` removes it);
+without a fallback the forecast is refused, exactly as for a
 parameter (:mod:`simulator.scenario.asof`). Parameters are not named here: they have their own.
 """
 
@@ -47,6 +48,7 @@ class Fallback(Strict):
     def keeps(self) -> bool:
         """True when the fallback keeps the input as written (no ``value`` given)."""
         return "value" not in self.model_fields_set
+
     source: Source | list[Source] | None = None
     assumption: str = Field(min_length=3)
 
@@ -69,6 +71,13 @@ class Basis(Strict):
         return self
 
 
+def _has(node: Any, part: str | int) -> bool:
+    """Whether ``node[part]`` names something (a mapping's key or a list's index)."""
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+
+
 def split(path: str) -> Loc:
     """A dotted path as a location (list indices as ints)."""
     return tuple(int(p) if p.isdigit() else p for p in path.split("."))
@@ -85,9 +94,7 @@ def path_problems(
             continue
         node: Any = data
         for part in split(path):
-            if isinstance(node, dict) and part in node:
-                node = node[part]
-            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            if _has(node, part):
                 node = node[part]
             else:
                 yield loc, f"'{path}' names nothing in this scenario"

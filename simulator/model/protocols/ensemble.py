@@ -118,7 +118,9 @@ class Ensemble(TalksProtocol):
         if not process or len(process) == len(weights):
             return played
         index = np.array([m for m, _, _ in process], dtype=np.int8)
-        drawn = index[assignment({kind: w for _, kind, w in process}, model.streams.uniform(WHETHER, model.worlds))]
+        drawn = index[
+            assignment({kind: w for _, kind, w in process}, model.streams.uniform(WHETHER, model.worlds))
+        ]
         return np.where(np.isin(played, index), played, drawn).astype(np.int8)
 
     def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:

@@ -97,7 +97,11 @@ def gain_at(model: NegotiationModel, text: np.ndarray) -> dict[str, np.ndarray]:
 def with_position(model: NegotiationModel, k: int) -> list[str]:
     """The parties with a position on issue ``k`` that can ever sit at the table (principals and
     third parties alike; a party whose only open level is ``absent`` pulls no text)."""
-    return [pid for pid, a in model.parties.items() if not np.isnan(a.ideal[:, k]).all() and can_attend(model, pid)]
+    return [
+        pid
+        for pid, a in model.parties.items()
+        if not np.isnan(a.ideal[:, k]).all() and can_attend(model, pid)
+    ]
 
 
 def can_attend(model: NegotiationModel, pid: str) -> bool:
