@@ -50,10 +50,10 @@ def score_text(card: ScoreCard, other: ScoreCard | None, observed_path: Path) ->
         lines.append(f"reference: {card.reference.name}")
         row = f"{'  its scores':<36}{'':>8}{base['brier']:>8.3f}{base['log_score']:>8.3f}"
         sk = f"{'Brier skill vs the base rate':<36}{'':>8}{base['skill']:>8.3f}"
-        o = other.reference_scores() if other is not None else None
-        if o is not None:
-            row += f"   |{'':>8}{o['brier']:>8.3f}{o['log_score']:>8.3f}"
-            sk += f"{'':>8}   |{'':>8}{o['skill']:>8.3f}"
+        theirs = other.reference_scores() if other is not None else None
+        if theirs is not None:
+            row += f"   |{'':>8}{theirs['brier']:>8.3f}{theirs['log_score']:>8.3f}"
+            sk += f"{'':>8}   |{'':>8}{theirs['skill']:>8.3f}"
         lines += [row, sk]
     lines.append(
         "(skill = 1 − Brier/Brier_reference: 1 = perfect, 0 = no better than the reference, below 0 = worse)"
