@@ -103,7 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             check_out(args.out)
         scenario = load_scenario(path, args.overrides, allow_outside=args.allow_outside, as_of=args.as_of)
         if scenario.as_of:
-            why = "--as-of" if args.as_of is not None else "the scenario's declared cut-off; --as-of to change"
+            why = "--as-of" if args.as_of is not None else "the scenario's cut-off; --as-of to change"
             print(
                 f"forecast as of {scenario.as_of} UTC ({why}): sources published later are not used",
                 file=sys.stderr,
