@@ -239,3 +239,17 @@ def test_a_misquoted_observed_event_exits_2_at_its_line(
     ok = observed(tmp_path, "talks.direct: 1\n")
     assert main(["score", str(run), str(ok), "--reference", "1.5"]) == 2
     assert "strictly between 0 and 1" in capsys.readouterr().err
+
+
+def test_validate_checks_an_observed_file_beside_its_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "--no-prior-check", str(SHIPPED_OBSERVED)]) == 0
+    seeds = Path(__file__).parents[1] / "seeds"
+    bad = tmp_path / "x.observed.yaml"
+    bad.write_text(
+        f'seeds: {seeds}\ntalks.direct: {{observed: 2, source: {{seed: "002", quote: "not in it at all"}}}}\n'
+    )
+    assert main(["validate", "--no-prior-check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "quote not found in seed" in err and "expected 0 (did not happen) or 1" in err

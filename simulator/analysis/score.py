@@ -157,10 +157,10 @@ def score_event(key: str, p: float, observed: int) -> EventScore:
     return EventScore(key, observed, p, (p - observed) ** 2, log_score)
 
 
-def load_observed(path: Path, keys: Sequence[str], summary_path: Path) -> Observed:
+def load_observed(path: Path, keys: Sequence[str] | None, summary_path: Path) -> Observed:
     """Read ``OBSERVED.yaml``: event keys mapped to 0 or 1 (or to ``{observed, source, fact}``),
-    checked against the run's keys; quotes checked against the seeds (``seeds:``, default
-    ``../seeds`` beside the file).
+    checked against the run's keys (``None``: not checked, as ``negsim validate`` reads it); quotes
+    checked against the seeds (``seeds:``, default ``../seeds`` beside the file).
 
     Raises:
         ScenarioError: With a ``path:line:col: message`` problem per unknown key, bad value or
@@ -182,7 +182,7 @@ def load_observed(path: Path, keys: Sequence[str], summary_path: Path) -> Observ
         line, col = doc.position((key,))
         if key == "seeds":
             continue
-        if key not in keys:
+        if keys is not None and key not in keys:
             close = difflib.get_close_matches(key, keys, n=3, cutoff=0.5)
             hint = f"did you mean {', '.join(repr(c) for c in close)}? " if close else ""
             where = f'the run\'s event keys are listed under "events" in {summary_path}'
