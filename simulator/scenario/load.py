@@ -82,8 +82,12 @@ def load_scenario(
         allow_outside: Let ``extends:`` name files outside the scenario's folder tree.
         labels: How each override is named in messages (default ``--set[N]``).
         as_of: Forecast as of this date (``YYYY-MM-DD[THH:MM]``): parameters, initial signals,
-            commitments and factors quoting seeds published later use their ``as_of:`` fallback,
-            or the scenario is refused (:mod:`simulator.scenario.asof`).
+            commitments, factors and structural inputs quoting seeds published later use their
+            ``as_of:`` fallback, or the scenario is refused (:mod:`simulator.scenario.asof`).
+            ``None`` (the default) uses the cut-off the scenario declares (``as_of:`` at its
+            top), if any: a scenario that says it is a forecast as of a date is one wherever it
+            is loaded. ``""`` applies no cut-off: for a run's ``scenario.resolved.yaml``, which is
+            the scenario after its cut-off was applied.
 
     Raises:
         ScenarioError: With one located problem per mistake.
@@ -108,10 +112,14 @@ def load_scenario(
         )
         if problems:
             raise ScenarioError(problems)
-    if as_of is not None:
+    if as_of is None and scenario.as_of:
+        as_of = scenario.as_of
+    if as_of:
         from simulator.scenario.asof import as_of_data
 
-        data, problems = as_of_data(scenario, located.data, seeds_dir, as_of, located.problem)
+        # An input the caller set (--set) is theirs, not the article's: it stays as set.
+        overridden = [tuple(text.split("=", 1)[0].strip().split(".")) for text in overrides]
+        data, problems = as_of_data(scenario, located.data, seeds_dir, as_of, located.problem, overridden)
         if problems:
             raise ScenarioError(problems)
         scenario = _validate(Located(data, located.where, located.root))
