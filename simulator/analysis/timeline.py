@@ -22,14 +22,17 @@ from simulator.scenario.load import load_scenario
 
 
 def key_events(events: Sequence[str]) -> list[str]:
-    """The events a timeline draws: the ceasefire and sanctions (by the last checkpoint, if a
-    campaign), a second round by the first checkpoint, and the first meeting's leaders and ceasefire."""
+    """The events a timeline draws: the ceasefire (any agreement, without a ceasefire issue) and
+    sanctions by the last checkpoint, if a campaign, a second round by the first checkpoint, the
+    first meeting's leaders and ceasefire, then each threat carried out by the last checkpoint."""
     dated = sorted(e for e in events if ".by." in e)
     last = max((e.rsplit(".by.", 1)[1] for e in dated), default="")
     first = min((e.rsplit(".by.", 1)[1] for e in dated), default="")
-    keys = [e for e in dated if e.startswith(("agreement.ceasefire.", "sanctions.")) and e.endswith(last)]
+    deal = "agreement.ceasefire" if "agreement.ceasefire" in events else "agreement.any"
+    keys = [e for e in dated if e.startswith((f"{deal}.", "sanctions.")) and e.endswith(last)]
     keys += [e for e in dated if e.startswith("meeting.2.held.") and e.endswith(first)]
-    keys += [e for e in ("talks.leaders", "agreement.ceasefire") if e in events]
+    keys += [e for e in ("talks.leaders", deal) if e in events]
+    keys += [e for e in dated if e.startswith("threat.") and e.endswith(last)]
     if not dated:
         keys += [e for e in events if e.startswith("sanctions.")]
     return list(dict.fromkeys(keys))

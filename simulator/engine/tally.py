@@ -81,6 +81,7 @@ def campaign_events(
 ) -> dict[str, np.ndarray]:
     """A campaign's events: ``meeting.<n>.held``, ``meetings.count.<k>``, and per checkpoint
     ``agreement.<issue>.by.<date>``, ``talks.direct.by.<date>``, ``sanctions.<party>.by.<date>``,
+    ``threat.<id>.by.<date>`` (carried out at a meeting or at a deadline),
     ``meeting.<n>.held.by.<date>``; ``outcome.<category>.by.<horizon>``.
 
     A dated event happened by a date when its first day (``day.*``, days from ``campaign.start``)
@@ -111,6 +112,8 @@ def campaign_events(
         ev[f"talks.direct.by.{tag}"] = by("day.meeting.1", day)
         for pid in scenario.parties:
             ev[f"sanctions.{pid}.by.{tag}"] = by(f"day.sanctions.{pid}", day)
+        for tid in scenario.threats:
+            ev[f"threat.{tid}.by.{tag}"] = by(f"day.threat.{tid}", day)
         for k in DATED_MEETINGS:
             if k <= camp.max_meetings:
                 ev[f"meeting.{k}.held.by.{tag}"] = by(f"day.meeting.{k}", day)

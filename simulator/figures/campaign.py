@@ -38,16 +38,24 @@ def wilson_band(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 def key_columns(scenario: dict[str, Any], names: list[str]) -> list[tuple[str, str]]:
     """The ``day.*`` columns worth a curve, with their labels (ceasefire first)."""
     parties = scenario.get("parties", {})
+    threats = scenario.get("threats", {})
     out = []
     for iid in scenario.get("issues", {}):
         if iid == "ceasefire" or len(scenario["issues"]) == 1:
             out.append((f"day.agreement.{iid}", f"{scenario['issues'][iid].get('name', iid)} agreed"))
+    if not out:  # no issue stands for the whole deal: any agreement
+        out.append(("day.agreement.any", "An agreement"))
     if "day.meeting.2" in names:
         out.append(("day.meeting.2", "A second round held"))
     for name in names:
         if name.startswith("day.sanctions."):
             pid = name.rsplit(".", 1)[1]
             out.append((name, f"New sanctions by {parties.get(pid, {}).get('name', pid)}"))
+    for name in names:  # threats other than sanctions (a strike), which the lines above miss
+        tid = name.removeprefix("day.threat.")
+        if name.startswith("day.threat.") and threats.get(tid, {}).get("action") != "sanctions":
+            by = threats[tid].get("by", "") if tid in threats else ""
+            out.append((name, f"{tid.replace('_', ' ').capitalize()} ({parties.get(by, {}).get('name', by)})"))
     return [(c, label) for c, label in out if c in names]
 
 
