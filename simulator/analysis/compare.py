@@ -209,15 +209,20 @@ def comparison_dict(result: Comparison, a: dict[str, Any], b: dict[str, Any]) ->
 
 
 def key_events(doc: dict[str, Any]) -> list[str]:
-    """Events worth showing: attendance, leaders' share, talks, agreements, sanctions, outcomes.
+    """Events worth showing: attendance, leaders' share, talks, agreements, sanctions, outcomes,
+    and in a campaign each threat carried out by each checkpoint (a strike is no sanction).
 
-    Sanctions that happen in neither scenario are left out (parties without a sanctions threat).
+    Sanctions and threats that happen in neither scenario are left out (parties without a
+    sanctions threat).
     """
     keys = []
     for k, e in doc["events"].items():
-        if not (k.startswith(KEY_PREFIXES) or (k.startswith("level.") and k.endswith(".leader"))):
+        dated_threat = k.startswith("threat.") and ".by." in k
+        if not (
+            k.startswith(KEY_PREFIXES) or dated_threat or (k.startswith("level.") and k.endswith(".leader"))
+        ):
             continue
-        if k.startswith("sanctions.") and e["a"] == 0 and e["b"] == 0:
+        if (k.startswith("sanctions.") or dated_threat) and e["a"] == 0 and e["b"] == 0:
             continue
         keys.append(k)
     return keys
