@@ -269,11 +269,12 @@ def test_sweep_sensitivity_and_timeline(tmp_path: Path) -> None:
     assert (
         main(
             ["sensitivity", str(BASE), "--method", "morris", "--n", "4", "--replicates", "4",
-             "--events", "agreement.any", "--workers", "1", "--out", str(sens)]
+             "--events", "threat.us_secondary_sanctions", "--workers", "1", "--out", str(sens)]
         )
         == 0
     )
-    assert "agreement.any" in json.loads((sens / "sensitivity.json").read_text())["events"]
+    drivers = json.loads((sens / "sensitivity.json").read_text())["events"]["threat.us_secondary_sanctions"]
+    assert "threats.us_secondary_sanctions.credibility" in drivers
     tl = tmp_path / "timeline"
     argv = ["timeline", str(CAMPAIGN), "--as-of", "2025-04-13", "--as-of", "2025-05-11"]
     assert main([*argv, "--runs", "400", "--workers", "1", "--out", str(tl)]) == 0
