@@ -20,8 +20,8 @@ from simulator.cli import main
 from simulator.engine.chunks import Chunk
 from simulator.engine.ensemble import simulate_chunk
 from simulator.errors import ScenarioError
-from simulator.scenario.schema import Scenario
 from simulator.scenario.asof import entries, parse_when, published_dates
+from simulator.scenario.schema import Scenario
 from simulator.scenario.sources import SeedLibrary
 from simulator.scenario.yamlsafe import load_yaml
 
@@ -157,10 +157,14 @@ def test_the_two_month_window_falls_within_the_two_readings(campaign_records: di
     near_ends = (days <= 2) | (days >= hi - 3)
     assert 0.3 < near_ends.mean() < 0.8
     snap = campaign_records["campaign.deadline.snapback_window"]
-    assert snap.min() >= (dt.date(2025, 8, 1) - start).days and snap.max() <= (dt.date(2025, 9, 18) - start).days
+    assert (
+        snap.min() >= (dt.date(2025, 8, 1) - start).days and snap.max() <= (dt.date(2025, 9, 18) - start).days
+    )
 
 
-def test_strikes_come_only_after_a_collapse_or_at_the_deadline(campaign_records: dict[str, np.ndarray]) -> None:
+def test_strikes_come_only_after_a_collapse_or_at_the_deadline(
+    campaign_records: dict[str, np.ndarray],
+) -> None:
     rec = campaign_records
     deadline = rec["campaign.deadline.two_month_window"]
     for tid in ("us_strike", "israel_strike"):
@@ -200,7 +204,9 @@ def test_a_certain_threat_at_a_fixed_deadline_is_carried_out_that_day_where_noth
     assert np.mean(day[~agreed_first & came] == deadline) > 0.95
     assert np.all(np.isnan(day[agreed_first & came]) | (day[agreed_first & came] < deadline))
     # Spent once carried out: its credibility is 0 afterwards, so it never falls again.
-    no_chance = load_scenario(CAMPAIGN, ["threats.us_strike.credibility=0", "threats.us_strike.trigger=absent"])
+    no_chance = load_scenario(
+        CAMPAIGN, ["threats.us_strike.credibility=0", "threats.us_strike.trigger=absent"]
+    )
     assert np.all(np.isnan(simulate_chunk(no_chance, 1, Chunk(0, 0, 500))["day.threat.us_strike"]))
 
 
@@ -232,7 +238,12 @@ def test_run_compare_report_on_the_campaign(tmp_path: Path) -> None:
     summary = json.loads((run / "summary.json").read_text())
     assert "threat.israel_strike.by.2025-06-30" in summary["events"]
     cmp = tmp_path / "cmp"
-    assert main(["compare", str(CAMPAIGN), str(WHATIFS[1]), "--runs", "600", "--workers", "1", "--out", str(cmp)]) == 0
+    assert (
+        main(
+            ["compare", str(CAMPAIGN), str(WHATIFS[1]), "--runs", "600", "--workers", "1", "--out", str(cmp)]
+        )
+        == 0
+    )
     doc = json.loads((cmp / "comparison.json").read_text())
     israel = doc["events"]["threat.israel_strike.by.2025-12-31"]
     assert israel["b"] == 0 and israel["a"] > 0 and israel["significant"]
@@ -255,8 +266,18 @@ def test_sweep_sensitivity_and_timeline(tmp_path: Path) -> None:
     sweep = tmp_path / "sweep"
     assert (
         main(
-            ["sweep", str(BASE), "--param", "parties.united_states.positions.enrichment.red_line=0:0.6:3",
-             "--runs", "400", "--workers", "1", "--out", str(sweep)]
+            [
+                "sweep",
+                str(BASE),
+                "--param",
+                "parties.united_states.positions.enrichment.red_line=0:0.6:3",
+                "--runs",
+                "400",
+                "--workers",
+                "1",
+                "--out",
+                str(sweep),
+            ]
         )
         == 0
     )
@@ -268,8 +289,22 @@ def test_sweep_sensitivity_and_timeline(tmp_path: Path) -> None:
     sens = tmp_path / "sens"
     assert (
         main(
-            ["sensitivity", str(BASE), "--method", "morris", "--n", "4", "--replicates", "4",
-             "--events", "threat.us_secondary_sanctions", "--workers", "1", "--out", str(sens)]
+            [
+                "sensitivity",
+                str(BASE),
+                "--method",
+                "morris",
+                "--n",
+                "4",
+                "--replicates",
+                "4",
+                "--events",
+                "threat.us_secondary_sanctions",
+                "--workers",
+                "1",
+                "--out",
+                str(sens),
+            ]
         )
         == 0
     )
