@@ -162,7 +162,7 @@ def test_the_two_month_window_falls_within_the_two_readings(campaign_records: di
     )
 
 
-def test_strikes_come_only_after_a_collapse_or_at_the_deadline(
+def test_strikes_come_only_after_iran_walks_out_or_at_the_deadline(
     campaign_records: dict[str, np.ndarray],
 ) -> None:
     rec = campaign_records
