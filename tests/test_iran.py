@@ -315,5 +315,6 @@ def test_sweep_sensitivity_and_timeline(tmp_path: Path) -> None:
     assert main([*argv, "--runs", "400", "--workers", "1", "--out", str(tl)]) == 0
     doc = json.loads((tl / "timeline.json").read_text())
     # The headline issue (the first, enrichment) stands for the package: agreed together or not at all.
-    assert doc["dates"][0].startswith("2025-04-13") and "agreement.enrichment.by.2025-12-31" in doc["key_events"]
+    assert doc["dates"][0].startswith("2025-04-13")
+    assert "agreement.enrichment.by.2025-12-31" in doc["key_events"]
     assert any(k.startswith("threat.israel_strike.by.") for k in doc["key_events"])
