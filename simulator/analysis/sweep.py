@@ -209,7 +209,9 @@ def _relocate(problem: str, n_sets: int, ranges: Sequence[ParamRange], point: tu
 
 def point_events(scenario: Scenario, tally: Tally) -> dict[str, dict[str, Any]]:
     """A point's events as ``summary.json`` has them (``p``, Wilson ``ci95``), in summary order."""
-    doc = summary_dict(tally, scenario=scenario, scenario_path="", seed=0, chunk_size=0, version=__version__)
+    doc = summary_dict(
+        tally, scenario=scenario, scenario_path="", seed=0, chunk_size=DEFAULT_CHUNK, version=__version__
+    )
     events: dict[str, dict[str, Any]] = doc["events"]
     return events
 

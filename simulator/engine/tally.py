@@ -78,6 +78,7 @@ def campaign_events(
 ) -> dict[str, np.ndarray]:
     """A campaign's events: ``meeting.<n>.held``, ``meetings.count.<k>``, and per checkpoint
     ``agreement.<issue>.by.<date>``, ``talks.direct.by.<date>``, ``sanctions.<party>.by.<date>``,
+    ``threat.<id>.by.<date>`` (carried out at a meeting or at a deadline),
     ``meeting.<n>.held.by.<date>``; ``outcome.<category>.by.<horizon>``.
 
     A dated event happened by a date when its first day (``day.*``, days from ``campaign.start``)
@@ -108,6 +109,8 @@ def campaign_events(
         ev[ke.by_date(ke.TALKS_DIRECT.key(), tag)] = by(ke.DAY_MEETING.key(1), day)
         for pid in scenario.parties:
             ev[ke.by_date(ke.SANCTIONS.key(pid), tag)] = by(ke.DAY_SANCTIONS.key(pid), day)
+        for tid in scenario.threats:
+            ev[ke.by_date(ke.THREAT.key(tid), tag)] = by(ke.DAY_THREAT.key(tid), day)
         for k in ke.DATED_MEETINGS:
             if k <= camp.max_meetings:
                 ev[ke.by_date(ke.MEETING_HELD.key(k), tag)] = by(ke.DAY_MEETING.key(k), day)

@@ -246,6 +246,13 @@ class Scenario(Strict):
                 yield from ref(pid, "campaign", "drift", pid)
                 if pid in parties and self.parties[pid].outside_option is None:
                     yield ("campaign", "drift", pid), f"'{pid}' has no outside_option to drift"
+            for did, d in self.campaign.deadlines.items():
+                for i, tid in enumerate(d.threats):
+                    if tid not in self.threats:
+                        yield (
+                            ("campaign", "deadlines", did, "threats", i),
+                            f"unknown threat '{tid}' (threats: {', '.join(sorted(self.threats)) or 'none'})",
+                        )
         yield from self._factor_problems()
         data = self.model_dump(mode="json", exclude_none=True, exclude={"provenance"})
         yield from path_problems(self.provenance, data, set(self.parameter_slots()))
