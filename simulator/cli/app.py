@@ -185,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli.timeline import add_command as _add_timeline
 
     _add_timeline(sub)
+    from simulator.cli.new import add_command as _add_new
+
+    _add_new(sub)
     return p
 
 
@@ -204,6 +207,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 2
+    from simulator.scenario.placeholders import placeholders
+
+    for path, _ in loaded:  # a warning each: the file is valid, but not finished
+        todo = placeholders(path)
+        if todo:
+            print("\n".join(str(p) for p in todo), file=sys.stderr)
+            print(f"{path}: {len(todo)} placeholder{'s' if len(todo) != 1 else ''} still to replace", file=sys.stderr)
     n = len(args.paths)
     if args.no_prior_check:
         print(f"{n} scenario file{'s' if n != 1 else ''} valid")

@@ -9,7 +9,7 @@ outcomes, final positions against red lines, and threats carried out. Figures ar
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.engine.rundir import FIGURES, RESOLVED, WORLDS, read_summary
+from simulator.errors import UserError
 from simulator.figures.campaign import campaign_figures
 from simulator.figures.common import save_png
 from simulator.figures.protocols import protocols_figure
@@ -69,13 +70,7 @@ def run_figures(out: Path) -> list[Path]:
     """
     summary = read_summary(out)  # checks the summary against the resolved scenario
     scenario = load_yaml(out / RESOLVED).data
-    figures = {
-        "levels": _levels(summary, scenario),
-        "events": _events(summary, scenario),
-        "outcomes": _outcomes(summary, scenario),
-        "positions": _positions(summary, scenario, out / WORLDS),
-        "threats": _threats(summary, scenario),
-    }
+    figures = {name: draw(summary, scenario, out / WORLDS) for name, draw in _DRAWERS.items()}
     if "by_protocol" in summary.get("stats", {}):  # a model average: its members side by side
         figures["protocols"] = protocols_figure(summary)
     if scenario.get("campaign"):  # a campaign: key events against the date, meetings held
@@ -84,6 +79,29 @@ def run_figures(out: Path) -> list[Path]:
     for name, fig in figures.items():
         paths.append(save_png(fig, out / FIGURES / f"{name}.png"))
     return paths
+
+
+def run_figure(out: Path, name: str) -> Figure:
+    """One figure of the finished run in ``out``, drawn but not saved (the Python API's ``.plot``).
+
+    Args:
+        out: A run's output folder (as for :func:`run_figures`).
+        name: One of :data:`FIGURE_NAMES`, or ``protocols`` for a model average.
+
+    Raises:
+        UserError: ``name`` is not a figure this run has.
+    """
+    summary = read_summary(out)
+    scenario = load_yaml(out / RESOLVED).data
+    if name in _DRAWERS:
+        return _DRAWERS[name](summary, scenario, out / WORLDS)
+    if name == "protocols" and "by_protocol" in summary.get("stats", {}):
+        return protocols_figure(summary)
+    if scenario.get("campaign"):
+        extra = campaign_figures(summary, scenario, out / WORLDS)
+        if name in extra:
+            return extra[name]
+    raise UserError(f"no figure '{name}' for this run (figures: {', '.join(FIGURE_NAMES)})")
 
 
 def _title(summary: dict[str, Any], what: str) -> str:
@@ -354,3 +372,15 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
             frameon=False,
         )
     return fig
+
+
+#: How each of a run's figures is drawn from its summary, resolved scenario and worlds file.
+_DRAWERS: dict[str, Callable[[dict[str, Any], dict[str, Any], Path], Figure]] = {
+    "levels": lambda summary, scenario, worlds: _levels(summary, scenario),
+    "events": lambda summary, scenario, worlds: _events(summary, scenario),
+    "outcomes": lambda summary, scenario, worlds: _outcomes(summary, scenario),
+    "positions": _positions,
+    "threats": lambda summary, scenario, worlds: _threats(summary, scenario),
+}
+#: The figures every run has, in the order they are drawn.
+FIGURE_NAMES: tuple[str, ...] = tuple(_DRAWERS)

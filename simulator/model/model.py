@@ -31,6 +31,7 @@ import numpy as np
 from simulator.model import rules
 from simulator.model.agents import LEADER, PartyAgent
 from simulator.model.protocols.base import Table, TalksOutcome, protocol_for
+from simulator.model.records import OUTCOMES
 from simulator.model.values import draw_values, threat_pressure
 from simulator.randomness import Streams, as_seed_sequence
 from simulator.scenario.schema import LEVELS, ParamSlot, Scenario
@@ -125,6 +126,43 @@ class NegotiationModel(mesa.Model):
         while self.phase < len(PHASES):
             self.step()
         return self
+
+    def world(self, index: int = 0) -> dict[str, object]:
+        """One world's story so far, by name: what a notebook stepping through one world shows.
+
+        Returns ``phase`` (the last phase played, None before the first step), then
+        ``announced.<party>`` (the level each party signals now, a name such as ``"minister"``),
+        and every record written so far for world ``index`` as a plain Python value: levels
+        (``level.<party>``), the ``outcome`` and the ``protocol`` played as names, flags as
+        ``bool``, positions, concessions and drawn parameters as ``float``.
+
+        Example:
+            >>> model = NegotiationModel(load_scenario("istanbul_2025"), worlds=1, rng=7)
+            >>> model.step()
+            >>> model.world()["level.russia"] in ("absent", "official", "minister", "leader")
+            True
+        """
+        if not 0 <= index < self.worlds:
+            raise IndexError(f"world {index} is not one of this model's {self.worlds} worlds")
+        kinds = list(self.spec.protocol.weights)  # the ``protocol`` record indexes these
+        story: dict[str, object] = {"phase": PHASES[self.phase - 1] if self.phase else None}
+        for pid, agent in self.parties.items():
+            story[f"announced.{pid}"] = LEVELS[int(agent.announced[index])].value
+        for key, column in self._records.items():
+            x = column[index]
+            if key.startswith("level."):
+                story[key] = LEVELS[int(x)].value
+            elif key == "outcome":
+                story[key] = OUTCOMES[int(x)]
+            elif key == "protocol":
+                story[key] = kinds[int(x)]
+            elif column.dtype == np.bool_:
+                story[key] = bool(x)
+            elif np.issubdtype(column.dtype, np.integer):
+                story[key] = int(x)
+            else:
+                story[key] = float(x)
+        return story
 
     def value(self, path: str) -> np.ndarray:
         """The per-world values of the parameter at dotted ``path``."""
