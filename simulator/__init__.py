@@ -5,9 +5,10 @@ is internal and may change. Names are imported on first use (PEP 562), so that `
 and ``negsim validate`` do not pay for Mesa, SciPy, matplotlib or pyarrow.
 
 Example:
-    >>> from simulator import load_scenario, NegotiationModel
-    >>> scenario = load_scenario("scenarios/istanbul_2025.yaml")  # doctest: +SKIP
-    >>> model = NegotiationModel(scenario, worlds=1000, rng=0).run()  # doctest: +SKIP
+    >>> from simulator import run, load_scenario, NegotiationModel
+    >>> results = run("istanbul_2025", runs=1000, seed=0)  # a shipped scenario, by name  # doctest: +SKIP
+    >>> results.summary["events"]["talks.direct"]["p"]  # doctest: +SKIP
+    >>> model = NegotiationModel(load_scenario("istanbul_2025"), worlds=1, rng=0)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ if _sys.argv and _os.path.basename(_sys.argv[0]) == "negsim":  # pragma: no cove
 from simulator._version import __version__
 
 if TYPE_CHECKING:
+    from simulator.api import Plots, Results, open_run, run
     from simulator.analysis.compare import compare_scenarios
     from simulator.analysis.sensitivity import SensitivityResult, run_sensitivity
     from simulator.analysis.sweep import SweepResult, sweep
@@ -48,6 +50,10 @@ if TYPE_CHECKING:
 
 # Every public name and the module it comes from.
 _EXPORTS: dict[str, str] = {
+    "Plots": "simulator.api",
+    "Results": "simulator.api",
+    "open_run": "simulator.api",
+    "run": "simulator.api",
     "compare_scenarios": "simulator.analysis.compare",
     "SensitivityResult": "simulator.analysis.sensitivity",
     "run_sensitivity": "simulator.analysis.sensitivity",
@@ -80,7 +86,9 @@ __all__ = [
     "NegotiationModel",
     "Param",
     "PartyAgent",
+    "Plots",
     "Problem",
+    "Results",
     "RunOutput",
     "Scenario",
     "ScenarioError",
@@ -93,6 +101,8 @@ __all__ = [
     "compare_scenarios",
     "events_of",
     "load_scenario",
+    "open_run",
+    "run",
     "run_ensemble",
     "run_sensitivity",
     "start_run",

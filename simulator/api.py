@@ -103,7 +103,9 @@ class Results:
 
     def __repr__(self) -> str:
         name = self.summary["scenario"]["name"]
-        return f"<Results {name!r}: {self.summary['runs']:,} worlds, seed {self.summary['seed']}, in {self.out}>"
+        return (
+            f"<Results {name!r}: {self.summary['runs']:,} worlds, seed {self.summary['seed']}, in {self.out}>"
+        )
 
     def p(self, key: str) -> float:
         """The probability of one event (``"talks.direct"``, ``"agreement.ceasefire"``, ...)."""
@@ -121,8 +123,10 @@ class Results:
         """One row per event key: ``p``, the Wilson 95% interval ``lo`` and ``hi``, and ``count``."""
         import pandas as pd
 
-        rows = {k: {"p": e["p"], "lo": e["ci95"][0], "hi": e["ci95"][1], "count": e.get("count")}
-                for k, e in self.summary["events"].items()}
+        rows = {
+            k: {"p": e["p"], "lo": e["ci95"][0], "hi": e["ci95"][1], "count": e.get("count")}
+            for k, e in self.summary["events"].items()
+        }
         frame = pd.DataFrame.from_dict(rows, orient="index")
         frame.index.name = "event"
         return frame
@@ -191,8 +195,15 @@ def run(
 
     executor = local_executor(workers)
     try:
-        done = start_run(loaded, folder, runs=runs, seed=seed, executor=executor, figures=figures,
-                         overwrite=overwrite or out is None)
+        done = start_run(
+            loaded,
+            folder,
+            runs=runs,
+            seed=seed,
+            executor=executor,
+            figures=figures,
+            overwrite=overwrite or out is None,
+        )
     finally:
         if executor is not None:
             executor.shutdown()

@@ -133,7 +133,8 @@ def test_the_lock_pins_every_dependency_of_every_extra() -> None:
         if "==" in line and not line.startswith("#")
     }
     project = PYPROJECT["project"]
-    wanted = [*project["dependencies"], *(r for extra in project["optional-dependencies"].values() for r in extra)]
+    extras = project["optional-dependencies"].values()
+    wanted = [*project["dependencies"], *(r for extra in extras for r in extra)]
     for text in wanted:
         req = Requirement(text)
         if canonicalize_name(req.name) == "negsim":

@@ -68,8 +68,12 @@ def venv(dist: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Pat
     env = _env_without_checkout()
     if os.environ.get("NEGSIM_WHEEL_FULL_INSTALL") == "1":
         lock = ROOT / "requirements.lock"
-        _run([str(python), "-m", "pip", "install", "-q", "-c", str(lock), str(dist["wheel"]) + "[notebooks]"],
-             cwd=home, timeout=1800, env=env)
+        _run(
+            [str(python), "-m", "pip", "install", "-q", "-c", str(lock), str(dist["wheel"]) + "[notebooks]"],
+            cwd=home,
+            timeout=1800,
+            env=env,
+        )
     else:
         borrowed = home / "borrowed"
         borrowed.mkdir()
@@ -77,11 +81,19 @@ def venv(dist: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Pat
         for entry in here.iterdir():
             if not entry.name.startswith(_OWN) and entry.suffix != ".pth":
                 (borrowed / entry.name).symlink_to(entry)
-        site = Path(_run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                         cwd=home, env=env).strip())
+        site = Path(
+            _run(
+                [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                cwd=home,
+                env=env,
+            ).strip()
+        )
         (site / "negsim-borrowed-deps.pth").write_text(f"{borrowed}\n", encoding="utf-8")
-        _run([str(python), "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(dist["wheel"])],
-             cwd=home, env=env)
+        _run(
+            [str(python), "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(dist["wheel"])],
+            cwd=home,
+            env=env,
+        )
         _run([str(python), "-m", "pip", "check"], cwd=home, env=env)
     return env_dir
 
@@ -89,10 +101,19 @@ def venv(dist: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Pat
 def test_the_sdist_holds_what_a_build_needs(dist: dict[str, Path]) -> None:
     with tarfile.open(dist["sdist"]) as tf:
         names = {n.split("/", 1)[1] for n in tf.getnames() if "/" in n}
-    for needed in ("pyproject.toml", "README.md", "simulator/__init__.py", "scenarios/istanbul_2025.yaml",
-                   "seeds/index.yaml", "requirements.lock", "tests/test_wheel.py"):
+    for needed in (
+        "pyproject.toml",
+        "README.md",
+        "simulator/__init__.py",
+        "scenarios/istanbul_2025.yaml",
+        "seeds/index.yaml",
+        "requirements.lock",
+        "tests/test_wheel.py",
+    ):
         assert needed in names, needed
-    assert not any(n.startswith("simulator/_shipped") or "__pycache__" in n or n.startswith(".venv") for n in names)
+    assert not any(
+        n.startswith("simulator/_shipped") or "__pycache__" in n or n.startswith(".venv") for n in names
+    )
 
 
 def test_the_wheel_ships_copies_identical_to_the_repository(dist: dict[str, Path]) -> None:
@@ -127,16 +148,26 @@ def test_the_installed_wheel_runs_outside_the_checkout(venv: Path, tmp_path: Pat
     assert Path(summary["scenario"]["path"]).is_relative_to(venv)
     assert (tmp_path / "base" / "figures" / "outcomes.png").is_file()
 
-    _run([negsim, "run", "whatif_putin_attends", "--runs", "2000", "--workers", "1", "--no-figures",
-          "--out", "putin"], cwd=tmp_path, env=env)
+    _run(
+        [
+            negsim,
+            "run",
+            "whatif_putin_attends",
+            "--runs",
+            "2000",
+            "--workers",
+            "1",
+            "--no-figures",
+            "--out",
+            "putin",
+        ],
+        cwd=tmp_path,
+        env=env,
+    )
     putin = json.loads((tmp_path / "putin" / "summary.json").read_text(encoding="utf-8"))
     assert putin["events"]["level.russia.leader"]["p"] > summary["events"]["level.russia.leader"]["p"]
 
-    code = (
-        "from simulator import load_scenario\n"
-        "s = load_scenario('istanbul_2025')\n"
-        "print(sorted(s.parties))"
-    )
+    code = "from simulator import load_scenario\ns = load_scenario('istanbul_2025')\nprint(sorted(s.parties))"
     out = _run([python, "-c", code], cwd=tmp_path, env=env)
     assert "russia" in out and "ukraine" in out
 
@@ -151,12 +182,19 @@ def test_a_notebook_runs_from_a_folder_outside_the_checkout(venv: Path, tmp_path
     nb.write_bytes((ROOT / "notebooks" / "01_quickstart.ipynb").read_bytes())
     spec = tmp_path / "jupyter" / "kernels" / "python3"
     spec.mkdir(parents=True)
-    kernel = {"argv": [str(venv / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-              "display_name": "negsim wheel", "language": "python"}
+    kernel = {
+        "argv": [str(venv / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "negsim wheel",
+        "language": "python",
+    }
     (spec / "kernel.json").write_text(json.dumps(kernel), encoding="utf-8")
     env = _env_without_checkout()
-    env.update(JUPYTER_PATH=str(tmp_path / "jupyter"), JUPYTER_PLATFORM_DIRS="1",
-               IPYTHONDIR=str(tmp_path / "ipython"), NEGSIM_WORLDS="300")
+    env.update(
+        JUPYTER_PATH=str(tmp_path / "jupyter"),
+        JUPYTER_PLATFORM_DIRS="1",
+        IPYTHONDIR=str(tmp_path / "ipython"),
+        NEGSIM_WORLDS="300",
+    )
     code = (
         "import sys, nbformat\n"
         "from nbclient import NotebookClient\n"

@@ -213,7 +213,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         todo = placeholders(path)
         if todo:
             print("\n".join(str(p) for p in todo), file=sys.stderr)
-            print(f"{path}: {len(todo)} placeholder{'s' if len(todo) != 1 else ''} still to replace", file=sys.stderr)
+            many = "s" if len(todo) != 1 else ""
+            print(f"{path}: {len(todo)} placeholder{many} still to replace", file=sys.stderr)
     n = len(args.paths)
     if args.no_prior_check:
         print(f"{n} scenario file{'s' if n != 1 else ''} valid")

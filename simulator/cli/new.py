@@ -56,7 +56,9 @@ def cmd_new(args: argparse.Namespace) -> int:
     check_ids("NAME", [stem])
     target = args.dir / f"{stem}.yaml"
     if target.exists() and not args.overwrite:
-        raise UserError(printable(f"{target} already exists; choose another NAME or --dir, or pass --overwrite"))
+        raise UserError(
+            printable(f"{target} already exists; choose another NAME or --dir, or pass --overwrite")
+        )
     text = scenario_template(
         stem,
         parties=args.parties,
@@ -73,5 +75,6 @@ def cmd_new(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UserError(printable(f"cannot write {target}: {exc}")) from None
     print(f"wrote {target} and {seeds}/")
-    print(f"next: replace the TODO placeholders (`negsim validate {target}` lists them), then `negsim run {target}`")
+    print(f"next: replace the TODO placeholders (`negsim validate {target}` lists them),")
+    print(f"then `negsim run {target}`")
     return 0

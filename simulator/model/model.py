@@ -127,14 +127,15 @@ class NegotiationModel(mesa.Model):
             self.step()
         return self
 
-    def world(self, index: int = 0) -> dict[str, object]:
+    def world(self, index: int = 0, *, params: bool = False) -> dict[str, object]:
         """One world's story so far, by name: what a notebook stepping through one world shows.
 
         Returns ``phase`` (the last phase played, None before the first step), then
         ``announced.<party>`` (the level each party signals now, a name such as ``"minister"``),
         and every record written so far for world ``index`` as a plain Python value: levels
         (``level.<party>``), the ``outcome`` and the ``protocol`` played as names, flags as
-        ``bool``, positions, concessions and drawn parameters as ``float``.
+        ``bool``, positions and concessions as ``float``; the drawn parameters
+        (``param.<path>``) too with ``params=True`` (or one at a time: :meth:`value`).
 
         Example:
             >>> model = NegotiationModel(load_scenario("istanbul_2025"), worlds=1, rng=7)
@@ -149,6 +150,8 @@ class NegotiationModel(mesa.Model):
         for pid, agent in self.parties.items():
             story[f"announced.{pid}"] = LEVELS[int(agent.announced[index])].value
         for key, column in self._records.items():
+            if key.startswith("param.") and not params:
+                continue
             x = column[index]
             if key.startswith("level."):
                 story[key] = LEVELS[int(x)].value

@@ -137,9 +137,9 @@ def shipped_or_path(path: str | Path) -> Path:
     names = list(shipped_scenarios())
     close = difflib.get_close_matches(text, names, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else ""
-    raise UserError(
-        printable(f"no file '{text}' and no shipped scenario of that name{hint} (shipped: {', '.join(names)})")
-    )
+    shipped = ", ".join(names)
+    message = f"no file '{text}' and no shipped scenario of that name{hint} (shipped: {shipped})"
+    raise UserError(printable(message))
 
 
 def _tree(path: Path) -> Path:

@@ -24,7 +24,11 @@ def placeholders(path: Path) -> list[Problem]:
         if text.lstrip().upper().startswith(PLACEHOLDER):
             line, col = doc.position(loc)
             where = ".".join(str(k) for k in loc)
-            found.append(Problem(str(path), line, col, f"warning: placeholder still to replace: {where}: {text.strip()}"))
+            found.append(
+                Problem(
+                    str(path), line, col, f"warning: placeholder still to replace: {where}: {text.strip()}"
+                )
+            )
     return found
 
 

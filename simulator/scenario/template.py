@@ -42,7 +42,9 @@ def check_ids(kind: str, ids: Sequence[str]) -> None:
     """Refuse ids the schema would refuse (lower-case snake case) and repeats, in one line."""
     for i in ids:
         if not _ID.match(i) or len(i) > 40:
-            raise UserError(f"{kind}: '{i}' is not an id (lower-case letters, digits and _, starting with a letter)")
+            raise UserError(
+                f"{kind}: '{i}' is not an id (lower-case letters, digits and _, starting with a letter)"
+            )
     if len(set(ids)) != len(ids):
         raise UserError(f"{kind}: an id is given twice ({', '.join(ids)})")
 
@@ -82,7 +84,7 @@ def scenario_template(
         f"# {name}: a new negsim scenario (`negsim new`).",
         "#",
         f"# Every number below is a placeholder whose assumption starts with {PLACEHOLDER}: replace each",
-        "# with a source (an article saved as seeds/NNN_name.txt, cited as {seed: \"NNN\", quote: \"...\"})",
+        '# with a source (an article saved as seeds/NNN_name.txt, cited as {seed: "NNN", quote: "..."})',
         "# or with your reasoning. `negsim validate` lists the placeholders still here; the format is",
         "# in docs/scenario-format.md (which fields each role needs).",
         f"name: {_q(name)}",
