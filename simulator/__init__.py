@@ -33,10 +33,10 @@ if _sys.argv and _os.path.basename(_sys.argv[0]) == "negsim":  # pragma: no cove
 from simulator._version import __version__
 
 if TYPE_CHECKING:
-    from simulator.api import Plots, Results, open_run, run
     from simulator.analysis.compare import compare_scenarios
     from simulator.analysis.sensitivity import SensitivityResult, run_sensitivity
     from simulator.analysis.sweep import SweepResult, sweep
+    from simulator.api import Plots, Results, open_run, run
     from simulator.engine.ensemble import run_ensemble
     from simulator.engine.rundir import RunOutput, start_run
     from simulator.engine.tally import Tally, events_of, wilson
