@@ -36,14 +36,13 @@ if TYPE_CHECKING:
     from simulator.analysis.compare import compare_scenarios
     from simulator.analysis.sensitivity import SensitivityResult, run_sensitivity
     from simulator.analysis.sweep import SweepResult, sweep
-    from simulator.api import Plots, Results, open_run, run
+    from simulator.api import Plots, Results, RunOutput, open_run, run, start_run
     from simulator.engine.ensemble import run_ensemble
-    from simulator.engine.rundir import RunOutput, start_run
     from simulator.engine.tally import Tally, events_of, wilson
     from simulator.errors import Problem, ScenarioError, UserError
     from simulator.model.agents import PartyAgent
     from simulator.model.model import NegotiationModel
-    from simulator.model.records import OUTCOMES
+    from simulator.scenario.events import OUTCOMES, Outcome
     from simulator.scenario.load import load_scenario
     from simulator.scenario.params import Param, Source
     from simulator.scenario.schema import LEVELS, Level, Scenario
@@ -53,15 +52,15 @@ _EXPORTS: dict[str, str] = {
     "Plots": "simulator.api",
     "Results": "simulator.api",
     "open_run": "simulator.api",
-    "run": "simulator.api",
     "compare_scenarios": "simulator.analysis.compare",
     "SensitivityResult": "simulator.analysis.sensitivity",
     "run_sensitivity": "simulator.analysis.sensitivity",
     "SweepResult": "simulator.analysis.sweep",
     "sweep": "simulator.analysis.sweep",
     "run_ensemble": "simulator.engine.ensemble",
-    "RunOutput": "simulator.engine.rundir",
-    "start_run": "simulator.engine.rundir",
+    "RunOutput": "simulator.api",
+    "run": "simulator.api",
+    "start_run": "simulator.api",
     "Tally": "simulator.engine.tally",
     "events_of": "simulator.engine.tally",
     "wilson": "simulator.engine.tally",
@@ -69,7 +68,8 @@ _EXPORTS: dict[str, str] = {
     "ScenarioError": "simulator.errors",
     "UserError": "simulator.errors",
     "PartyAgent": "simulator.model.agents",
-    "OUTCOMES": "simulator.model.records",
+    "OUTCOMES": "simulator.scenario.events",
+    "Outcome": "simulator.scenario.events",
     "NegotiationModel": "simulator.model.model",
     "load_scenario": "simulator.scenario.load",
     "Param": "simulator.scenario.params",
@@ -84,6 +84,7 @@ __all__ = [
     "OUTCOMES",
     "Level",
     "NegotiationModel",
+    "Outcome",
     "Param",
     "PartyAgent",
     "Plots",

@@ -1,20 +1,22 @@
 """The Python API a notebook or script uses: run a scenario, get its results as an object.
 
-The command line writes a run folder (``summary.json``, ``worlds.parquet``, figures); this module
-does the same run and hands back a :class:`Results` that reads that folder on demand:
-``.summary`` is the ``summary.json`` document, ``.worlds`` a pandas DataFrame with levels and
-outcomes as named categories, ``.events`` one row per event, and ``.plot.<figure>()`` draws one
-of the run's figures. :func:`open_run` does the same for a folder an earlier run (or ``negsim
-run``) wrote.
+The engine (:mod:`simulator.engine.rundir`) writes a run's numbers and never imports what draws
+them; this module joins the two: it hands the run folder the figures as its ``on_finished`` hook
+and names the figure files an ``overwrite`` removes. ``negsim run``, notebooks and scripts call
+it. :func:`run` returns a :class:`Results` (a :class:`~simulator.engine.rundir.RunOutput` that
+also reads its folder on demand): ``.summary`` is the ``summary.json`` document, ``.worlds`` a
+pandas DataFrame with levels and outcomes as named categories, ``.events`` one row per event, and
+``.plot.<figure>()`` draws one of the run's figures. :func:`open_run` does the same for a folder
+an earlier run (or ``negsim run``) wrote.
 
 Example:
     >>> from simulator import run
-    >>> results = run("istanbul_2025", runs=500, seed=0)
+    >>> results = run("istanbul_2025", runs=500, seed=0, figures=False)
     >>> results.summary["runs"]
     500
     >>> results.worlds["level.russia"].cat.categories.tolist()
     ['absent', 'official', 'minister', 'leader']
-    >>> round(results.p("talks.direct"), 2) == round(results.summary["events"]["talks.direct"]["p"], 2)
+    >>> results.p("talks.direct") == results.summary["events"]["talks.direct"]["p"]
     True
 """
 
@@ -22,18 +24,30 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from simulator.engine.rundir import FIGURES, RESOLVED, SUMMARY, WORLDS, read_summary, start_run
+from simulator.engine import rundir
+from simulator.engine.rundir import RESOLVED, WORLDS, RunOutput, read_summary
 from simulator.errors import UserError
+from simulator.figures.names import FIGURE_FILES, FOLDER
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.figure import Figure
+
+__all__ = ["Plots", "Results", "RunOutput", "draw", "open_run", "resume", "run", "start_run"]
+
+
+def draw(out: Path) -> list[Path]:
+    """Draw the figures of the finished run in ``out`` into ``out/figures/``; the paths written."""
+    from simulator.figures.run import run_figures  # matplotlib only when figures are drawn
+
+    return run_figures(out)
 
 
 class Plots:
@@ -87,25 +101,29 @@ class Plots:
         return self("meetings")
 
 
-class Results:
-    """A finished run, read from its output folder on demand.
+@dataclass(repr=False)
+class Results(RunOutput):
+    """A finished run: where its files are and its summary, and its folder read on demand.
 
     Attributes:
-        out: The run's output folder (a temporary one unless ``out=`` was given to :func:`run`).
+        out: The run's output folder (a temporary one unless ``out`` was given to :func:`run`).
         summary: The ``summary.json`` document, as a dict (format: ``docs/output-format.md``).
-        plot: The run's figures: ``results.plot.levels()`` and the rest (see :class:`Plots`).
+        figures: The PNG files drawn into ``out/figures/`` (empty with ``figures=False``).
+        plot: Draws any of the run's figures: ``results.plot.levels()`` and the rest (:class:`Plots`).
     """
 
-    def __init__(self, out: Path, summary: dict[str, Any] | None = None) -> None:
-        self.out = Path(out)
-        self.summary: dict[str, Any] = summary if summary is not None else read_summary(self.out)
+    def __post_init__(self) -> None:
+        self.out = Path(self.out)
         self.plot = Plots(self.out)
 
+    @classmethod
+    def of(cls, output: RunOutput) -> Results:
+        """The results of a run the engine reported as a plain :class:`RunOutput`."""
+        return cls(output.out, output.summary, list(output.figures), output.figure_error)
+
     def __repr__(self) -> str:
-        name = self.summary["scenario"]["name"]
-        return (
-            f"<Results {name!r}: {self.summary['runs']:,} worlds, seed {self.summary['seed']}, in {self.out}>"
-        )
+        s = self.summary
+        return f"<Results {s['scenario']['name']!r}: {s['runs']:,} worlds, seed {s['seed']}, in {self.out}>"
 
     def p(self, key: str) -> float:
         """The probability of one event (``"talks.direct"``, ``"agreement.ceasefire"``, ...)."""
@@ -148,37 +166,35 @@ class Results:
         """The scenario exactly as run (``scenario.resolved.yaml``)."""
         return load_scenario(self.out / RESOLVED, check_sources=False)
 
-    @property
-    def figures(self) -> list[Path]:
-        """The PNG files already drawn into the run's ``figures/`` folder."""
-        return sorted((self.out / FIGURES).glob("*.png"))
-
 
 def run(
     scenario: str | Path | Scenario = "istanbul_2025",
+    out: str | Path | None = None,
     *,
     runs: int = 10_000,
     seed: int = 0,
+    figures: bool = True,
     overrides: Sequence[str] = (),
-    out: str | Path | None = None,
-    workers: int = 1,
-    figures: bool = False,
     as_of: str | None = None,
-    overwrite: bool = False,
+    workers: int = 1,
+    **options: Any,
 ) -> Results:
-    """Run a scenario's ensemble (as ``negsim run`` does) and return its :class:`Results`.
+    """Run a scenario's ensemble (as ``negsim run`` does), then draw its figures; its :class:`Results`.
 
     Args:
         scenario: A shipped scenario's name, a scenario file, or a loaded :class:`Scenario`.
+        out: The output folder (fresh, or ``overwrite=True``); by default a new temporary folder
+            (``results.out`` says which).
         runs: How many worlds.
         seed: The root seed: the same scenario, seed and runs give the same numbers.
-        overrides: ``KEY=VALUE`` strings, as ``--set`` (only with a name or a file).
-        out: The output folder; by default a new temporary folder (``results.out`` says which).
-        workers: Local worker processes (1: run in this process, the usual choice in a notebook).
-        figures: Also write the PNG figures into ``out/figures/`` (``results.plot`` draws any
-            figure on demand either way).
-        as_of: Forecast as of this date, as ``--as-of`` (only with a name or a file).
-        overwrite: Replace an earlier run in ``out``.
+        figures: Draw the PNG figures into ``out/figures/`` (``results.plot`` draws any figure on
+            demand either way).
+        overrides: ``KEY=VALUE`` strings, as ``--set`` (with a name or a file).
+        as_of: Forecast as of this date, as ``--as-of`` (with a name or a file).
+        workers: Local worker processes when no ``executor`` is given (1: this process, the usual
+            choice in a notebook).
+        options: Go to :func:`simulator.engine.rundir.start_run` (``executor``, ``chunk_size``,
+            ``overwrite``, ``agents``, ``progress``).
 
     Raises:
         UserError: A bad scenario, override, seed or folder (a :class:`~simulator.ScenarioError`
@@ -190,29 +206,54 @@ def run(
         loaded = scenario
     else:
         loaded = load_scenario(scenario, overrides, as_of=as_of)
-    folder = Path(out) if out is not None else Path(tempfile.mkdtemp(prefix="negsim-run-"))
+    if out is None:
+        out = tempfile.mkdtemp(prefix="negsim-run-")
+        options["overwrite"] = True  # the empty folder just made
+    hook = draw if figures else None
+    if "executor" in options or workers <= 1:
+        done = rundir.start_run(
+            loaded, Path(out), runs=runs, seed=seed, on_finished=hook, outputs=FIGURE_FILES, **options
+        )
+        return Results.of(done)
     from simulator.engine.executors import local_executor
 
     executor = local_executor(workers)
     try:
-        done = start_run(
+        done = rundir.start_run(
             loaded,
-            folder,
+            Path(out),
             runs=runs,
             seed=seed,
+            on_finished=hook,
+            outputs=FIGURE_FILES,
             executor=executor,
-            figures=figures,
-            overwrite=overwrite or out is None,
+            **options,
         )
     finally:
         if executor is not None:
             executor.shutdown()
-    return Results(done.out, done.summary)
+    return Results.of(done)
+
+
+def start_run(
+    scenario: Scenario, out: Path, *, runs: int, seed: int, figures: bool = True, **options: Any
+) -> Results:
+    """:func:`run` under its earlier name (``runs`` and ``seed`` required), kept for scripts."""
+    return run(scenario, out, runs=runs, seed=seed, figures=figures, **options)
+
+
+def resume(out: str | Path, *, figures: bool | None = None, **options: Any) -> Results:
+    """Finish the interrupted run in ``out``; ``figures`` None draws them if the run was started
+    with them. ``options`` go to :func:`simulator.engine.rundir.resume_run`."""
+    out = Path(out)
+    wanted = rundir.started_with_hook(out) if figures is None else figures
+    hook = draw if wanted else None
+    return Results.of(rundir.resume_run(out, on_finished=hook, outputs=FIGURE_FILES, **options))
 
 
 def open_run(folder: str | Path) -> Results:
     """The :class:`Results` of a run folder written earlier (by :func:`run` or ``negsim run``)."""
     path = Path(folder)
-    if not (path / SUMMARY).is_file():
-        read_summary(path)  # raises the usual one-line message
-    return Results(path)
+    summary = read_summary(path)  # a one-line message if this is no finished run's folder
+    drawn = sorted((path / FOLDER).glob("*.png"))
+    return Results(path, summary, drawn)

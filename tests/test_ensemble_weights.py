@@ -18,6 +18,7 @@ from simulator.analysis.deu_forecast import (
     load_weights,
     member_samples,
 )
+from simulator.analysis.deu_members import MEMBERS
 from simulator.analysis.ensemble_weights import (
     crps_terms,
     fit_deu3_weights,
@@ -26,7 +27,6 @@ from simulator.analysis.ensemble_weights import (
     mixture_crps,
 )
 from simulator.analysis.forecast_scores import crps_ensemble, kfold_by_proposal
-from simulator.analysis.protocol_seam import MEMBERS
 from simulator.errors import ScenarioError
 from simulator.model.model import NegotiationModel
 from simulator.scenario.importers.deu3 import read_deu3

@@ -243,8 +243,9 @@ def cmd_explain(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from simulator.api import resume, start_run
     from simulator.engine.chunks import check_size
-    from simulator.engine.rundir import check_out, new_folder, resume_run, start_run
+    from simulator.engine.rundir import check_out, new_folder
     from simulator.scenario.load import load_scenario
 
     if args.resume is not None:
@@ -273,7 +274,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.out_dir_for_resume = args.resume
         figures = False if args.no_figures else None
         with executor_for(args, chunks=args.workers or 1_000) as ex, progress_bar(None, "resuming") as tick:
-            result = resume_run(args.resume, executor=ex, progress=tick, figures=figures)
+            result = resume(args.resume, executor=ex, progress=tick, figures=figures)
     else:
         from simulator.scenario.shipped import baseline
 
@@ -311,6 +312,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def key_table(summary: dict[str, Any], overrides: Sequence[str] = ()) -> str:
     """A short terminal table of the key probabilities of a run (its header echoes any --set)."""
     from simulator.numbers import pct
+    from simulator.scenario import events as ke
 
     ev = summary["events"]
     lines = [f"{summary['scenario']['name']} — {summary['runs']:,} worlds, seed {summary['seed']}"]
@@ -319,18 +321,18 @@ def key_table(summary: dict[str, Any], overrides: Sequence[str] = ()) -> str:
         "",
         f"{'party':<16}{'absent':>9}{'official':>10}{'minister':>10}{'leader':>9}",
     ]
-    parties = [k.split(".", 1)[1] for k in ev if k.startswith("attend.")]
+    parties = [m["party"] for k in ev if (m := ke.ATTEND.matches(k))]
     for pid in parties:
         cells = "".join(
-            f"{pct(ev[f'level.{pid}.{lv}']['p'], 0):>{w}}"
+            f"{pct(ev[ke.LEVEL.key(pid, lv)]['p'], 0):>{w}}"
             for lv, w in (("absent", 9), ("official", 10), ("minister", 10), ("leader", 9))
         )
         lines.append(f"{pid:<16}{cells}")
     lines.append("")
-    keys = ["talks.direct", "talks.leaders"]
-    keys += [k for k in ev if k.startswith("agreement.")]
-    keys += [k for k in ev if k.startswith("sanctions.") and ev[k]["p"] > 0]
-    keys += [k for k in ev if k.startswith("outcome.")]
+    keys = [ke.TALKS_DIRECT.key(), ke.TALKS_LEADERS.key()]
+    keys += ke.select(ev, *ke.AGREEMENTS)
+    keys += [k for k in ke.select(ev, ke.SANCTIONS) if ev[k]["p"] > 0]
+    keys += ke.select(ev, ke.OUTCOME)
     for k in keys:
         lo, hi = ev[k]["ci95"]
         lines.append(f"{k:<34}{pct(ev[k]['p']):>6}  (95% CI {pct(lo)}–{pct(hi)})")
