@@ -182,7 +182,7 @@ def compare_scenarios(
 
 
 def comparison_dict(result: Comparison, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """The ``comparison.json`` document (``contracts.md``), with the raw paired counts beside it."""
+    """The ``comparison.json`` document (``docs/output-format.md``), with the raw paired counts beside it."""
     t = result.tally
     events = {
         k: {

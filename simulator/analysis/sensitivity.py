@@ -146,7 +146,7 @@ class SensitivityResult:
         return text
 
     def to_dict(self, scenario: Scenario) -> dict[str, Any]:
-        """The ``sensitivity.json`` document (see ``contracts.md``), with extra context keys."""
+        """The ``sensitivity.json`` document (``docs/output-format.md``), with extra context keys."""
         return {
             "method": self.design.method,
             "worlds": self.worlds,

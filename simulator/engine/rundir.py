@@ -185,9 +185,9 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
     return read_doc(out / MANIFEST, Manifest, "run manifest").model_dump()
 
 
-def write_manifest(out: Path, manifest: dict[str, object]) -> None:
+def write_manifest(out: Path, manifest: Manifest) -> None:
     """Record what a run in ``out`` is (so ``--resume`` can finish exactly that run)."""
-    storage.write_text(out / MANIFEST, json.dumps(manifest, indent=2))
+    storage.write_text(out / MANIFEST, json.dumps(manifest.model_dump(mode="json"), indent=2))
 
 
 def has_manifest(out: Path) -> bool:
@@ -233,17 +233,17 @@ def start_run(
             remove_results(out, outputs)
         remove_temporary(out)
         storage.write_text(out / RESOLVED, resolved_yaml(scenario, out))
-        manifest = {
-            "negsim_version": __version__,
-            "runs": runs,
-            "seed": seed,
-            "chunk_size": chunk_size,
-            "sha256": scenario.sha256(),
-            "scenario_path": str(scenario.path) if scenario.path else None,
-            "seeds": scenario.seeds,
-            "agents": agents_spec(agents),
-            "figures": on_finished is not None,  # resume_run's callers read it (simulator.api)
-        }
+        manifest = Manifest(
+            negsim_version=__version__,
+            runs=runs,
+            seed=seed,
+            chunk_size=chunk_size,
+            sha256=scenario.sha256(),
+            scenario_path=str(scenario.path) if scenario.path else None,
+            seeds=scenario.seeds,
+            agents=agents_spec(agents),
+            figures=on_finished is not None,  # resume_run's callers read it (simulator.api)
+        )
         write_manifest(out, manifest)
         result = run_ensemble(
             scenario,
@@ -255,7 +255,7 @@ def start_run(
             agents=agents,
             progress=progress,
         )
-        return _finish(scenario, out, result, manifest, on_finished)
+        return _finish(scenario, out, result, manifest.model_dump(mode="json"), on_finished)
 
 
 def resume_run(

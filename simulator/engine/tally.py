@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from simulator.engine.documents import Summary, check_doc
 from simulator.model.protocols.base import produces_walkouts
 from simulator.scenario import events as ke
 from simulator.scenario.schema import LEVELS, Scenario
@@ -241,7 +242,7 @@ def summary_dict(
     version: str,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``summary.json`` document (see ``contracts.md``): events with Wilson intervals, stats."""
+    """The ``summary.json`` document (``docs/output-format.md``): events with Wilson intervals, stats."""
     events = _events(tally, scenario)
     stats = {}
     for key in sorted(tally.sums):
@@ -273,6 +274,9 @@ def summary_dict(
         "stats": stats,
     }
     doc.update(extra or {})
+    # Checked against the very model it is read back with (engine.documents.Summary), so a run
+    # never writes a summary.json that negsim itself would refuse.
+    check_doc(doc, Summary, "summary.json as built")
     return doc
 
 
