@@ -55,6 +55,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if problems:
         print("\n".join(problems), file=sys.stderr)
         return 2
+    from simulator.scenario.placeholders import placeholders
+
+    for path, _ in loaded:  # a warning each (``negsim new``'s TODOs): the file is valid, not finished
+        todo = placeholders(path)
+        if todo:
+            print("\n".join(str(p) for p in todo), file=sys.stderr)
+            many = "s" if len(todo) != 1 else ""
+            print(f"{path}: {len(todo)} placeholder{many} still to replace", file=sys.stderr)
     n = len(args.paths)
     if args.no_prior_check:
         print(f"{n} scenario file{'s' if n != 1 else ''} valid")

@@ -29,6 +29,7 @@ from simulator.scenario.params import (
     Unit,
 )
 from simulator.scenario.parties import (  # noqa: F401  (re-exported: the schema's one namespace)
+    COUNTERPART_TERMS,
     ID_PATTERN,
     Attendance,
     Commitment,
@@ -187,6 +188,10 @@ class Scenario(Strict):
             a = p.attendance
             at = ("parties", pid, "attendance")
             yield from ref(a.counterpart, *at, "counterpart")
+            if a.counterpart is not None:
+                missing_terms = [n for n in COUNTERPART_TERMS if getattr(a, n) is None]
+                if missing_terms:
+                    yield at, f"a party with a counterpart needs {', '.join(repr(n) for n in missing_terms)}"
             if a.watcher:
                 yield from ref(a.watcher.party, *at, "watcher", "party")
             if a.initial.level not in a.levels:
