@@ -287,7 +287,7 @@ def resume_run(
         remove_temporary(out)
         if not (out / RESOLVED).is_file():
             raise UserError(printable(f"{out / RESOLVED} is missing; cannot resume this run"))
-        scenario = load_scenario(out / RESOLVED, check_sources=False)
+        scenario = load_scenario(out / RESOLVED, check_sources=False, as_of="")
         if manifest.get("seeds") is not None:
             scenario = scenario.model_copy(update={"seeds": manifest["seeds"]})
         if scenario.sha256() != manifest["sha256"]:
@@ -382,7 +382,7 @@ def read_scenario(run: Path, sha256: str | None) -> Scenario:
     """The scenario a run folder holds, checked against the fingerprint its summary recorded."""
     if not (run / RESOLVED).is_file():
         raise UserError(printable(f"{run}: {RESOLVED} is missing, so the scenario as run is unknown"))
-    scenario = load_scenario(run / RESOLVED, check_sources=False)
+    scenario = load_scenario(run / RESOLVED, check_sources=False, as_of="")
     if scenario.sha256() != sha256:
         raise UserError(
             printable(
