@@ -288,7 +288,7 @@ def test_every_shipped_scenario_runs_at_its_declared_cut_off(path: Path) -> None
     scenario = load_scenario(path)
     assert scenario.as_of, f"{path.name} declares no as_of: cut-off"
     published = published_dates(ROOT / "seeds")
-    if "posttalks" not in path.name:
+    if "posttalks" not in path.name and "iran" not in path.name:
         assert scenario.as_of == "2025-05-14T20:00"
         # Before the talks opened (15 May): an eve-of-talks forecast.
         assert parse_when(scenario.as_of) < min(published[s] for s in published if s.startswith("000"))
