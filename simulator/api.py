@@ -164,7 +164,7 @@ class Results(RunOutput):
     @cached_property
     def scenario(self) -> Scenario:
         """The scenario exactly as run (``scenario.resolved.yaml``)."""
-        return load_scenario(self.out / RESOLVED, check_sources=False)
+        return load_scenario(self.out / RESOLVED, check_sources=False, as_of="")
 
 
 def run(

@@ -115,7 +115,7 @@ def load_scenario(
         )
         if problems:
             raise ScenarioError(problems)
-    if as_of is None and scenario.as_of:
+    if as_of is None and scenario.as_of and not scenario.cut_off_applied:
         as_of = scenario.as_of
     if as_of:
         from simulator.scenario.asof import as_of_data

@@ -102,6 +102,13 @@ class Scenario(Strict):
             "published later use their as_of: fallbacks. Commands use it unless --as-of says otherwise."
         ),
     )
+    cut_off_applied: Literal[True] | None = Field(
+        default=None,
+        description=(
+            "Written by the loader once the as_of cut-off has been applied (a run's resolved copy): "
+            "loading it again does not apply the cut-off twice."
+        ),
+    )
     seeds: str = Field(default="../seeds", description="Folder of seed articles, relative to file.")
     issues: dict[Id, Issue] = Field(min_length=1)
     headline_issue: Id | None = Field(
