@@ -185,6 +185,9 @@ def build_parser() -> argparse.ArgumentParser:
     from simulator.cli.timeline import add_command as _add_timeline
 
     _add_timeline(sub)
+    from simulator.cli.discover import add_command as _add_discover
+
+    _add_discover(sub)
     return p
 
 
