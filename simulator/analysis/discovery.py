@@ -13,8 +13,9 @@ Two rule-induction methods from EMA Workbench, run over the worlds' drawn parame
   one end of one parameter) whose removal raises the event's share inside the box most, then
   pastes back what helps. Each step is a point of the *peeling trajectory*: coverage (the share of
   all event worlds still inside) against density (the event's share inside the box). We choose the
-  densest box that still holds ``MIN_COVERAGE`` of the event's worlds, then drop every limit whose
-  quasi-p-value (Bryant and Lempert's one-sided binomial test, as EMA computes it) exceeds
+  first box as dense, within sampling error, as the densest one that still holds ``MIN_COVERAGE``
+  of the event's worlds (:func:`choose_step`), then drop every limit whose
+  quasi-p-value (Bryant and Lempert's one-sided binomial test, computed as EMA does) exceeds
   ``MAX_QP``: a limit that chance alone could have produced is not a condition.
 - **CART** (``ema_workbench.analysis.cart.CART``, scikit-learn's decision tree with leaves of at
   least ``MASS_MIN`` of the worlds): the leaf where the event is densest, as a second view.
@@ -67,9 +68,9 @@ MIN_EVENT_WORLDS = 30
 #: Fewer than this: discovery runs, with a warning. With 100 event worlds a box of coverage 0.5 has
 #: 50 of them, so its density is known to about +-14% of itself (one binomial standard error).
 ADVISED_EVENT_WORLDS = 100
-#: The chosen PRIM box is the densest one on the trajectory that still holds this share of the
-#: event's worlds: a box that explains half the cases is a condition; one that explains 10% is an
-#: anecdote (Bryant and Lempert 2010 pick by eye on the same trade-off; this makes it repeatable).
+#: The chosen PRIM box holds at least this share of the event's worlds: a box that explains half
+#: the cases is a condition; one that explains 10% is an anecdote (Bryant and Lempert 2010 pick by
+#: eye on the same trade-off; :func:`choose_step` makes the pick repeatable).
 MIN_COVERAGE = 0.5
 #: A limit whose quasi-p-value exceeds this is dropped (EMA Workbench's convention).
 MAX_QP = 0.05
@@ -310,9 +311,9 @@ def discover_worlds(
     data_range = {p: (float(v.min()), float(v.max())) for p, v in varying.items()}
     stated = {p: _widest((ranges or {}).get(p), data_range[p]) for p in varying}
 
-    (prim_lims, prim_qp), trajectory, chosen = _prim(x, y, min_coverage)
-    prim = _box("prim", x, y, prim_lims, data_range, stated, labels, prim_qp)
-    cart = _box("cart", x, y, _cart(x, y), data_range, stated, labels, {})
+    prim_lims, trajectory, chosen = _prim(x, y, min_coverage)
+    prim = _box("prim", x, y, prim_lims, data_range, stated, labels)
+    cart = _box("cart", x, y, _cart(x, y), data_range, stated, labels)
     box, other = (prim, cart) if method == "prim" else (cart, prim)
     return DiscoveryResult(
         event=event,
@@ -365,8 +366,8 @@ def _ema() -> tuple[Any, Any]:
 
 def _prim(
     x: pd.DataFrame, y: np.ndarray, min_coverage: float
-) -> tuple[tuple[dict[str, tuple[float, float]], dict[str, list[float]]], list[Step], int]:
-    """PRIM's first box: the trajectory, the chosen step, its limits and quasi-p-values."""
+) -> tuple[dict[str, tuple[float, float]], list[Step], int]:
+    """PRIM's first box: the chosen step's limits, the trajectory and the chosen step."""
     prim_cls, _ = _ema()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pandas deprecations inside EMA are not the user's concern
@@ -376,15 +377,26 @@ def _prim(
         box = prim.find_box()
     traj = box.peeling_trajectory
     steps = [
-        Step(float(r.coverage), float(r.density), float(r.mass), int(r.res_dim))
-        for r in traj.itertuples()
+        Step(float(r.coverage), float(r.density), float(r.mass), int(r.res_dim)) for r in traj.itertuples()
     ]
-    candidates = [i for i, s in enumerate(steps) if s.coverage >= min_coverage - 1e-12]
-    chosen = max(candidates, key=lambda i: (steps[i].density, -i))
+    chosen = choose_step(steps, len(y), min_coverage)
     lims = box.box_lims[chosen]
     limits = {str(c): (float(lims[c].iloc[0]), float(lims[c].iloc[1])) for c in lims.columns}
-    qp = {str(c): [float(v) for v in vals] for c, vals in box.p_values[chosen].items()}
-    return (limits, qp), steps, chosen
+    return limits, steps, chosen
+
+
+def choose_step(steps: Sequence[Step], worlds: int, min_coverage: float = MIN_COVERAGE) -> int:
+    """The box to report: the first step on the trajectory whose density is within one binomial
+    standard error of the densest step that still holds ``min_coverage`` of the event's worlds.
+
+    PRIM peels on as long as any peel raises the density at all, so its last boxes chase noise
+    inside the true region, losing coverage for a density no better than chance; the first box
+    that is as dense as the best one within its sampling error keeps the coverage."""
+    candidates = [i for i, s in enumerate(steps) if s.coverage >= min_coverage - 1e-12]
+    best = max(candidates, key=lambda i: (steps[i].density, -i))
+    d = steps[best].density
+    se = math.sqrt(d * (1 - d) / max(steps[best].mass * worlds, 1.0))
+    return min(i for i in candidates if steps[i].density >= d - se)
 
 
 def _cart(x: pd.DataFrame, y: np.ndarray) -> dict[str, tuple[float, float]]:
@@ -408,43 +420,61 @@ def _box(
     data_range: Mapping[str, tuple[float, float]],
     stated: Mapping[str, tuple[float, float]],
     labels: Mapping[str, str],
-    qp: Mapping[str, Sequence[float]],
 ) -> Box:
-    """The box's restricted limits (dropping sides chance could explain) and its statistics."""
-    inside = np.ones(len(y), dtype=bool)
-    limits = []
+    """The box's limits that pass the quasi-p test, and its statistics.
+
+    Each limited side is tested as EMA Workbench tests PRIM's (Bryant and Lempert 2010): widen that
+    side alone to the whole range; if the box's event count would be unsurprising at the widened
+    box's density (one-sided binomial test, p > ``MAX_QP``), the side is dropped. The same test
+    applies to CART's leaf, whose splits on noise it removes just as well.
+    """
+    from scipy.stats import binomtest
+
+    cols = {p: x[p].to_numpy() for p in x.columns}
+    sides: dict[tuple[str, int], float] = {}
     for path in x.columns:
         lo, hi = lims.get(path, data_range[path])
-        d_lo, d_hi = data_range[path]
-        q = list(qp.get(path, [-1.0, -1.0]))
-        q_lo = q[0] if q and q[0] >= 0 else None
-        q_hi = q[1] if len(q) > 1 and q[1] >= 0 else None
-        if lo <= d_lo or (q_lo is not None and q_lo > MAX_QP):
-            lo, q_lo = d_lo, None
-        if hi >= d_hi or (q_hi is not None and q_hi > MAX_QP):
-            hi, q_hi = d_hi, None
-        if lo <= d_lo and hi >= d_hi:
-            continue  # unrestricted
-        v = x[path].to_numpy()
-        inside &= (v >= lo) & (v <= hi)
+        if lo > data_range[path][0]:
+            sides[(path, 0)] = lo
+        if hi < data_range[path][1]:
+            sides[(path, 1)] = hi
+
+    def inside(skip: tuple[str, int] | None = None) -> np.ndarray:
+        mask = np.ones(len(y), dtype=bool)
+        for (path, side), v in sides.items():
+            if (path, side) != skip:
+                mask &= cols[path] >= v if side == 0 else cols[path] <= v
+        return mask
+
+    box = inside()
+    n_box, k_box = int(box.sum()), int(y[box].sum())
+    qp: dict[tuple[str, int], float] = {}
+    for side in sides:
+        wider = inside(skip=side)
+        p = float(y[wider].mean()) if wider.any() else 0.0
+        qp[side] = float(binomtest(k_box, n_box, p, alternative="greater").pvalue) if n_box else 1.0
+    sides = {s: v for s, v in sides.items() if qp[s] <= MAX_QP}
+    box = inside()
+    limits = []
+    for path in x.columns:
+        if (path, 0) not in sides and (path, 1) not in sides:
+            continue
         s_lo, s_hi = stated[path]
         limits.append(
             Limit(
                 path=path,
                 label=labels[path],
-                low=s_lo if lo <= d_lo else lo,
-                high=s_hi if hi >= d_hi else hi,
+                low=sides.get((path, 0), s_lo),
+                high=sides.get((path, 1), s_hi),
                 range=(s_lo, s_hi),
-                qp=(q_lo, q_hi),
+                qp=(qp.get((path, 0)), qp.get((path, 1))),
             )
         )
-    n_in = int(inside.sum())
-    k_in = int(y[inside].sum())
-    k = max(int(y.sum()), 1)
+    n_in, k_in = int(box.sum()), int(y[box].sum())
     return Box(
         method=method,
         limits=tuple(limits),
-        coverage=k_in / k,
+        coverage=k_in / max(int(y.sum()), 1),
         density=k_in / max(n_in, 1),
         mass=n_in / len(y),
         worlds=n_in,
@@ -488,7 +518,9 @@ def _read_worlds(run: Path) -> pa.Table:
 
     path = run / WORLDS
     if not path.is_file():
-        raise UserError(printable(f"{run}: no {WORLDS} here; give the output folder of a finished `negsim run`"))
+        raise UserError(
+            printable(f"{run}: no {WORLDS} here; give the output folder of a finished `negsim run`")
+        )
     try:
         pf = pq.ParquetFile(path)
         rows = min(pf.metadata.num_rows, MAX_WORLDS)

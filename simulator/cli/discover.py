@@ -22,8 +22,8 @@ def box_table(result: DiscoveryResult, box: Box) -> str:
     width = max((len(lim.path) for lim in box.limits), default=0)
     for lim in box.limits:
         lines.append(
-            f"  {lim.path:<{width}}  [{lim.low:.3g}, {lim.high:.3g}]  of [{lim.range[0]:.3g}, {lim.range[1]:.3g}]"
-            f"  {lim.label}"
+            f"  {lim.path:<{width}}  [{lim.low:.3g}, {lim.high:.3g}]"
+            f"  of [{lim.range[0]:.3g}, {lim.range[1]:.3g}]  {lim.label}"
         )
     return "\n".join(lines)
 
@@ -96,7 +96,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
     if result.box.limits:
         scenario = result.scenario.get("path") or "SCENARIO"
         sets = " ".join(f"--set '{s}'" for s in result.whatif())
-        print(f"\nas a what-if (each limited parameter drawn uniformly inside the box):\n  negsim run {scenario} {sets}")
+        print("\nas a what-if (each limited parameter drawn uniformly inside the box):")
+        print(f"  negsim run {scenario} {sets}")
     names = ", ".join(str(p.relative_to(out)) for p in figures)
     print(f"\nwrote {out}/: {DISCOVERY_FILE}, {names}")
     return 0

@@ -43,22 +43,47 @@ def trajectory_figure(result: DiscoveryResult) -> Figure:
     for r in sorted(set(res.tolist())):
         sel = res == r
         ax.scatter(
-            cov[sel], dens[sel], s=22, color=cmap(r / top), label=f"{r} parameter{'s' if r != 1 else ''} limited"
+            cov[sel],
+            dens[sel],
+            s=22,
+            color=cmap(r / top),
+            label=f"{r} parameter{'s' if r != 1 else ''} limited",
         )
-    ax.axhline(result.base_rate, color="#777777", ls="--", lw=1, label=f"in all worlds ({pct(result.base_rate)})")
+    ax.axhline(
+        result.base_rate, color="#777777", ls="--", lw=1, label=f"in all worlds ({pct(result.base_rate)})"
+    )
     if result.chosen is not None:
         c = steps[result.chosen]
-        ax.scatter([c.coverage], [c.density], s=160, facecolors="none", edgecolors="#c44e52", lw=2,
-                   label=f"chosen box: coverage {pct(c.coverage)}, density {pct(c.density)}")
+        ax.scatter(
+            [c.coverage],
+            [c.density],
+            s=160,
+            facecolors="none",
+            edgecolors="#c44e52",
+            lw=2,
+            label=f"chosen box: coverage {pct(c.coverage)}, density {pct(c.density)}",
+        )
     prim = result.box if result.box.method == "prim" else result.other
     if prim is not None and result.chosen is not None:
         # The chosen box after dropping limits chance could explain (quasi-p > 0.05).
-        ax.scatter([prim.coverage], [prim.density], s=50, marker="D", color="#c44e52",
-                   label="chosen box, limits that pass the test")
+        ax.scatter(
+            [prim.coverage],
+            [prim.density],
+            s=50,
+            marker="D",
+            color="#c44e52",
+            label="chosen box, limits that pass the test",
+        )
     cart = result.box if result.box.method == "cart" else result.other
     if cart is not None:
-        ax.scatter([cart.coverage], [cart.density], s=70, marker="x", color="black",
-                   label=f"CART's densest leaf ({pct(cart.density)})")
+        ax.scatter(
+            [cart.coverage],
+            [cart.density],
+            s=70,
+            marker="x",
+            color="black",
+            label=f"CART's densest leaf ({pct(cart.density)})",
+        )
     ys = [*dens.tolist(), result.base_rate] + ([cart.density] if cart is not None else [])
     ax.set_ylim(0, min(1.0, max(ys) * 1.12 + 0.01))
     ax.set_xlim(min(cov.min(), cart.coverage if cart else 1.0) - 0.03, 1.02)
@@ -86,12 +111,20 @@ def box_figure(result: DiscoveryResult) -> Figure:
     rows = max(len(paths), 1)
     fig = Figure(figsize=(9.5, 2.4 + 0.62 * rows), layout="constrained")
     ax = fig.add_subplot()
-    title = f"{result.label}  [{result.event}]: {pct(result.box.density)} inside the box, {pct(result.base_rate)} in all worlds"
+    inside, everywhere = pct(result.box.density), pct(result.base_rate)
+    title = f"{result.label}  [{result.event}]: {inside} inside the box, {everywhere} in all worlds"
     fig.suptitle(wrap_to(fig, title, 11), fontsize=11)
     if not paths:
         ax.axis("off")
-        ax.text(0.5, 0.5, wrap_to(fig, result.sentence(), 10), ha="center", va="center", fontsize=10,
-                transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            wrap_to(fig, result.sentence(), 10),
+            ha="center",
+            va="center",
+            fontsize=10,
+            transform=ax.transAxes,
+        )
         return fig
     styles = {"prim": ("#c44e52", 9, 0.0), "cart": ("#333333", 3, -0.28)}
     labels = []
@@ -105,14 +138,25 @@ def box_figure(result: DiscoveryResult) -> Figure:
                     colour, width, dy = styles[b.method]
                     ax.plot([lim.low, lim.high], [y + dy] * 2, color=colour, lw=width, solid_capstyle="butt")
                     ax.text(lim.high, y + dy, f" {lim.high:.3g}", va="center", fontsize=7, color=colour)
-                    ax.text(lim.low, y + dy, f"{lim.low:.3g} ", va="center", ha="right", fontsize=7, color=colour)
+                    ax.text(
+                        lim.low, y + dy, f"{lim.low:.3g} ", va="center", ha="right", fontsize=7, color=colour
+                    )
         assert rng is not None
         lo, hi = rng.range
         ax.plot([lo, hi], [y, y], color="#dddddd", lw=14, solid_capstyle="butt", zorder=0)
         labels.append(result.labels.get(path, path))
         # The --set path in small grey type under the label: what to type for a what-if.
-        ax.annotate(path, (0, y), xycoords=ax.get_yaxis_transform(), xytext=(-6, -4),
-                    textcoords="offset points", ha="right", va="top", fontsize=6.5, color="#666666")
+        ax.annotate(
+            path,
+            (0, y),
+            xycoords=ax.get_yaxis_transform(),
+            xytext=(-6, -4),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=6.5,
+            color="#666666",
+        )
     ax.set_yticks(range(rows - 1, -1, -1), labels, va="bottom")
     for tick in ax.get_yticklabels():
         tick.set_fontsize(9)
@@ -122,11 +166,10 @@ def box_figure(result: DiscoveryResult) -> Figure:
     ax.grid(axis="x", alpha=0.3)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
-    handles = [
-        ax.plot([], [], color=styles[b.method][0], lw=styles[b.method][1] / 1.5)[0] for b in boxes
-    ]
+    handles = [ax.plot([], [], color=styles[b.method][0], lw=styles[b.method][1] / 1.5)[0] for b in boxes]
     names = [
-        f"{b.method.upper()}: {pct(b.density)} inside, holds {pct(b.coverage)} of the cases, {pct(b.mass)} of worlds"
+        f"{b.method.upper()}: {pct(b.density)} inside, "
+        f"holds {pct(b.coverage)} of the cases, {pct(b.mass)} of worlds"
         for b in boxes
     ]
     fig.legend(handles, names, loc="outside lower center", ncols=1, fontsize=8, frameon=False)
