@@ -47,8 +47,8 @@ from simulator._version import __version__
 from simulator.engine.rundir import WORLDS, read_scenario, read_summary
 from simulator.engine.tally import events_of
 from simulator.errors import UserError, printable
-from simulator.model.records import LEVELS, OUTCOMES, param_column
 from simulator.numbers import pct
+from simulator.scenario.events import LEVEL_COLUMN, LEVELS, OUTCOME_COLUMN, OUTCOMES, PARAM
 from simulator.scenario.labels import event_label, param_label
 from simulator.storage import write_text
 
@@ -246,14 +246,11 @@ def discover(
     table = _read_worlds(run)
     happened = _event_column(scenario, table, event)
     params = {
-        col.removeprefix("param."): np.asarray(table.column(col).to_numpy(), dtype=np.float64)
+        parts["path"]: np.asarray(table.column(col).to_numpy(), dtype=np.float64)
         for col in table.column_names
-        if col.startswith("param.")
+        if (parts := PARAM.matches(col)) is not None
     }
-    ranges = {}
-    for path, slot in scenario.parameter_slots().items():
-        if param_column(path).removeprefix("param.") in params:
-            ranges[path] = slot.param.support()
+    ranges = {p: s.param.support() for p, s in scenario.parameter_slots().items() if p in params}
     result = discover_worlds(
         params,
         happened,
@@ -492,8 +489,9 @@ def _check_counts(event: str, k: int, n: int) -> str | None:
         what = "happens" if k <= n - k else "fails to happen"
         need = _worlds_for(k / n if n else 0.0, MIN_EVENT_WORLDS)
         more = f"; run about {need:,} worlds (--runs {need})" if need else ""
+        count = f"in only {rare} of {n:,} worlds" if rare else f"in none of the {n:,} worlds"
         raise UserError(
-            f"{event} {what} in only {rare} of {n:,} worlds: discovery needs at least "
+            f"{event} {what} {count}: discovery needs at least "
             f"{MIN_EVENT_WORLDS} (about {ADVISED_EVENT_WORLDS} for a stable box){more}"
         )
     if rare < ADVISED_EVENT_WORLDS:
@@ -547,8 +545,9 @@ def _event_column(scenario: Scenario, table: pa.Table, event: str) -> np.ndarray
     rec: dict[str, np.ndarray] = {}
     for name in table.column_names:
         col = table.column(name).combine_chunks()
-        if name.startswith("level.") or name == "outcome":
-            order = LEVELS if name.startswith("level.") else OUTCOMES
+        is_level = LEVEL_COLUMN.matches(name) is not None
+        if is_level or OUTCOME_COLUMN.matches(name) is not None:
+            order = LEVELS if is_level else OUTCOMES
             values = [str(v) for v in col.dictionary.to_pylist()]
             lookup = np.array([order.index(v) for v in values], dtype=np.int8)
             rec[name] = lookup[np.asarray(col.indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
@@ -559,10 +558,11 @@ def _event_column(scenario: Scenario, table: pa.Table, event: str) -> np.ndarray
     except KeyError as exc:
         raise UserError(printable(f"worlds.parquet lacks the column {exc} the events need")) from exc
     if event not in events:
-        from simulator.analysis.events import check_events
+        import difflib
 
-        check_events([event], list(events))
-        raise UserError(printable(f"{event}: not an event of this run"))  # pragma: no cover
+        close = difflib.get_close_matches(event, list(events), n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise UserError(printable(f"--event: '{event}' is not an event of this run{hint}"))
     return np.asarray(events[event], dtype=bool)
 
 
