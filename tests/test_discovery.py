@@ -79,6 +79,14 @@ def test_too_few_event_worlds_is_refused_with_how_many_to_run() -> None:
 
 
 @pytest.mark.slow
+def test_a_rare_event_runs_with_a_warning_saying_how_many_worlds_to_run() -> None:
+    params, happened = synthetic(4, n=1000)
+    happened[np.flatnonzero(happened)[60:]] = False  # 60 worlds where it happens
+    result = discover_worlds(params, happened, event="rare")
+    assert result.warning is not None and "about 2,000 worlds" in result.warning  # 100 / 6%, rounded up
+
+
+@pytest.mark.slow
 def test_discovery_json_is_written_and_reads_back(tmp_path: Path) -> None:
     params, happened = synthetic(3, n=2000)
     result = discover_worlds(params, happened, event="synthetic", labels={"a": "Alpha's a"})
@@ -90,3 +98,56 @@ def test_discovery_json_is_written_and_reads_back(tmp_path: Path) -> None:
     assert doc["other"]["method"] == "cart"
     assert 0 <= doc["chosen"] < len(doc["trajectory"])
     assert doc["whatif"][0].startswith("a=uniform(")
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from simulator.cli import main
+
+    out = tmp_path_factory.mktemp("discover") / "run"
+    args = ["run", "istanbul_2025", "--runs", "3000", "--workers", "1", "--no-figures", "--out", str(out)]
+    assert main(args) == 0
+    return out
+
+
+@pytest.mark.slow
+def test_negsim_discover_on_the_baseline(
+    baseline_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulator.cli import main
+
+    out = tmp_path / "disc"
+    args = ["discover", str(baseline_run), "--event", "agreement.ceasefire", "--out", str(out)]
+    assert main([*args, "--format", "svg"]) == 0
+    printed = capsys.readouterr()
+    assert "agreement.ceasefire happens in" in printed.out and "--set 'parties." in printed.out
+    doc = json.loads((out / "discovery.json").read_text(encoding="utf-8"))
+    assert doc["scenario"]["path"].endswith("istanbul_2025.yaml")
+    assert all(
+        lim["path"].startswith(("parties.", "threats.", "protocol.", "pressures."))
+        for lim in doc["box"]["limits"]
+    )
+    assert doc["box"]["density"] > doc["base_rate"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "discovery_box.svg",
+        "discovery_trajectory.svg",
+    ]
+    # A second discovery into the same folder is refused unless --overwrite.
+    assert main(args) == 2
+    assert main([*args, "--overwrite"]) == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [("agreement.armed_forces", "discovery needs at least"), ("agreement.cesefire", "did you mean")],
+)
+def test_negsim_discover_refuses_bad_events(
+    baseline_run: Path, tmp_path: Path, event: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulator.cli import main
+
+    assert main(["discover", str(baseline_run), "--event", event, "--out", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (tmp_path / "d" / "discovery.json").exists()

@@ -496,8 +496,9 @@ def _check_counts(event: str, k: int, n: int) -> str | None:
         )
     if rare < ADVISED_EVENT_WORLDS:
         need = _worlds_for(k / n, ADVISED_EVENT_WORLDS)
+        side = "" if rare == k else f" (fails to in only {rare})"
         return (
-            f"{event} happens in {k} of {n:,} worlds ({rare} on the rarer side): the box's limits "
+            f"{event} happens in {k} of {n:,} worlds{side}: the box's limits "
             f"are rough below {ADVISED_EVENT_WORLDS}; about {need:,} worlds would give that many"
         )
     return None
