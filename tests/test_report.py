@@ -144,10 +144,30 @@ def test_report_with_further_folders(run_dir: Path, tmp_path: Path) -> None:
     (sens_dir / "sensitivity.json").write_text(json.dumps(sens))
     table = pa.table({"threats.x.credibility": [0.0, 1.0], "talks.direct": [0.125, 0.875]})
     pq.write_table(table, sweep_dir / "sweep.parquet")
+    disc_dir = tmp_path / "disc"
+    disc_dir.mkdir()
+    limit = {"path": "parties.beta.outside_option", "label": "Beta: outside option", "low": 0.2, "high": 0.27}
+    box = {
+        "method": "prim",
+        "coverage": 0.8,
+        "density": 0.6,
+        "mass": 0.1,
+        "limits": [{**limit, "range": [0.2, 0.4]}],
+    }
+    sentence = "agreement.ceasefire happens in 60.0% of worlds inside this box (against 7.5% in all) ..."
+    disc = {"event": "agreement.ceasefire", "label": "Ceasefire agreed", "method": "prim", "worlds": 4000}
+    disc |= {"event_worlds": 300, "base_rate": 0.075, "box": box, "sentence": sentence}
+    disc |= {"whatif": ["parties.beta.outside_option=uniform(0.2, 0.27)"], "scenario": {"path": "b.yaml"}}
+    (disc_dir / "discovery.json").write_text(json.dumps(disc))
     out = tmp_path / "full.html"
-    dirs = [str(d) for d in (cmp_dir, run_dir, sens_dir, sweep_dir)]
+    dirs = [str(d) for d in (cmp_dir, run_dir, sens_dir, sweep_dir, disc_dir)]
     assert main(["report", str(run_dir), *dirs, "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
+    # Section titles say what each folder holds, not its name.
+    assert "Comparison: A &lt;x&gt; against B</h2>" in page and ">cmp</h2>" not in page
+    assert "Where it happens: Ceasefire agreed (scenario discovery)</h2>" in page
+    assert html.escape(sentence) in page and "<code>parties.beta.outside_option</code>" in page
+    assert "--set &#x27;parties.beta.outside_option=uniform(0.2, 0.27)&#x27;" in page
     assert "A &lt;x&gt;" in page and "+25.0 pt" in page and "[+20.0, +30.0]" in page
     assert html.escape(drivers["sanctions.patron"]) in page
     assert "87.5%" in page and "Another run" in page
