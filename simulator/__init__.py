@@ -33,6 +33,7 @@ from simulator._version import __version__
 
 if TYPE_CHECKING:
     from simulator.analysis.compare import compare_scenarios
+    from simulator.analysis.discovery import DiscoveryResult, discover, discover_worlds
     from simulator.analysis.sensitivity import SensitivityResult, run_sensitivity
     from simulator.analysis.sweep import SweepResult, sweep
     from simulator.api import RunOutput, run, start_run
@@ -49,6 +50,9 @@ if TYPE_CHECKING:
 # Every public name and the module it comes from.
 _EXPORTS: dict[str, str] = {
     "compare_scenarios": "simulator.analysis.compare",
+    "DiscoveryResult": "simulator.analysis.discovery",
+    "discover": "simulator.analysis.discovery",
+    "discover_worlds": "simulator.analysis.discovery",
     "SensitivityResult": "simulator.analysis.sensitivity",
     "run_sensitivity": "simulator.analysis.sensitivity",
     "SweepResult": "simulator.analysis.sweep",
@@ -78,6 +82,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "LEVELS",
     "OUTCOMES",
+    "DiscoveryResult",
     "Level",
     "NegotiationModel",
     "Outcome",
@@ -94,6 +99,8 @@ __all__ = [
     "UserError",
     "__version__",
     "compare_scenarios",
+    "discover",
+    "discover_worlds",
     "events_of",
     "load_scenario",
     "run",

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from simulator._version import __version__
+from simulator.defaults import DISCOVERY_MIN_COVERAGE, DISCOVERY_MIN_EVENT_WORLDS
 from simulator.engine.rundir import WORLDS, read_scenario, read_summary
 from simulator.engine.tally import events_of
 from simulator.errors import UserError, printable
@@ -64,14 +65,14 @@ DISCOVERY_FILE = "discovery.json"
 
 #: Fewer worlds than this where the event happens (or where it does not): discovery is refused.
 #: PRIM's last peels hold a few dozen event worlds; below that a box is a description of noise.
-MIN_EVENT_WORLDS = 30
+MIN_EVENT_WORLDS = DISCOVERY_MIN_EVENT_WORLDS
 #: Fewer than this: discovery runs, with a warning. With 100 event worlds a box of coverage 0.5 has
 #: 50 of them, so its density is known to about +-14% of itself (one binomial standard error).
 ADVISED_EVENT_WORLDS = 100
 #: The chosen PRIM box holds at least this share of the event's worlds: a box that explains half
 #: the cases is a condition; one that explains 10% is an anecdote (Bryant and Lempert 2010 pick by
 #: eye on the same trade-off; :func:`choose_step` makes the pick repeatable).
-MIN_COVERAGE = 0.5
+MIN_COVERAGE = DISCOVERY_MIN_COVERAGE
 #: A limit whose quasi-p-value exceeds this is dropped (EMA Workbench's convention).
 MAX_QP = 0.05
 #: EMA Workbench's defaults: peel or paste 5% of the box's worlds per step; no box under 5% of all.

@@ -30,8 +30,9 @@ def box_table(result: DiscoveryResult, box: Box) -> str:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim discover`` to the CLI's subparsers."""
-    from simulator.analysis.discovery import MIN_COVERAGE, MIN_EVENT_WORLDS
     from simulator.cli.options import add_format_option
+    from simulator.defaults import DISCOVERY_MIN_COVERAGE as MIN_COVERAGE
+    from simulator.defaults import DISCOVERY_MIN_EVENT_WORLDS as MIN_EVENT_WORLDS
 
     p = sub.add_parser(
         "discover",
