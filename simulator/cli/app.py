@@ -85,6 +85,7 @@ COMMANDS = (
     "importer",
     "timeline",
     "discover",
+    "new",
 )
 
 
