@@ -224,3 +224,19 @@ def test_explain_lists_the_seed_articles(capsys: pytest.CaptureFixture[str]) -> 
     sources = out.split("== Sources (the seed articles quoted above)")[1]
     assert "[002_3e8c5e429eda4eb2] What can actually happen at Turkey peace talks" in sources
     assert "The Independent UK; written Friday 16 May 2025" in sources
+
+
+def test_statistics_in_their_units_and_no_quantiles_for_yes_no(run_dir: Path, tmp_path: Path) -> None:
+    """Issue #22: rounds are shown in rounds (the summary stores a share of the allowed rounds), and
+    a yes/no statistic (a zone of agreement exists) is a share of worlds, without quantiles."""
+    out = tmp_path / "r.html"
+    assert main(["report", str(run_dir), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    allowed = load_scenario(run_dir / "scenario.resolved.yaml", check_sources=False).protocol.rounds
+    row = re.search(r"<code>rounds</code> \(rounds held, of (\d+)\)</td>(.*?)</tr>", page)
+    assert row is not None and int(row.group(1)) == allowed
+    mean = summary["stats"]["rounds"]["mean"] * allowed
+    assert f"{mean:.3f}" in row.group(2)
+    zopa = re.search(r"<code>zopa</code></td>(.*?)</tr>", page)
+    assert zopa is not None and zopa.group(1).count("—") == 3 and "%" in zopa.group(1)
