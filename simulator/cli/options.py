@@ -75,6 +75,16 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk-size", type=positive_int, default=None, help=argparse.SUPPRESS)
 
 
+def add_format_option(p: argparse.ArgumentParser) -> None:
+    """``--format png|svg|pdf``: the file format of the figures a command writes."""
+    p.add_argument(
+        "--format",
+        choices=("png", "svg", "pdf"),
+        default="png",
+        help="file format of the figures (default png; svg and pdf keep text as text)",
+    )
+
+
 def scenario_arg(text: str) -> Path:
     """An argparse type: a scenario file, or the name of a shipped scenario (``whatif_putin_attends``)."""
     import difflib
