@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from simulator.model.protocols.base import produces_walkouts
+from simulator.model.protocols.base import TALKS_END, produces_walkouts
 from simulator.model.records import OUTCOMES
 from simulator.scenario.schema import LEVELS, Scenario
 
@@ -67,8 +67,32 @@ def events_of(
     for i, name in enumerate(OUTCOMES):
         if walkouts or name != "collapse":
             ev[f"outcome.{name}"] = rec["outcome"] == i
+    if "talks.end" in rec:
+        ev.update(path_events(rec, ev["agreement.any"], scenario.protocol.rounds))
     if scenario.campaign is not None:
         ev.update(campaign_events(scenario, rec, walkouts=walkouts))
+    return ev
+
+
+def path_events(rec: dict[str, np.ndarray], agreed: np.ndarray, rounds: int) -> dict[str, np.ndarray]:
+    """Where each world's chance of agreement went, and the round agreement came in.
+
+    ``agreement_path.<part>``: every world is on exactly one path (no talks, agreed, or the talks
+    ended without agreement by a walk-out, the hazard, an impasse, the last round, or at
+    ratification), so the parts add up to 1 and ``agreed`` is ``agreement.any``. An agreement the
+    decision rule then fails to adopt counts as lost at ratification.
+    ``rounds_to_agreement.<r>``: agreement reached in round ``r``; these add up to ``agreement.any``.
+    """
+    end, held = rec["talks.end"], rec["talks.direct"]
+    lost = held & ~agreed
+    code = {name: i for i, name in enumerate(TALKS_END)}
+    ev = {"agreement_path.no_talks": ~held, "agreement_path.agreed": agreed}
+    for name in ("walkout", "hazard", "impasse", "deadline"):
+        ev[f"agreement_path.{name}"] = lost & (end == code[name])
+    ev["agreement_path.ratification"] = lost & ((end == code["ratification"]) | (end == code["agreed"]))
+    at = rec["talks.agreed_round"]
+    for r in range(1, rounds + 1):
+        ev[f"rounds_to_agreement.{r}"] = agreed & (at == r)
     return ev
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from simulator.model import rules
 from simulator.model.agents import LEADER, PartyAgent
 from simulator.model.protocols.base import Table, TalksOutcome, protocol_for
-from simulator.model.values import draw_values, threat_pressure
+from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
 from simulator.randomness import Streams, as_seed_sequence
 from simulator.scenario.schema import LEVELS, ParamSlot, Scenario
 
@@ -40,8 +40,6 @@ PHASES = ("attendance", "talks", "aftermath")
 #: three passes are cycling (no equilibrium in pure levels given the noise drawn): more passes
 #: change nothing there, so their promises decide (see ``_choose_levels``).
 SETTLING_PASSES = 3
-#: Outcome categories, mutually exclusive, in order of how far the talks got.
-TALKS_TRIGGERS = ("no_ceasefire", "no_agreement", "walkout")
 
 
 class NegotiationModel(mesa.Model):
@@ -370,6 +368,10 @@ class NegotiationModel(mesa.Model):
         r["rounds"] = outcome.rounds
         if outcome.played is not None:
             r["protocol"] = outcome.played
+        if outcome.ended is not None:
+            r["talks.end"] = outcome.ended
+        if outcome.agreed_round is not None:
+            r["talks.agreed_round"] = outcome.agreed_round
         if outcome.zopa is not None:
             r["zopa"] = outcome.zopa.all(axis=1)
             for k, iid in enumerate(self.issue_ids):

@@ -203,14 +203,46 @@ class Scenario(Strict):
         yield from ref(pr.rule.agenda_setter, "protocol", "rule", "agenda_setter")
         if len(self.principals) < 2:
             yield ("parties",), "at least two parties need role 'principal'"
-        elif len(self.principals) > 2 and pr.kind == "single_text":
-            yield ("parties",), "the single_text talks take exactly two principals"
+        elif len(self.principals) > 2 and pr.kind in ("single_text", "offers"):
+            yield ("parties",), f"the {pr.kind} talks take exactly two principals"
+        yield from self._red_line_problems()
         if self.campaign is not None:
             for pid in self.campaign.drift:
                 yield from ref(pid, "campaign", "drift", pid)
                 if pid in parties and self.parties[pid].outside_option is None:
                     yield ("campaign", "drift", pid), f"'{pid}' has no outside_option to drift"
         yield from self._factor_problems()
+
+    def _red_line_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """A principal's red line must lie on one side of its ideal, the side toward the other's.
+
+        A red line whose range reaches across the ideal's would flip, world by world, which side
+        the principal accepts (``ideal=0.5`` with a red line drawn from 0.2 to 0.7); one on the far
+        side from the other principal's ideal would make it refuse every move toward the other.
+        """
+        principals = self.principals
+        for pid in principals:
+            others = [o for o in principals if o != pid]
+            for iid, pos in self.parties[pid].positions.items():
+                (ilo, ihi), (rlo, rhi) = _range(pos.ideal), _range(pos.red_line)
+                at = ("parties", pid, "positions", iid, "red_line")
+                if rlo < ihi - 1e-12 and rhi > ilo + 1e-12:
+                    yield at, (
+                        f"red line range [{rlo:g}, {rhi:g}] reaches across the ideal's [{ilo:g}, {ihi:g}]: "
+                        "it must lie on one side of the ideal"
+                    )
+                    continue
+                mine, line = pos.ideal.mean(), pos.red_line.mean()
+                for o in others:
+                    theirs = self.parties[o].positions.get(iid)
+                    if theirs is None or abs(line - mine) < 1e-12:
+                        continue
+                    toward = theirs.ideal.mean() - mine
+                    if abs(toward) > 1e-12 and (line - mine) * toward < 0:
+                        yield at, (
+                            f"red line {line:g} lies on the far side of the ideal {mine:g} from "
+                            f"'{o}''s ideal {theirs.ideal.mean():g}: it must lie toward it"
+                        )
 
     def _factor_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         uncertain = self.uncertain_parameters()
@@ -245,3 +277,13 @@ class Scenario(Strict):
     def uncertain_parameters(self) -> dict[str, ParamSlot]:
         """The parameters drawn per world (the ones sensitivity analysis varies)."""
         return {k: s for k, s in self.parameter_slots().items() if s.param.uncertain}
+
+
+def _range(p: Param) -> tuple[float, float]:
+    """Where a unit-scale parameter's values lie: its support, or its 0.1%..99.9% range if unbounded."""
+    lo, hi = p.support()
+    if math.isinf(lo) or math.isinf(hi):
+        import numpy as np  # here, not at the top: `negsim validate` stays light
+
+        lo, hi = (float(v) for v in p.ppf(np.array([0.001, 0.999]), 0.0, 1.0))
+    return lo, hi

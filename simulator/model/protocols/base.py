@@ -23,6 +23,12 @@ if TYPE_CHECKING:
     from simulator.model.model import NegotiationModel
 
 
+#: How the talks ended, per world (``TalksOutcome.ended``; ``talks.end`` in the records): no talks,
+#: agreed, a walk-out, the breakdown hazard, an impasse (nothing left to hope for, no walk-out), the
+#: meeting's last round, or agreements all refused at ratification.
+TALKS_END = ("no_talks", "agreed", "walkout", "hazard", "impasse", "deadline", "ratification")
+
+
 @dataclass(frozen=True)
 class Table:
     """Who sits down, per world: the same for every protocol.
@@ -60,6 +66,10 @@ class TalksOutcome:
         history: Per principal, its position after each round (for step-by-step notebooks; a
             protocol may compute it only when asked).
         played: Per world, the index of the ensemble member that played it (None: one protocol).
+        ended: Per world, how the talks ended, an index into ``TALKS_END`` (None: not
+            recorded by this protocol).
+        agreed_round: Per world, the round in which its first surviving agreement was reached
+            (0: none; None: not recorded).
     """
 
     agreed: np.ndarray
@@ -72,6 +82,8 @@ class TalksOutcome:
     rejected: dict[str, np.ndarray] = field(default_factory=dict)
     history: Mapping[str, list[np.ndarray]] = field(default_factory=dict)
     played: np.ndarray | None = None
+    ended: np.ndarray | None = None
+    agreed_round: np.ndarray | None = None
 
 
 class Protocol(ABC):
