@@ -18,6 +18,7 @@ from simulator.model.protocols.offer_parts import (
     going_on,
     mandate_floor,
     package_value,
+    proposer_shares,
     ratify_probability,
 )
 from simulator.scenario.load import ScenarioError, load_scenario
@@ -65,9 +66,10 @@ def test_a_rejection_rules_out_the_types_that_would_have_accepted() -> None:
     # P(B <= 0.7 | B > 0.4) = 0.3 / 0.6 = 0.5; nothing at or below 0.4 is accepted any more.
     assert belief.p_accept(np.array([[0.7]]))[0, 0] == pytest.approx(0.5, abs=1e-3)
     assert belief.p_accept(np.array([[0.35]]))[0, 0] == pytest.approx(0.0, abs=1e-9)
-    # A mediator's information halves the interval (0.4, 1] around the truth 0.5: (0.45, 0.75].
+    # A mediator's information halves the prior mass left, (0.4, 1], around the truth 0.5: the
+    # uniform prior's mass 0.1 below and 0.5 above become 0.05 and 0.25: (0.45, 0.75].
     belief.narrow(np.array([0]), np.array([0.5]), np.array([0.5]))
-    assert (belief.lo[0], belief.hi[0]) == pytest.approx((0.45, 0.75))
+    assert (belief.lo[0], belief.hi[0]) == pytest.approx((0.45, 0.75), abs=1e-3)
 
 
 def test_the_proposer_maximises_expected_surplus_over_going_on() -> None:
@@ -90,11 +92,20 @@ def test_the_responder_accepts_what_beats_going_on() -> None:
     assert not accepts(np.array([0.5]), np.array([0.3]), np.array([0.25]))[0]
 
 
-def test_going_on_is_discounted_by_patience_and_hazard_and_ends_at_the_last_round() -> None:
-    # 0.95 * (1 - 0.02) * 0.2 = 0.1862; nothing to go on to after the last round.
-    c = going_on(np.array([0.95]), np.array([0.02]), np.array([0.2]), rounds_left=1)
+def test_going_on_is_discounted_by_patience_hazard_and_the_share_of_the_next_role() -> None:
+    # 0.95 * (1 - 0.02) * 1 * 0.2 = 0.1862; with no share next round (after the last), 0.
+    c = going_on(np.array([0.95]), np.array([0.02]), np.array([0.2]), np.array([1.0]))
     assert c[0] == pytest.approx(0.1862)
-    assert going_on(np.array([0.95]), np.array([0.02]), np.array([0.2]), rounds_left=0)[0] == 0.0
+    assert going_on(np.array([0.95]), np.array([0.02]), np.array([0.2]), np.array([0.0]))[0] == 0.0
+
+
+def test_proposer_shares_by_backward_induction() -> None:
+    # delta 0.9 both, no hazard: a(0) = 1, a(1) = 1 - 0.9 = 0.1, a(2) = 1 - 0.9 * 0.1 = 0.91.
+    a1, a2 = proposer_shares(np.array([0.9]), np.array([0.9]), np.array([0.0]), 3)
+    assert a1[0] == pytest.approx([1.0, 0.1, 0.91])
+    # A more patient responder (0.95) takes more: a1(1) = 1 - 0.95 = 0.05.
+    a1, _ = proposer_shares(np.array([0.9]), np.array([0.95]), np.array([0.0]), 2)
+    assert a1[0, 1] == pytest.approx(0.05)
 
 
 def test_mandate_floor_and_ratification() -> None:

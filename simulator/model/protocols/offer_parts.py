@@ -65,8 +65,10 @@ def package_value(
 ) -> np.ndarray:
     """Value of packages ``x`` ``(worlds, points, issues)``: utility less crossed red lines' costs.
 
-    ``U(x) = sum_k s_k (1 - |x_k - ideal_k|) / sum_k s_k - sum_k c_k [x_k beyond red_line_k]``;
-    ``c_k`` is ``inf`` for a hard red line (the package is then worth ``-inf``).
+    ``V(x) = sum_k w_k (1 - |x_k - ideal_k| - c_k [x_k beyond red_line_k])``, ``w_k = s_k / sum s``:
+    an audience cost ``c_k`` is on its issue's own scale (a deal on the issue alone is worth 0..1),
+    so a package is worth the salience-weighted sum of its issues' values, whichever way the
+    agenda is split. ``c_k`` is ``inf`` for a hard red line (the package is then worth ``-inf``).
     """
     has = ~np.isnan(ideal)
     w = np.where(has, salience, 0.0)
@@ -79,7 +81,9 @@ def package_value(
     audience = np.broadcast_to(audience, ideal.shape)
     if not beyond.any():
         return util
-    return util - np.where(beyond, audience[:, None, :], 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore"):
+        cost = np.where(beyond & (w > 0), w * audience[:, None, :], 0.0)
+    return util - cost.sum(axis=-1)
 
 
 @dataclass
@@ -123,6 +127,16 @@ class Belief:
         point = (margin >= lo - EPS).astype(float)
         return np.where(mass > 1e-9, p, point)
 
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        """The prior's inverse CDF at ``u``."""
+        ramp = self.cdf_table + np.arange(CDF_POINTS) * 1e-12  # strictly increasing for interp
+        return np.interp(u, ramp, _CDF_GRID)
+
+    def median(self, rows: np.ndarray) -> np.ndarray:
+        """The middle of the types not yet ruled out (the conditional median), per world ``rows``."""
+        target = 0.5 * (self.cdf(self.lo[rows]) + self.cdf(self.hi[rows]))
+        return np.clip(self.quantile(target), self.lo[rows], self.hi[rows])
+
     def rule_out(self, rows: np.ndarray, margin: np.ndarray) -> None:
         """A rejection at ``margin``: the types that would have accepted (reservation <= margin) are gone."""
         self.lo[rows] = np.maximum(self.lo[rows], np.minimum(margin, self.hi[rows]))
@@ -130,8 +144,13 @@ class Belief:
     def narrow(self, rows: np.ndarray, truth: np.ndarray, share: np.ndarray) -> None:
         """A mediator's information: the interval shrinks toward the true value by ``share``."""
         keep = 1.0 - np.clip(share, 0.0, 1.0)
-        self.lo[rows] = truth - keep * (truth - self.lo[rows])
-        self.hi[rows] = truth + keep * (self.hi[rows] - truth)
+        at = self.cdf(truth)
+        f_lo, f_hi = self.cdf(self.lo[rows]), self.cdf(self.hi[rows])
+        # In probability (the prior's mass), not in value: the types ruled out are the least likely.
+        lo = self.quantile(at - keep * (at - f_lo))
+        hi = self.quantile(at + keep * (f_hi - at))
+        self.lo[rows] = np.where(keep > 0, np.minimum(lo, truth - EPS), truth - EPS)
+        self.hi[rows] = np.where(keep > 0, np.maximum(hi, truth), truth)
 
 
 def expected_surplus(p_accept: np.ndarray, surplus: np.ndarray, allowed: np.ndarray) -> np.ndarray:
@@ -162,23 +181,48 @@ def accepts(value: np.ndarray, reservation: np.ndarray, going_on: np.ndarray) ->
     return value - reservation >= going_on - EPS
 
 
-def going_on(
-    patience: np.ndarray, hazard: np.ndarray, prospect: np.ndarray, rounds_left: int
-) -> np.ndarray:
-    """What continuing after a rejection is worth over no deal: ``delta (1 - h) e`` (0 at the end).
+def going_on(patience: np.ndarray, hazard: np.ndarray, prospect: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """What continuing after a rejection is worth over no deal: ``delta (1 - h) a e``.
 
-    ``e`` is the best expected surplus it can hope to get from its own next offer (one step of
-    look-ahead), ``delta = 1 - war_cost`` its patience and ``h`` the chance the talks break first.
+    ``e`` is the surplus it hopes for (the best expected surplus of its own offer), ``delta =
+    1 - war_cost`` its patience, ``h`` the chance the talks break first, and ``a`` the share of the
+    surplus its role next round brings (:func:`proposer_shares`; 0 after the last round).
     """
-    if rounds_left <= 0:
-        return np.zeros_like(prospect)
-    return patience * (1.0 - hazard) * np.maximum(prospect, 0.0)
+    return patience * (1.0 - hazard) * np.asarray(share) * np.maximum(prospect, 0.0)
+
+
+def proposer_shares(
+    patience1: np.ndarray, patience2: np.ndarray, hazard: np.ndarray, last: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each principal's share of the surplus as proposer with ``k`` rounds after, ``(worlds, last)``.
+
+    Backward induction of the alternating-offers game with a deadline (Rubinstein 1982, finite
+    horizon): in the last round the proposer takes it all (``a(0) = 1``); with ``k`` rounds left
+    it leaves the responder what the responder would take as proposer next round, discounted:
+    ``a_i(k) = 1 - delta_j (1 - h) a_j(k - 1)``.
+    """
+    n = np.broadcast_shapes(np.shape(patience1), np.shape(patience2), np.shape(hazard))
+    a1, a2 = np.ones((*n, max(last, 1))), np.ones((*n, max(last, 1)))
+    keep = 1.0 - np.asarray(hazard)
+    for k in range(1, last):
+        a1[..., k] = 1.0 - patience2 * keep * a2[..., k - 1]
+        a2[..., k] = 1.0 - patience1 * keep * a1[..., k - 1]
+    return a1, a2
 
 
 def ratify_probability(value: np.ndarray, reservation: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """The leader's chance of ratifying a deal made ad referendum: ``1 / (1 + exp(-(V - B) / noise))``."""
     z = (value - reservation) / np.maximum(noise, EPS)
     return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def ratification_risk(
+    value: np.ndarray, reservation: np.ndarray, mandate: np.ndarray, noise: np.ndarray
+) -> np.ndarray:
+    """Chance a package ``(worlds, points)`` is ratified: 1 within the mandate floor, else the logit."""
+    floor = mandate_floor(reservation, mandate)[:, None]
+    p = ratify_probability(value, reservation[:, None], noise[:, None])
+    return np.where(value >= floor - EPS, 1.0, p)
 
 
 def mandate_floor(reservation: np.ndarray, mandate: np.ndarray) -> np.ndarray:

@@ -10,14 +10,15 @@ The rules (formulas, reasons and tests in ``docs/model.md``, section "Offers"):
    ``issue_by_issue``) the packages are ``GRID`` points along the contract curve between the
    ideals, so a deal can trade a low-salience issue for a high-salience one.
 3. **Soft red lines.** A package beyond a red line costs the leader its audience cost (``hard``:
-   infinite). The other side knows where the line is (it was stated in public), not what crossing
-   it costs: it prices it at the prior mean.
+   infinite). The other side knows the line and its cost: an audience cost is public, which is
+   what makes a red line credible (Fearon 1994); what it does not know is the reservation value.
 4. **Offers and responses.** The principals propose in turn (the first principal in odd rounds).
    The proposer picks the package maximising ``P(accept) (V - B) + (1 - P(accept)) c``; the
-   responder accepts a package worth at least ``B + c``, where ``c = delta (1 - h) e`` is what going
-   on is worth (``delta = 1 - war_cost``, ``h`` the breakdown hazard, ``e`` the best expected
-   surplus of its own next offer; 0 in the last round). A rejection rules out the responder types
-   that would have accepted.
+   responder accepts a package worth at least ``B + c``, where ``c = delta (1 - h) a e`` is what
+   going on is worth (``delta = 1 - war_cost``, ``h`` the breakdown hazard, ``e`` the surplus it
+   hopes for, the best expected surplus of its own offer, and ``a`` the share of it its role next
+   round brings by backward induction to the deadline, Rubinstein 1982; 0 in the last round). A
+   rejection rules out the responder types that would have accepted.
 5. **Time.** The meeting ends at ``min(rounds, deadline)``; each round the talks break down with
    probability ``h`` (the side with less to hope for walks); when neither side can hope for any
    package on any open group, the talks end (a side walks out when the middle of the contract
@@ -54,6 +55,8 @@ from simulator.model.protocols.offer_parts import (
     going_on,
     mandate_floor,
     package_value,
+    proposer_shares,
+    ratification_risk,
     ratify_probability,
 )
 from simulator.model.protocols.single_text_parts import Uniform, groups_of
@@ -75,8 +78,7 @@ class Principal:
     ideal: np.ndarray
     salience: np.ndarray
     red_line: np.ndarray
-    audience: np.ndarray  # (worlds, issues): its own cost of crossing each red line (inf: hard)
-    seen_audience: np.ndarray  # (issues,): that cost as the other side prices it (prior mean)
+    audience: np.ndarray  # (worlds, issues): the cost of crossing each red line (inf: hard)
     reservation: np.ndarray
     patience: np.ndarray
     prior: np.ndarray  # a sample of its reservation value under the common prior
@@ -89,19 +91,14 @@ class Group:
     issues: np.ndarray
     x: np.ndarray  # (worlds, GRID, group issues)
     value: tuple[np.ndarray, np.ndarray]  # each principal's own value (worlds, GRID)
-    seen: tuple[np.ndarray, np.ndarray]  # each principal's value as the other estimates it
     share: tuple[np.ndarray, np.ndarray]  # the group's share of each principal's salience
 
     @classmethod
     def build(cls, g: np.ndarray, p1: Principal, p2: Principal) -> Group:
         x = contract_curve(p1.ideal[:, g], p1.salience[:, g], p2.ideal[:, g], p2.salience[:, g])
-        value = tuple(package_value(x, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], p.audience[:, g]) for p in (p1, p2))
-        seen = tuple(
-            package_value(x, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], p.seen_audience[g][None, :])
-            for p in (p1, p2)
-        )
         share = tuple(p.salience[:, g].sum(axis=1) / np.maximum(p.salience.sum(axis=1), EPS) for p in (p1, p2))
-        return cls(g, x, (value[0], value[1]), (seen[0], seen[1]), (share[0], share[1]))
+        value = tuple(package_value(x, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], p.audience[:, g]) for p in (p1, p2))
+        return cls(g, x, (value[0], value[1]), (share[0], share[1]))
 
     def zone(self, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
         """Whether some package is worth at least no deal to both (audience costs included)."""
@@ -170,12 +167,12 @@ def bargain(
     fixed = []
     for grp in groups:
         val = [grp.value[i] + lever[:, None] for i in (0, 1)]
-        seen = [grp.seen[i] + lever[:, None] for i in (0, 1)]
         ratified = [
             np.where(val[i] >= floor[i][:, None] - EPS, 1.0, ratify_probability(val[i], b[i][:, None], noise[:, None]))
             for i in (0, 1)
         ]
-        fixed.append((val, seen, ratified))
+        fixed.append((val, ratified))
+    shares = proposer_shares(delta[0], delta[1], h, settings.last)
     for t in range(1, settings.last + 1):
         rows = np.flatnonzero(active)
         if rows.size == 0:
@@ -192,16 +189,26 @@ def bargain(
             if r.size == 0:
                 continue
             val = [fixed[j][0][i][r] for i in (0, 1)]
-            seen = [fixed[j][1][i][r] for i in (0, 1)]
-            ratified = [fixed[j][2][i][r] for i in (0, 1)]
+            ratified = [fixed[j][1][i][r] for i in (0, 1)]
+            # What each side expects of the other's leader: its ratification chance at the
+            # middle of what it believes the other's reservation value to be.
+            theirs = [
+                ratification_risk(val[1 - i], beliefs[i].median(r), mandate[1 - i][r], noise[r]) for i in (0, 1)
+            ]
             anything = np.ones(val[0].shape, dtype=bool)
             # Each side's prospect: the best expected surplus of its own next offer.
             prospect = []
             for i in (0, 1):
-                pa = beliefs[i].p_accept(seen[1 - i], r) * ratified[i]
+                pa = beliefs[i].p_accept(val[1 - i], r) * ratified[i] * theirs[i]
                 s = expected_surplus(pa, val[i] - b[i][r, None], anything)
                 prospect.append(np.maximum(s.max(axis=1), 0.0))
-            c = [going_on(delta[i][r], h[r], prospect[i], left) for i in (0, 1)]
+            if left == 0:  # the last round: nothing to go on to
+                c = [np.zeros(r.size), np.zeros(r.size)]
+            else:  # next round the responder proposes, and the proposer responds
+                nxt = shares[q][r, left - 1]
+                c = [np.zeros(r.size), np.zeros(r.size)]
+                c[q] = going_on(delta[q][r], h[r], prospect[q], nxt)
+                c[p] = going_on(delta[p][r], h[r], prospect[p], 1.0 - nxt)
             hope[r, 0] += prospect[0]
             hope[r, 1] += prospect[1]
             hopeless = (prospect[0] <= EPS) & (prospect[1] <= EPS)
@@ -211,8 +218,8 @@ def bargain(
             if med.any():
                 m = np.flatnonzero(med)
                 rm = r[m]
-                both = beliefs[1].p_accept(seen[0][m] - c[0][m, None], rm) * beliefs[0].p_accept(
-                    seen[1][m] - c[1][m, None], rm
+                both = beliefs[1].p_accept(val[0][m] - c[0][m, None], rm) * beliefs[0].p_accept(
+                    val[1][m] - c[1][m, None], rm
                 )
                 pick = np.argmax(both, axis=1)
                 ok = np.ones(m.size, dtype=bool)
@@ -226,12 +233,11 @@ def bargain(
             if go.any():
                 g = np.flatnonzero(go)
                 rg = r[g]
-                pa = beliefs[p].p_accept(seen[q][g] - c[q][g, None], rg) * ratified[p][g]
+                pa = beliefs[p].p_accept(val[q][g] - c[q][g, None], rg) * ratified[p][g] * theirs[p][g]
                 best, _ = best_offer(pa, val[p][g], b[p][rg], c[p][g], anything[g])
                 vq = np.take_along_axis(val[q][g], best[:, None], axis=1)[:, 0]
                 yes = accepts(vq, b[q][rg], c[q][g])
-                seen_q = np.take_along_axis(seen[q][g], best[:, None], axis=1)[:, 0]
-                beliefs[p].rule_out(rg[~yes], (seen_q - c[q][g])[~yes])
+                beliefs[p].rule_out(rg[~yes], (vq - c[q][g])[~yes])
                 text_idx[rg, j] = best
                 offered[p][rg, j] = best
                 done[g] = yes
@@ -381,7 +387,6 @@ class Offers(Protocol):
         a = model.parties[pid]
         n, k = model.worlds, len(model.issue_ids)
         audience = np.zeros((n, k))
-        seen = np.zeros(k)
         for j, iid in enumerate(model.issue_ids):
             pos = a.spec.positions.get(iid)
             if pos is None:
@@ -389,14 +394,11 @@ class Offers(Protocol):
             if pos.soft and pos.audience_cost is not None:
                 path = f"parties.{pid}.positions.{iid}.audience_cost"
                 audience[:, j] = model.value(path)
-                slot = model.slots[path]
-                seen[j] = pos.audience_cost.mean(slot.low, slot.high)
             else:
                 audience[:, j] = np.inf
-                seen[j] = np.inf
         war = model.value(f"parties.{pid}.war_cost") if a.spec.war_cost is not None else np.zeros(n)
         return Principal(
-            pid, a.ideal, a.salience, a.red_line, audience, seen, a.reservation_value(), 1.0 - war, prior
+            pid, a.ideal, a.salience, a.red_line, audience, a.reservation_value(), 1.0 - war, prior
         )
 
     @staticmethod
