@@ -101,7 +101,7 @@ def test_going_on_is_discounted_by_patience_hazard_and_the_share_of_the_next_rol
 
 def test_proposer_shares_by_backward_induction() -> None:
     # delta 0.9 both, no hazard: a(0) = 1, a(1) = 1 - 0.9 = 0.1, a(2) = 1 - 0.9 * 0.1 = 0.91.
-    a1, a2 = proposer_shares(np.array([0.9]), np.array([0.9]), np.array([0.0]), 3)
+    a1, _ = proposer_shares(np.array([0.9]), np.array([0.9]), np.array([0.0]), 3)
     assert a1[0] == pytest.approx([1.0, 0.1, 0.91])
     # A more patient responder (0.95) takes more: a1(1) = 1 - 0.95 = 0.05.
     a1, _ = proposer_shares(np.array([0.9]), np.array([0.95]), np.array([0.0]), 2)
@@ -142,7 +142,9 @@ def test_validate_refuses_a_red_line_across_the_ideal() -> None:
 
 def test_validate_refuses_a_red_line_on_the_far_side() -> None:
     with pytest.raises(ScenarioError) as err:
-        two_party("parties.alpha.positions.ceasefire.ideal=0.8", "parties.alpha.positions.ceasefire.red_line=0.9")
+        two_party(
+            "parties.alpha.positions.ceasefire.ideal=0.8", "parties.alpha.positions.ceasefire.red_line=0.9"
+        )
     assert "far side" in str(err.value)
 
 

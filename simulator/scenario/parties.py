@@ -44,7 +44,9 @@ class Position(Strict):
         default=None,
         description="Cost to the leader of a deal beyond the red line (offers protocol); none: hard.",
     )
-    hard: bool = Field(default=False, description="The red line is never crossed (an infinite audience cost).")
+    hard: bool = Field(
+        default=False, description="The red line is never crossed (an infinite audience cost)."
+    )
 
     @property
     def soft(self) -> bool:

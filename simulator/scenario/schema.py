@@ -227,9 +227,12 @@ class Scenario(Strict):
                 (ilo, ihi), (rlo, rhi) = _range(pos.ideal), _range(pos.red_line)
                 at = ("parties", pid, "positions", iid, "red_line")
                 if rlo < ihi - 1e-12 and rhi > ilo + 1e-12:
-                    yield at, (
-                        f"red line range [{rlo:g}, {rhi:g}] reaches across the ideal's [{ilo:g}, {ihi:g}]: "
-                        "it must lie on one side of the ideal"
+                    yield (
+                        at,
+                        (
+                            f"red line range [{rlo:g}, {rhi:g}] reaches across the ideal's "
+                            f"[{ilo:g}, {ihi:g}]: it must lie on one side of the ideal"
+                        ),
                     )
                     continue
                 mine, line = pos.ideal.mean(), pos.red_line.mean()
@@ -239,9 +242,12 @@ class Scenario(Strict):
                         continue
                     toward = theirs.ideal.mean() - mine
                     if abs(toward) > 1e-12 and (line - mine) * toward < 0:
-                        yield at, (
-                            f"red line {line:g} lies on the far side of the ideal {mine:g} from "
-                            f"'{o}''s ideal {theirs.ideal.mean():g}: it must lie toward it"
+                        yield (
+                            at,
+                            (
+                                f"red line {line:g} lies on the far side of the ideal {mine:g} from "
+                                f"'{o}''s ideal {theirs.ideal.mean():g}: it must lie toward it"
+                            ),
                         )
 
     def _factor_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:

@@ -160,7 +160,11 @@ def expected_surplus(p_accept: np.ndarray, surplus: np.ndarray, allowed: np.ndar
 
 
 def best_offer(
-    p_accept: np.ndarray, value: np.ndarray, reservation: np.ndarray, going_on: np.ndarray, allowed: np.ndarray
+    p_accept: np.ndarray,
+    value: np.ndarray,
+    reservation: np.ndarray,
+    going_on: np.ndarray,
+    allowed: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The proposer's package index and its expected gain over no deal, per world.
 

@@ -42,8 +42,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model.bargaining import EPS
-from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
-from simulator.randomness import Streams
 from simulator.model.protocols.base import TALKS_END, Protocol, Table, TalksOutcome, register
 from simulator.model.protocols.offer_parts import (
     GRID,
@@ -60,6 +58,8 @@ from simulator.model.protocols.offer_parts import (
     ratify_probability,
 )
 from simulator.model.protocols.single_text_parts import Uniform, groups_of
+from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
+from simulator.randomness import Streams
 
 if TYPE_CHECKING:
     from simulator.model.model import NegotiationModel
@@ -96,8 +96,13 @@ class Group:
     @classmethod
     def build(cls, g: np.ndarray, p1: Principal, p2: Principal) -> Group:
         x = contract_curve(p1.ideal[:, g], p1.salience[:, g], p2.ideal[:, g], p2.salience[:, g])
-        share = tuple(p.salience[:, g].sum(axis=1) / np.maximum(p.salience.sum(axis=1), EPS) for p in (p1, p2))
-        value = tuple(package_value(x, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], p.audience[:, g]) for p in (p1, p2))
+        share = tuple(
+            p.salience[:, g].sum(axis=1) / np.maximum(p.salience.sum(axis=1), EPS) for p in (p1, p2)
+        )
+        value = tuple(
+            package_value(x, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], p.audience[:, g])
+            for p in (p1, p2)
+        )
         return cls(g, x, (value[0], value[1]), (share[0], share[1]))
 
     def zone(self, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
@@ -134,7 +139,7 @@ def bargain(
     uniform: Uniform,
 ) -> TalksOutcome:
     """Play the offers protocol in every world where ``held``; see the module docstring."""
-    n, k = sides[0].ideal.shape
+    n = sides[0].ideal.shape[0]
     ng = len(groups)
     b = (sides[0].reservation, sides[1].reservation)
     floor = (mandate_floor(b[0], mandate[0]), mandate_floor(b[1], mandate[1]))
@@ -168,7 +173,11 @@ def bargain(
     for grp in groups:
         val = [grp.value[i] + lever[:, None] for i in (0, 1)]
         ratified = [
-            np.where(val[i] >= floor[i][:, None] - EPS, 1.0, ratify_probability(val[i], b[i][:, None], noise[:, None]))
+            np.where(
+                val[i] >= floor[i][:, None] - EPS,
+                1.0,
+                ratify_probability(val[i], b[i][:, None], noise[:, None]),
+            )
             for i in (0, 1)
         ]
         fixed.append((val, ratified))
@@ -193,7 +202,8 @@ def bargain(
             # What each side expects of the other's leader: its ratification chance at the
             # middle of what it believes the other's reservation value to be.
             theirs = [
-                ratification_risk(val[1 - i], beliefs[i].median(r), mandate[1 - i][r], noise[r]) for i in (0, 1)
+                ratification_risk(val[1 - i], beliefs[i].median(r), mandate[1 - i][r], noise[r])
+                for i in (0, 1)
             ]
             anything = np.ones(val[0].shape, dtype=bool)
             # Each side's prospect: the best expected surplus of its own next offer.
@@ -269,7 +279,20 @@ def bargain(
             end[rb] = END["hazard"]
         active[rows] = still & ~broke
     referred, rejected = _ratify(sides, groups, agreed, text_idx, mandate, b, lever, settings, uniform)
-    return _outcome(sides, groups, held, agreed, agreed_at, text_idx, offered, rounds_held, walked, end, referred, rejected)
+    return _outcome(
+        sides,
+        groups,
+        held,
+        agreed,
+        agreed_at,
+        text_idx,
+        offered,
+        rounds_held,
+        walked,
+        end,
+        referred,
+        rejected,
+    )
 
 
 def _ratify(
@@ -364,7 +387,13 @@ class Offers(Protocol):
         sides, groups = self.prepare(model)
         mandate = tuple(model.parties[s.party_id].authority() for s in sides)
         return bargain(
-            sides, groups, table.held, table.mediated, (mandate[0], mandate[1]), self.settings(model), model.streams.uniform
+            sides,
+            groups,
+            table.held,
+            table.mediated,
+            (mandate[0], mandate[1]),
+            self.settings(model),
+            model.streams.uniform,
         )
 
     def prepare(self, model: NegotiationModel) -> tuple[tuple[Principal, Principal], list[Group]]:
