@@ -58,8 +58,8 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     """Run ``negsim sensitivity``."""
+    from simulator.analysis.design import SamplingWarning, prepare, rows_per_chunk
     from simulator.analysis.sensitivity import run_sensitivity, write_outputs
-    from simulator.analysis.sensitivity_design import SamplingWarning, prepare, rows_per_chunk
     from simulator.cli.options import executor_for, progress_bar
     from simulator.engine.rundir import check_out, refuse_to_overwrite
     from simulator.figures.sensitivity import write_figures

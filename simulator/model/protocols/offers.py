@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from simulator.model.bargaining import EPS
-from simulator.model.protocols.base import TALKS_END, Protocol, Table, TalksOutcome, register
+from simulator.model.protocols.base import Problem, Table, TalksOutcome, TalksProtocol, register
 from simulator.model.protocols.offer_parts import (
     GRID,
     Belief,
@@ -57,14 +57,18 @@ from simulator.model.protocols.offer_parts import (
     ratification_risk,
     ratify_probability,
 )
-from simulator.model.protocols.single_text_parts import Uniform, groups_of
+from simulator.model.protocols.sides import Uniform, groups_of
+from simulator.scenario.events import TALKS_ENDS
 from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
 from simulator.randomness import Streams
 
 if TYPE_CHECKING:
-    from simulator.model.model import NegotiationModel
+    from collections.abc import Iterator
 
-END = {name: i for i, name in enumerate(TALKS_END)}
+    from simulator.model.model import NegotiationModel
+    from simulator.scenario.schema import Scenario
+
+END = {name: i for i, name in enumerate(TALKS_ENDS)}
 #: Worlds drawn from the scenario to tabulate the common prior (fixed: a property of the scenario).
 PRIOR_WORLDS = 4096
 PRIOR_SEED = 20250514
@@ -375,10 +379,17 @@ def _outcome(
 
 
 @register
-class Offers(Protocol):
+class Offers(TalksProtocol):
     """The offers protocol above, fed from the model's parties, drawn values and scenario."""
 
     kind = "offers"
+    records_paths = True
+
+    @classmethod
+    def check(cls, scenario: Scenario) -> Iterator[Problem]:
+        """Offers go back and forth between two sides: exactly two principals."""
+        if len(scenario.principals) > 2:
+            yield ("parties",), "the offers talks take exactly two principals"
 
     def __init__(self) -> None:
         self._prepared: tuple[tuple[Principal, Principal], list[Group]] | None = None

@@ -179,7 +179,5 @@ def prepare(
             SamplingWarning,
             stacklevel=2,
         )
-    chosen = (
-        check_events(events, event_keys(scenario, agents)) if events is not None else default_events(scenario)
-    )
+    chosen = check_events(events, event_keys(scenario)) if events is not None else default_events(scenario)
     return Design(method, params, n, seed), chosen
