@@ -58,9 +58,9 @@ from simulator.model.protocols.offer_parts import (
     ratify_probability,
 )
 from simulator.model.protocols.sides import Uniform, groups_of
-from simulator.scenario.events import TALKS_ENDS
 from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
 from simulator.randomness import Streams
+from simulator.scenario.events import TALKS_ENDS
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
