@@ -140,13 +140,5 @@ def test_validate_refuses_a_red_line_across_the_ideal() -> None:
     assert "istanbul_2025.yaml:" in text  # named at its place in the file
 
 
-def test_validate_refuses_a_red_line_on_the_far_side() -> None:
-    with pytest.raises(ScenarioError) as err:
-        two_party(
-            "parties.alpha.positions.ceasefire.ideal=0.8", "parties.alpha.positions.ceasefire.red_line=0.9"
-        )
-    assert "far side" in str(err.value)
-
-
 def test_the_offers_protocol_is_the_default() -> None:
     assert two_party().protocol.kind == "offers"

@@ -227,15 +227,13 @@ class Scenario(Strict):
         yield from self._factor_problems()
 
     def _red_line_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
-        """A principal's red line must lie on one side of its ideal, the side toward the other's.
+        """A principal's red line must lie on one side of its ideal.
 
         A red line whose range reaches across the ideal's would flip, world by world, which side
-        the principal accepts (``ideal=0.5`` with a red line drawn from 0.2 to 0.7); one on the far
-        side from the other principal's ideal would make it refuse every move toward the other.
+        the principal accepts (``ideal=0.5`` with a red line drawn from 0.2 to 0.7). (A red line
+        on the far side from the other principal is allowed: it accepts every move toward it.)
         """
-        principals = self.principals
-        for pid in principals:
-            others = [o for o in principals if o != pid]
+        for pid in self.principals:
             for iid, pos in self.parties[pid].positions.items():
                 (ilo, ihi), (rlo, rhi) = _range(pos.ideal), _range(pos.red_line)
                 at = ("parties", pid, "positions", iid, "red_line")
@@ -247,21 +245,6 @@ class Scenario(Strict):
                             f"[{ilo:g}, {ihi:g}]: it must lie on one side of the ideal"
                         ),
                     )
-                    continue
-                mine, line = pos.ideal.mean(), pos.red_line.mean()
-                for o in others:
-                    theirs = self.parties[o].positions.get(iid)
-                    if theirs is None or abs(line - mine) < 1e-12:
-                        continue
-                    toward = theirs.ideal.mean() - mine
-                    if abs(toward) > 1e-12 and (line - mine) * toward < 0:
-                        yield (
-                            at,
-                            (
-                                f"red line {line:g} lies on the far side of the ideal {mine:g} from "
-                                f"'{o}''s ideal {theirs.ideal.mean():g}: it must lie toward it"
-                            ),
-                        )
 
     def _factor_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         uncertain = self.uncertain_parameters()

@@ -186,6 +186,7 @@ def bargain(
         ]
         fixed.append((val, ratified))
     shares = proposer_shares(delta[0], delta[1], h, settings.last)
+    history: dict[str, list[np.ndarray]] = {s.party_id: [] for s in sides}
     for t in range(1, settings.last + 1):
         rows = np.flatnonzero(active)
         if rows.size == 0:
@@ -282,8 +283,10 @@ def bargain(
             walked[sides[1].party_id][rb] |= ~first
             end[rb] = END["hazard"]
         active[rows] = still & ~broke
+        for i, pos in enumerate(_positions(sides, groups, agreed, text_idx, offered)):
+            history[sides[i].party_id].append(pos)
     referred, rejected = _ratify(sides, groups, agreed, text_idx, mandate, b, lever, settings, uniform)
-    return _outcome(
+    out = _outcome(
         sides,
         groups,
         held,
@@ -297,6 +300,8 @@ def bargain(
         referred,
         rejected,
     )
+    out.history = history
+    return out
 
 
 def _ratify(
@@ -345,7 +350,8 @@ def _outcome(
     agreed = np.zeros((n, k), dtype=bool)
     text = np.full((n, k), np.nan)
     zopa = np.zeros((n, k), dtype=bool)
-    positions = {s.party_id: s.ideal.copy() for s in sides}
+    own = _positions(sides, groups, agreed_g, text_idx, offered)
+    positions = {s.party_id: own[i] for i, s in enumerate(sides)}
     b = (sides[0].reservation, sides[1].reservation)
     for j, grp in enumerate(groups):
         g = grp.issues
@@ -353,9 +359,6 @@ def _outcome(
         tabled = np.take_along_axis(grp.x, np.maximum(text_idx[:, j], 0)[:, None, None], axis=1)[:, 0]
         text[:, g] = np.where((held & (text_idx[:, j] >= 0))[:, None], tabled, np.nan)
         zopa[:, g] = grp.zone(*b)[:, None]
-        for i, s in enumerate(sides):
-            own = np.take_along_axis(grp.x, offered[i][:, j][:, None, None], axis=1)[:, 0]
-            positions[s.party_id][:, g] = np.where(agreed_g[:, j, None], tabled, own)
     any_agreed = agreed.any(axis=1)
     any_rejected = np.logical_or.reduce(list(rejected.values()))
     code = np.where(any_agreed, END["agreed"], np.where(any_rejected & held, END["ratification"], end))
@@ -373,6 +376,24 @@ def _outcome(
         ended=code.astype(np.int8),
         agreed_round=at,
     )
+
+
+def _positions(
+    sides: tuple[Principal, Principal],
+    groups: list[Group],
+    agreed: np.ndarray,
+    text_idx: np.ndarray,
+    offered: list[np.ndarray],
+) -> list[np.ndarray]:
+    """Where each principal stands per issue: the text where agreed, else its last offer."""
+    out = [s.ideal.copy() for s in sides]
+    for j, grp in enumerate(groups):
+        g = grp.issues
+        tabled = np.take_along_axis(grp.x, np.maximum(text_idx[:, j], 0)[:, None, None], axis=1)[:, 0]
+        for i in (0, 1):
+            own = np.take_along_axis(grp.x, offered[i][:, j][:, None, None], axis=1)[:, 0]
+            out[i][:, g] = np.where(agreed[:, j, None], tabled, own)
+    return out
 
 
 # --- the protocol -------------------------------------------------------------------------------
