@@ -91,7 +91,8 @@ def test_what_if_without_sanctions_gives_a_significant_drop(
 
 
 def test_results_are_identical_on_one_and_two_workers() -> None:
-    a, b = load_scenario(TWO_PARTY), load_scenario(NO_SANCTIONS)
+    single = ["protocol.kind=single_text"]  # the rule tests of the single-text procedure's threats
+    a, b = load_scenario(TWO_PARTY, single), load_scenario(NO_SANCTIONS, single)
     here = compare_scenarios(a, b, runs=1000, seed=1, chunk_size=250)
     pool = local_executor(2)
     assert pool is not None

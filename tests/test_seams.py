@@ -252,7 +252,7 @@ def test_the_ensemble_keeps_the_zone_of_agreement_and_history() -> None:
     scenario = two_party("protocol.kind=ensemble", "protocol.members={single_text: 1, nash: 1}")
     model = NegotiationModel(scenario, worlds=200, rng=0).run()
     assert "zopa" in model.records()
-    st = NegotiationModel(two_party(), worlds=200, rng=0).run()
+    st = NegotiationModel(two_party("protocol.kind=single_text"), worlds=200, rng=0).run()
     rows = model.records()["protocol"] == 0  # single_text worlds are the pure run's worlds
     assert np.array_equal(model.records()["zopa"][rows], st.records()["zopa"][rows])
     history = model.parties["alpha"].history
