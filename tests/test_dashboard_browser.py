@@ -29,8 +29,14 @@ ROOT = Path(__file__).parents[1]
 ARTIFACTS = Path(__file__).parent / "artifacts" / "dashboard"
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SLOW = 180_000  # ms: the machine is shared, a cold start can take a while
 
@@ -55,7 +61,10 @@ def server(deu: Path) -> Iterator[str]:
     code = "import sys; from simulator.cli import main; sys.exit(main())"
     proc = subprocess.Popen(
         [sys.executable, "-c", code, "dashboard", str(deu)],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -86,7 +95,8 @@ def page(server: str) -> Iterator[Any]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        pg = browser.new_page(viewport={"width": 1280, "height": 900})
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        pg = context.new_page()
         pg.set_default_timeout(SLOW)
         errors: list[str] = []
         pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
@@ -111,14 +121,15 @@ def tab(pg: Any, name: str) -> None:
     pg.get_by_role("tab", name=name).click()
 
 
-def fill(pg: Any, label: str, text: str, nth: int = 0) -> None:
-    box = pg.get_by_label(label, exact=True).filter(visible=True).nth(nth)
+def fill(pg: Any, name: str, text: str) -> None:
+    """Type into the text field the app marks with the class ``name``, then press Enter."""
+    box = pg.locator(f".{name} input").filter(visible=True).first
     box.fill(text)
     box.press("Enter")
 
 
 def open_scenario(pg: Any, text: str) -> None:
-    fill(pg, "…or a scenario file (path)", text)
+    fill(pg, "scenario-path", text)
     pg.get_by_role("tab", name="Scenario").click()
 
 
@@ -139,33 +150,55 @@ def test_every_page_in_a_real_browser(page: Any, deu: Path, tmp_path: Path) -> N
     pg.get_by_text("Istanbul").first.wait_for()
     shot(pg, "3-scenario")
     tab(pg, "Forecast")
-    fill(pg, "Worlds", "2000")
+    fill(pg, "forecast-worlds", "2000")
     pg.get_by_role("button", name="Run forecast").click()
     pg.get_by_test_id("forecast-chart").wait_for()
     assert pg.locator("[data-testid=forecast-chart] title").count() > 5  # hoverable values
     shot(pg, "4-forecast")
 
-    # What if: Putin no longer pays for Zelensky's legitimacy; matches `negsim compare` for the same seed and worlds.
+    # What if: Putin no longer pays for Zelensky's legitimacy; the numbers are `negsim compare`'s
+    # for the same seed and worlds.
     tab(pg, "What if")
-    fill(pg, "Value (a number or a distribution: uniform(a, b), triangular(a, m, b), …)", "0")
+    fill(pg, "whatif-path", "parties.russia.attendance.legitimacy_cost")
+    fill(pg, "whatif-value", "0")
     pg.get_by_role("button", name="Apply and compare").click()
     pg.get_by_test_id("whatif-table").wait_for()
     table = pg.get_by_test_id("whatif-table").inner_text()
     out = tmp_path / "cmp"
     path = "scenarios/istanbul_2025.yaml"
-    assert main(["compare", str(ROOT / path), str(ROOT / path), "--set-b",
-                 "parties.russia.attendance.legitimacy_cost=0", "--runs", "20000", "--seed", "0",
-                 "--out", str(out), "--workers", "1"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(ROOT / path),
+                str(ROOT / path),
+                "--set-b",
+                "parties.russia.attendance.legitimacy_cost=0",
+                "--runs",
+                "20000",
+                "--seed",
+                "0",
+                "--out",
+                str(out),
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     doc = json.loads((out / "comparison.json").read_text())
     e = doc["events"]["talks.leaders"]
     row = next(line for line in table.splitlines() if line.startswith("talks.leaders"))
     assert f"{e['a']:.1%}" in row and f"{e['b']:.1%}" in row and f"{100 * e['diff']:+.1f}pt" in row
     assert e["diff"] > 0 and row.rstrip().endswith("*")  # the number moved, significantly
-    assert "--set-b parties.russia.attendance.legitimacy_cost=0" in pg.get_by_test_id("whatif-command").inner_text()
+    assert (
+        "--set-b parties.russia.attendance.legitimacy_cost=0"
+        in pg.get_by_test_id("whatif-command").inner_text()
+    )
     shot(pg, "5-whatif")
 
     # A bad value: the located message, and the last good result stays.
-    fill(pg, "Value (a number or a distribution: uniform(a, b), triangular(a, m, b), …)", "triangular(0.9, 0.1)")
+    fill(pg, "whatif-value", "triangular(0.9, 0.1)")
     pg.get_by_role("button", name="Apply and compare").click()
     err = pg.get_by_test_id("whatif-error")
     err.wait_for()
@@ -175,9 +208,10 @@ def test_every_page_in_a_real_browser(page: Any, deu: Path, tmp_path: Path) -> N
 
     # Drivers, computed on request at its stated cost.
     tab(pg, "Drivers")
-    fill(pg, "Trajectories N", "1")
+    fill(pg, "drivers-n", "2")
     pg.get_by_role("button", name="Compute").click()
-    pg.locator("[data-testid^=drivers-]").first.wait_for()
+    pg.locator("[data-testid^=drivers-chart]").first.wait_for()
+    assert pg.get_by_test_id("drivers-error").count() == 0
     shot(pg, "7-drivers")
 
     # Downloads of what is on screen.
@@ -188,7 +222,7 @@ def test_every_page_in_a_real_browser(page: Any, deu: Path, tmp_path: Path) -> N
     # Over time: the campaign's P(event by date) with bands.
     open_scenario(pg, "istanbul_2025_campaign")
     tab(pg, "Over time")
-    fill(pg, "Worlds", "1000")
+    fill(pg, "campaign-worlds", "1000")
     pg.get_by_role("button", name="Run the campaign").click()
     pg.get_by_test_id("campaign-chart").wait_for()
     assert pg.locator("[data-testid=campaign-chart] circle title").count() > 3
@@ -201,4 +235,6 @@ def test_a_second_tab_does_not_share_state(server: str, page: Any) -> None:
     other.get_by_role("tab", name="What if").click()
     other.get_by_text("Pick a parameter").wait_for(timeout=SLOW)
     assert other.get_by_test_id("whatif-table").count() == 0  # the first tab's result is not here
+    assert other.locator(".scenario-path input").input_value().endswith(".yaml")  # not the campaign
+    assert page.locator(".scenario-path input").input_value() == "istanbul_2025_campaign"
     other.close()

@@ -23,7 +23,10 @@ def add_command(sub: Any) -> None:
         ),
     )
     p.add_argument(
-        "scenario", type=scenario_arg, nargs="?", metavar="SCENARIO",
+        "scenario",
+        type=scenario_arg,
+        nargs="?",
+        metavar="SCENARIO",
         help="the scenario to open first (a file or a shipped name; default: the baseline); "
         "files typed in the page must lie in its folder tree or among the shipped scenarios",
     )
@@ -52,11 +55,15 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
-        raise UserError(printable(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")) from None
+        raise UserError(
+            printable(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
+        ) from None
     if args.host not in LOOPBACK:
         print(
-            printable(f"negsim: warning: listening on {args.host}, not loopback: anyone who can reach "
-                      "this machine can open the dashboard and run simulations"),
+            printable(
+                f"negsim: warning: listening on {args.host}, not loopback: anyone who can reach "
+                "this machine can open the dashboard and run simulations"
+            ),
             file=sys.stderr,
         )
     print(f"negsim dashboard: {url_of(sock)}  (Ctrl-C to stop)", flush=True)

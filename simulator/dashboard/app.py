@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import solara
 import solara.lab
@@ -26,6 +26,7 @@ from simulator.dashboard import charts, session
 from simulator.errors import UserError
 
 log = logging.getLogger("negsim.dashboard")
+_NONE: Any = None  # an empty state whose later values have other types
 _nonce = itertools.count(1)
 _START_ENV, _TMP_ENV = "NEGSIM_DASHBOARD_SCENARIO", "NEGSIM_DASHBOARD_TMP"
 
@@ -50,7 +51,9 @@ def _parse_int(text: str, what: str) -> int:
         raise UserError(f"{what}: give a whole number (got {text!r})") from None
 
 
-def _guarded(work: Callable[[threading.Event, Callable[[int], None]], Any], on_progress: Callable[[int], None]):
+def _guarded(
+    work: Callable[[threading.Event, Callable[[int], None]], Any], on_progress: Callable[[int], None]
+):
     """A ``use_thread`` callback: the work's result tagged ok / error / cancelled, never raising."""
 
     def run(cancel: threading.Event) -> tuple[str, Any]:
@@ -108,8 +111,12 @@ def use_job(request: Any, work: Callable[..., Any]) -> tuple[Any, str | None, st
 
 
 def Pre(text: str, test_id: str = "pre") -> None:
-    solara.HTML(tag="pre", unsafe_innerHTML=escape(text), attributes={"data-testid": test_id},
-                style="white-space: pre-wrap; font-size: 13px")
+    solara.HTML(
+        tag="pre",
+        unsafe_innerHTML=escape(text),
+        attributes={"data-testid": test_id},
+        style="white-space: pre-wrap; font-size: 13px",
+    )
 
 
 def Md(text: str) -> None:
@@ -145,9 +152,9 @@ def Page() -> None:
     roots = solara.use_memo(lambda: session.allowed_roots(_start()), [])
     first = str(_start()) if _start() else session.shipped_names()[0] if session.shipped_names() else ""
     text, set_text = solara.use_state(first)
-    opened_state = solara.use_state(None)
+    opened_state = solara.use_state(_NONE)
     opened, set_opened = opened_state
-    open_error, set_open_error = solara.use_state(None)
+    open_error, set_open_error = solara.use_state(_NONE)
 
     def do_open(value: str) -> None:
         set_text(value)
@@ -164,11 +171,13 @@ def Page() -> None:
         with solara.Row():
             solara.Select(
                 "Shipped scenario",
-                value=text if text in session.shipped_names() else None,
+                value=cast(Any, text if text in session.shipped_names() else None),
                 values=session.shipped_names(),
                 on_value=lambda v: do_open(v) if v else None,
             )
-            solara.InputText("…or a scenario file (path)", value=text, on_value=do_open)
+            solara.InputText(
+                "…or a scenario file (path)", value=text, on_value=do_open, classes=["scenario-path"]
+            )
         if open_error:
             solara.Error(label="")
             Pre(open_error, "open-error")
@@ -201,7 +210,10 @@ def ScenarioPage(opened: session.Opened) -> None:
     parties = ", ".join(f"{p.name} ({pid}, {p.role.value})" for pid, p in s.parties.items())
     Md(f"**Parties:** {escape(parties)}")
     if s.threats:
-        Md("**Threats:** " + escape("; ".join(f"{tid}: {t.by} against {t.against}" for tid, t in s.threats.items())))
+        Md(
+            "**Threats:** "
+            + escape("; ".join(f"{tid}: {t.by} against {t.against}" for tid, t in s.threats.items()))
+        )
     Md("### Issues: ideals (dots) and red lines (bars)")
     Svg(charts.positions(session.picture(s)))
     Md("### Every parameter, its `--set` path, distribution and source")
@@ -210,10 +222,13 @@ def ScenarioPage(opened: session.Opened) -> None:
         why = "<br>".join(escape(x) for x in c.sources)
         if c.assumption:
             why += ("<br>" if why else "") + "<i>assumption:</i> " + escape(" ".join(c.assumption.split()))
-        rows.append(f"<tr><td><code>{escape(c.set_path())}</code></td><td>{escape(c.value)}</td><td>{why}</td></tr>")
+        rows.append(
+            f"<tr><td><code>{escape(c.set_path())}</code></td><td>{escape(c.value)}</td><td>{why}</td></tr>"
+        )
     solara.HTML(
         tag="table",
-        unsafe_innerHTML="<tr><th>--set path</th><th>value</th><th>source or assumption</th></tr>" + "".join(rows),
+        unsafe_innerHTML="<tr><th>--set path</th><th>value</th><th>source or assumption</th></tr>"
+        + "".join(rows),
         attributes={"data-testid": "parameters"},
         style="border-collapse: collapse; font-size: 13px",
     )
@@ -233,8 +248,10 @@ def key_rows(scenario: Any, summary: dict[str, Any]) -> list[tuple[str, float, f
     keep = ("attend.", "talks.", "agreement.", "sanctions.", "outcome.", "threat.")
     events = summary["events"]
     keys = [
-        k for k, e in events.items()
-        if ".by." not in k and (k.startswith(keep) or (k.startswith("level.") and k.endswith(".leader")))
+        k
+        for k, e in events.items()
+        if ".by." not in k
+        and (k.startswith(keep) or (k.startswith("level.") and k.endswith(".leader")))
         and not (k.startswith(("sanctions.", "threat.")) and e["p"] == 0)
     ]
     labels = _labels(scenario, keys)
@@ -245,8 +262,8 @@ def key_rows(scenario: Any, summary: dict[str, Any]) -> list[tuple[str, float, f
 def ForecastPage(opened: session.Opened, tmp: Path) -> None:
     runs_text, set_runs = solara.use_state("10000")
     seed_text, set_seed = solara.use_state("0")
-    request, set_request = solara.use_state(None)
-    input_error, set_input_error = solara.use_state(None)
+    request, set_request = solara.use_state(_NONE)
+    input_error, set_input_error = solara.use_state(_NONE)
 
     def work(req: Any, cancel: threading.Event, report: Callable[[int], None]) -> session.Forecast:
         _, scenario, runs, seed, out = req
@@ -266,8 +283,8 @@ def ForecastPage(opened: session.Opened, tmp: Path) -> None:
         set_request((n, opened.scenario, runs, seed, tmp / f"forecast-{n}"))
 
     with solara.Row():
-        solara.InputText("Worlds", value=runs_text, on_value=set_runs)
-        solara.InputText("Seed", value=seed_text, on_value=set_seed)
+        solara.InputText("Worlds", value=runs_text, on_value=set_runs, classes=["forecast-worlds"])
+        solara.InputText("Seed", value=seed_text, on_value=set_seed, classes=["forecast-seed"])
         solara.Button("Run forecast", on_click=start, color="primary")
     for msg in (input_error, error):
         if msg:
@@ -277,8 +294,10 @@ def ForecastPage(opened: session.Opened, tmp: Path) -> None:
         solara.Info("Run a forecast: key probabilities with 95% intervals, levels, outcomes, positions.")
         return
     summary = value.summary
-    Md(f"**{summary['runs']:,} worlds, seed {summary['seed']}** — "
-                    f"`negsim run {escape(str(opened.path))} --runs {summary['runs']} --seed {summary['seed']}`")
+    Md(
+        f"**{summary['runs']:,} worlds, seed {summary['seed']}** — "
+        f"`negsim run {escape(str(opened.path))} --runs {summary['runs']} --seed {summary['seed']}`"
+    )
     Md("### Key probabilities (hover a bar: value and 95% interval)")
     Svg(charts.probabilities(key_rows(opened.scenario, summary), "forecast-chart"))
     zopa = summary.get("stats", {}).get("zopa")
@@ -299,11 +318,11 @@ def WhatIfPage(opened: session.Opened) -> None:
     by_path = {c.set_path(): c for c in controls}
     chosen, set_chosen = solara.use_state(controls[0].set_path() if controls else None)
     value_text, set_value_text = solara.use_state(controls[0].value if controls else "")
-    overrides, set_overrides = solara.use_state([])
+    overrides, set_overrides = solara.use_state(cast(list[str], []))
     runs_text, set_runs = solara.use_state(str(session.WHATIF_WORLDS))
     seed_text, set_seed = solara.use_state("0")
-    request, set_request = solara.use_state(None)
-    input_error, set_input_error = solara.use_state(None)
+    request, set_request = solara.use_state(_NONE)
+    input_error, set_input_error = solara.use_state(_NONE)
 
     def work(req: Any, cancel: threading.Event, report: Callable[[int], None]) -> dict[str, Any]:
         _, path, sets, runs, seed = req
@@ -339,28 +358,50 @@ def WhatIfPage(opened: session.Opened) -> None:
 
     control = by_path.get(chosen) if chosen else None
     with solara.Row():
-        solara.Select("Parameter (--set path)", value=chosen if chosen in by_path else None,
-                      values=list(by_path), on_value=pick)
-        solara.InputText("…or type its --set path", value=chosen or "", on_value=pick)
+        solara.Select(
+            "Parameter (--set path)",
+            value=cast(Any, chosen if chosen in by_path else None),
+            values=list(by_path),
+            on_value=pick,
+        )
+        solara.InputText(
+            "…or type its --set path", value=chosen or "", on_value=pick, classes=["whatif-path"]
+        )
     if control is not None:
-        Md(f"Scenario value: `{escape(control.value)}` — " +
-                        escape("; ".join(control.sources) or (control.assumption or "")))
+        Md(
+            f"Scenario value: `{escape(control.value)}` — "
+            + escape("; ".join(control.sources) or (control.assumption or ""))
+        )
         with solara.Row():
             if control.choices:
-                solara.Select("Level", value=value_text if value_text in control.choices else None,
-                              values=list(control.choices), on_value=set_value_text)
+                solara.Select(
+                    "Level",
+                    value=cast(Any, value_text if value_text in control.choices else None),
+                    values=list(control.choices),
+                    on_value=set_value_text,
+                )
             elif control.slider:
                 current = _float_or(value_text, (control.low + control.high) / 2)
-                solara.SliderFloat("", value=min(max(current, control.low), control.high), min=control.low,
-                                   max=control.high, step=(control.high - control.low) / 100,
-                                   on_value=lambda v: set_value_text(f"{v:g}"))
-            solara.InputText("Value (a number or a distribution: uniform(a, b), triangular(a, m, b), …)",
-                             value=value_text, on_value=set_value_text, continuous_update=True)
+                solara.SliderFloat(
+                    "",
+                    value=min(max(current, control.low), control.high),
+                    min=control.low,
+                    max=control.high,
+                    step=(control.high - control.low) / 100,
+                    on_value=lambda v: set_value_text(f"{v:g}"),
+                )
+            solara.InputText(
+                "Value (a number or a distribution: uniform(a, b), triangular(a, m, b), …)",
+                value=value_text,
+                on_value=set_value_text,
+                continuous_update=True,
+                classes=["whatif-value"],
+            )
     with solara.Row():
         solara.Button("Apply and compare", on_click=apply, color="primary")
         solara.Button("Reset", on_click=lambda: (set_overrides([]), set_input_error(None), set_request(None)))
-        solara.InputText("Worlds", value=runs_text, on_value=set_runs)
-        solara.InputText("Seed", value=seed_text, on_value=set_seed)
+        solara.InputText("Worlds", value=runs_text, on_value=set_runs, classes=["whatif-worlds"])
+        solara.InputText("Seed", value=seed_text, on_value=set_seed, classes=["whatif-seed"])
     if input_error:
         solara.Error(label="Not applied; the last result stays on screen:")
         Pre(input_error, "whatif-error")
@@ -370,8 +411,10 @@ def WhatIfPage(opened: session.Opened) -> None:
         Md("**Changes (B):** " + ", ".join(f"`{escape(o)}`" for o in overrides))
     Status(state, done, request[3] if request else 0, cancel, "What-if")
     if doc is None or request is None:
-        solara.Info("Pick a parameter, give it a value and apply: the unchanged scenario (A) and the "
-                    "changed one (B) are played on the same worlds.")
+        solara.Info(
+            "Pick a parameter, give it a value and apply: the unchanged scenario (A) and the "
+            "changed one (B) are played on the same worlds."
+        )
         return
     runs, seed = doc["runs"], doc["seed"]
     cmd = session.compare_command(opened.path, doc["b"]["overrides"], runs=runs, seed=seed)
@@ -384,8 +427,10 @@ def WhatIfPage(opened: session.Opened) -> None:
         e = doc["events"][k]
         lo, hi = e["ci95"]
         mark = " *" if e["significant"] else ""
-        lines.append(f"{k:<34}{e['a']:>8.1%}{e['b']:>8.1%}{100 * e['diff']:>+8.1f}pt   "
-                     f"[{100 * lo:+.1f}, {100 * hi:+.1f}]{mark}")
+        lines.append(
+            f"{k:<34}{e['a']:>8.1%}{e['b']:>8.1%}{100 * e['diff']:>+8.1f}pt   "
+            f"[{100 * lo:+.1f}, {100 * hi:+.1f}]{mark}"
+        )
     lines.append("* the 95% interval of the difference excludes 0 (significant)")
     Md(f"### B − A on {runs:,} common worlds, seed {seed} (hover: exact values)")
     Svg(charts.differences(doc, keys, {k: f"{labels[k]} [{k}]" for k in keys}, "whatif-chart"))
@@ -406,9 +451,9 @@ def _float_or(text: str, default: float) -> float:
 def DriversPage(opened: session.Opened, roots: list[Path]) -> None:
     n_text, set_n = solara.use_state("4")
     folder, set_folder = solara.use_state("")
-    request, set_request = solara.use_state(None)
-    loaded, set_loaded = solara.use_state(None)
-    input_error, set_input_error = solara.use_state(None)
+    request, set_request = solara.use_state(_NONE)
+    loaded, set_loaded = solara.use_state(_NONE)
+    input_error, set_input_error = solara.use_state(_NONE)
 
     def work(req: Any, cancel: threading.Event, report: Callable[[int], None]) -> dict[str, Any]:
         _, scenario, n = req
@@ -442,10 +487,14 @@ def DriversPage(opened: session.Opened, roots: list[Path]) -> None:
         except UserError as exc:
             set_input_error(session.message(exc))
 
-    Md(f"Morris screening of the {uncertain} uncertain parameters "
-                    f"(`negsim sensitivity --method morris --n N`); it plays **{cost:,} worlds**.")
+    Md(
+        f"Morris screening of the {uncertain} uncertain parameters "
+        f"(`negsim sensitivity --method morris --n N`); it plays **{cost:,} worlds**."
+    )
     with solara.Row():
-        solara.InputText("Trajectories N", value=n_text, on_value=set_n, continuous_update=True)
+        solara.InputText(
+            "Trajectories N", value=n_text, on_value=set_n, continuous_update=True, classes=["drivers-n"]
+        )
         solara.Button("Compute", on_click=start, color="primary")
         solara.InputText("…or a run folder with sensitivity.json", value=folder, on_value=load)
     for msg in (input_error, error):
@@ -461,7 +510,7 @@ def DriversPage(opened: session.Opened, roots: list[Path]) -> None:
         vals = sorted(((p, v.get(measure) or 0.0) for p, v in indices.items()), key=lambda t: -t[1])[:8]
         top = max([v for _, v in vals] + [1e-12])
         Md(f"#### {escape(event)}" + (f" — {escape(drivers[event])}" if event in drivers else ""))
-        Svg(charts.probabilities([(p, v / top, v / top, v / top) for p, v in vals], f"drivers-{event}"))
+        Svg(charts.probabilities([(p, v / top, v / top, v / top) for p, v in vals], f"drivers-chart-{event}"))
 
 
 # --- Over time -----------------------------------------------------------------------------------
@@ -472,9 +521,8 @@ def OverTimePage(opened: session.Opened, tmp: Path) -> None:
     s = opened.scenario
     dates_text, set_dates = solara.use_state(s.as_of or "")
     runs_text, set_runs = solara.use_state("2000")
-    request, set_request = solara.use_state(None)
-    input_error, set_input_error = solara.use_state(None)
-    campaign, set_campaign = solara.use_state(None)
+    request, set_request = solara.use_state(_NONE)
+    input_error, set_input_error = solara.use_state(_NONE)
     runs_c, set_runs_c = solara.use_state("5000")
 
     def work(req: Any, cancel: threading.Event, report: Callable[[int], None]) -> Any:
@@ -509,7 +557,7 @@ def OverTimePage(opened: session.Opened, tmp: Path) -> None:
     if s.campaign is not None:
         Md("### Campaign: P(event by date), 95% bands")
         with solara.Row():
-            solara.InputText("Worlds", value=runs_c, on_value=set_runs_c)
+            solara.InputText("Worlds", value=runs_c, on_value=set_runs_c, classes=["campaign-worlds"])
             solara.Button("Run the campaign", on_click=start_campaign, color="primary")
     else:
         solara.Info("This scenario has no campaign: its forecast is one meeting (see Forecast).")
@@ -530,9 +578,15 @@ def OverTimePage(opened: session.Opened, tmp: Path) -> None:
         Svg(charts.over_time(series, _labels(s, series), "campaign-chart"))
         return
     keys = doc.get("key_events") or list(doc["events"])[:6]
-    series = {k: [(d, r["p"], *r["ci95"]) for d, r in zip(doc["dates"], doc["events"][k], strict=True)] for k in keys}
+    series = {
+        k: [(d, r["p"], *r["ci95"]) for d, r in zip(doc["dates"], doc["events"][k], strict=True)]
+        for k in keys
+    }
     Svg(charts.over_time(series, _labels(s, keys), "timeline-chart"))
-    news = [f"{d}: {', '.join(src) or 'no new seed'}" for d, src in zip(doc["dates"], doc.get("sources", []), strict=False)]
+    news = [
+        f"{d}: {', '.join(src) or 'no new seed'}"
+        for d, src in zip(doc["dates"], doc.get("sources", []), strict=False)
+    ]
     Pre("Seeds that came in by each date:\n" + "\n".join(news), "timeline-sources")
 
 
@@ -541,12 +595,22 @@ def OverTimePage(opened: session.Opened, tmp: Path) -> None:
 
 @solara.component
 def DownloadsPage(opened: session.Opened, tmp: Path) -> None:
-    Md("The resolved scenario (after `extends:`), and the files of the latest forecast "
-                    "in this tab's run folder.")
-    solara.FileDownload(opened.scenario.to_yaml().encode(), filename="scenario.resolved.yaml",
-                        label="scenario.resolved.yaml", mime_type="text/yaml")
+    Md(
+        "The resolved scenario (after `extends:`), and the files of the latest forecast "
+        "in this tab's run folder."
+    )
+    solara.FileDownload(
+        opened.scenario.to_yaml().encode(),
+        filename="scenario.resolved.yaml",
+        label="scenario.resolved.yaml",
+        mime_type="text/yaml",
+    )
     runs = sorted(tmp.glob("*/summary.json"), key=lambda p: p.stat().st_mtime)
-    mine = [p for p in runs if json.loads(p.read_text()).get("scenario", {}).get("sha256") == opened.scenario.sha256()]
+    mine = [
+        p
+        for p in runs
+        if json.loads(p.read_text()).get("scenario", {}).get("sha256") == opened.scenario.sha256()
+    ]
     if not mine:
         solara.Info("Run a forecast to download its summary.json and figures.")
         return

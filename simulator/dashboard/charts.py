@@ -7,7 +7,7 @@ escaped: labels come from user scenario files.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -36,7 +36,8 @@ def probabilities(rows: Sequence[tuple[str, float, float, float]], test_id: str 
         body += [
             f'<g><title>{tip}</title><text x="{LABEL - 6}" y="{y + 13}" text-anchor="end">'
             f"{escape(_short(label))}</text>",
-            f'<rect x="{LABEL}" y="{y + 2}" width="{max(0.5, span * p):.1f}" height="{ROW - 8}" fill="{BLUE}"/>',
+            f'<rect x="{LABEL}" y="{y + 2}" width="{max(0.5, span * p):.1f}" height="{ROW - 8}" '
+            f'fill="{BLUE}"/>',
             f'<line x1="{LABEL + span * lo:.1f}" x2="{LABEL + span * hi:.1f}" y1="{y + ROW / 2 - 2}" '
             f'y2="{y + ROW / 2 - 2}" stroke="black"/>',
             f'<text x="{LABEL + span * p + 6:.1f}" y="{y + 13}">{100 * p:.1f}%</text></g>',
@@ -44,7 +45,9 @@ def probabilities(rows: Sequence[tuple[str, float, float, float]], test_id: str 
     return _svg(12 + ROW * len(rows), body, test_id)
 
 
-def differences(doc: dict[str, Any], keys: Sequence[str], labels: dict[str, str], test_id: str = "diff") -> str:
+def differences(
+    doc: dict[str, Any], keys: Sequence[str], labels: dict[str, str], test_id: str = "diff"
+) -> str:
     """The what-if's paired differences B − A with their 95% intervals; significant ones in orange."""
     events = doc["events"]
     extent = max([0.05, *(max(abs(events[k]["ci95"][0]), abs(events[k]["ci95"][1])) for k in keys)])
@@ -65,7 +68,8 @@ def differences(doc: dict[str, Any], keys: Sequence[str], labels: dict[str, str]
         body += [
             f'<g><title>{tip}</title><text x="{LABEL - 6}" y="{y + 13}" text-anchor="end">'
             f"{escape(_short(label))}{' *' if e['significant'] else ''}</text>",
-            f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(0.5, x1 - x0):.1f}" height="{ROW - 10}" fill="{color}"/>',
+            f'<rect x="{x0:.1f}" y="{y + 3}" width="{max(0.5, x1 - x0):.1f}" height="{ROW - 10}" '
+            f'fill="{color}"/>',
             f'<line x1="{mid + half * lo / extent:.1f}" x2="{mid + half * hi / extent:.1f}" '
             f'y1="{y + ROW / 2 - 2}" y2="{y + ROW / 2 - 2}" stroke="black"/></g>',
         ]
@@ -73,7 +77,9 @@ def differences(doc: dict[str, Any], keys: Sequence[str], labels: dict[str, str]
 
 
 def over_time(
-    series: dict[str, Sequence[tuple[str, float, float, float]]], labels: dict[str, str], test_id: str = "time"
+    series: Mapping[str, Sequence[tuple[str, float, float, float]]],
+    labels: Mapping[str, str],
+    test_id: str = "time",
 ) -> str:
     """P(event by date) lines with 95% bands; every point hoverable."""
     dates = sorted({d for pts in series.values() for d, *_ in pts})
@@ -94,7 +100,8 @@ def over_time(
         body.append(f'<text x="{left - 6}" y="{y(p) + 4:.1f}" text-anchor="end">{p:.0%}</text>')
     for i, d in enumerate(dates):
         body.append(
-            f'<text x="{x(d):.1f}" y="{top + plot_h + 16 + 12 * (i % 2)}" text-anchor="middle">{escape(d)}</text>'
+            f'<text x="{x(d):.1f}" y="{top + plot_h + 16 + 12 * (i % 2)}" text-anchor="middle">'
+            f"{escape(d)}</text>"
         )
     for n, (key, pts) in enumerate(series.items()):
         c = colors[n % len(colors)]
@@ -109,8 +116,13 @@ def over_time(
         label = labels.get(key, key)
         for d, p, lo, hi in pts:
             tip = escape(f"{label} by {d}: {100 * p:.1f}% (95% interval {100 * lo:.1f}–{100 * hi:.1f}%)")
-            body.append(f'<circle cx="{x(d):.1f}" cy="{y(p):.1f}" r="4" fill="{c}"><title>{tip}</title></circle>')
-        body.append(f'<text x="{left + plot_w + 10}" y="{top + 14 + 16 * n}" fill="{c}">{escape(_short(label, 30))}</text>')
+            body.append(
+                f'<circle cx="{x(d):.1f}" cy="{y(p):.1f}" r="4" fill="{c}"><title>{tip}</title></circle>'
+            )
+        body.append(
+            f'<text x="{left + plot_w + 10}" y="{top + 14 + 16 * n}" fill="{c}">'
+            f"{escape(_short(label, 30))}</text>"
+        )
     return _svg(height, body, test_id)
 
 
@@ -125,12 +137,15 @@ def positions(rows: Sequence[dict[str, Any]], test_id: str = "picture") -> str:
         )
         y += 20
         for m in row["marks"]:
-            tip = escape(f"{m['party']} on {row['name']}: ideal {m['ideal']:.2f}, red line {m['red_line']:.2f}")
+            tip = escape(
+                f"{m['party']} on {row['name']}: ideal {m['ideal']:.2f}, red line {m['red_line']:.2f}"
+            )
             body += [
                 f'<g><title>{tip}</title><text x="{LABEL - 6}" y="{y + 13}" text-anchor="end">'
                 f"{escape(_short(m['party']))}</text>",
                 f'<line x1="{LABEL}" x2="{LABEL + span}" y1="{y + 9}" y2="{y + 9}" stroke="#ddd"/>',
-                f'<rect x="{LABEL + span * m["red_line"] - 2:.1f}" y="{y + 1}" width="4" height="16" fill="{RED}"/>',
+                f'<rect x="{LABEL + span * m["red_line"] - 2:.1f}" y="{y + 1}" width="4" height="16" '
+                f'fill="{RED}"/>',
                 f'<circle cx="{LABEL + span * m["ideal"]:.1f}" cy="{y + 9}" r="5" fill="{BLUE}"/></g>',
             ]
             y += ROW

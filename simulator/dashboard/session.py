@@ -165,9 +165,7 @@ def controls(scenario: Scenario) -> list[Control]:
                     lo, hi = (lo if math.isfinite(lo) else s_lo), (hi if math.isfinite(hi) else s_hi)
                 out.append(Control(e.path, e.value, lo, hi, slot.param.uncertain, cites, e.assumption))
             elif e.path.endswith(".attendance.initial"):
-                out.append(
-                    Control(e.path, e.value, 0, 0, False, cites, e.assumption, choices=LEVEL_CHOICES)
-                )
+                out.append(Control(e.path, e.value, 0, 0, False, cites, e.assumption, choices=LEVEL_CHOICES))
     return out
 
 
@@ -197,11 +195,13 @@ def picture(scenario: Scenario) -> list[dict[str, Any]]:
     rows = []
     for iid, issue in scenario.issues.items():
         marks = []
-        for pid, party in scenario.parties.items():
+        for party in scenario.parties.values():
             pos = party.positions.get(iid) if party.positions else None
             if pos is None:
                 continue
-            marks.append({"party": party.name, "ideal": pos.ideal.mean(0, 1), "red_line": pos.red_line.mean(0, 1)})
+            marks.append(
+                {"party": party.name, "ideal": pos.ideal.mean(0, 1), "red_line": pos.red_line.mean(0, 1)}
+            )
         rows.append({"issue": iid, "name": issue.name, "low": issue.low, "high": issue.high, "marks": marks})
     return rows
 
@@ -243,7 +243,9 @@ def forecast(
     """``negsim run SCENARIO --runs N --seed S --out OUT``, through :func:`simulator.api.run`."""
     from simulator.api import run
 
-    output = run(scenario, out, runs=check_worlds(runs), seed=check_seed(seed), progress=ticker(cancel, report))
+    output = run(
+        scenario, out, runs=check_worlds(runs), seed=check_seed(seed), progress=ticker(cancel, report)
+    )
     return Forecast(output.out, output.summary, sorted(output.figures))
 
 
@@ -266,10 +268,25 @@ def whatif(
     a = load_scenario(path)
     labels = [f"--set-b[{i}]" for i in range(1, len(overrides_b) + 1)]
     b = load_scenario(path, list(overrides_b), labels=labels)
-    result = compare_scenarios(a, b, runs=runs, seed=seed, progress=ticker(cancel, report))
+    result = compare_scenarios(
+        a, b, runs=runs, seed=seed, progress=ticker(cancel, report), reference=_reference()
+    )
     info = {"name": a.name, "path": str(path), "sha256": a.sha256(), "overrides": []}
     info_b = {"name": b.name, "path": str(path), "sha256": b.sha256(), "overrides": list(overrides_b)}
     return comparison_dict(result, info, info_b)
+
+
+_REFERENCE: list[Any] = []
+
+
+def _reference() -> Any:
+    """The unchanged scenarios' events, kept for the next what-if (a pure memo: same scenario,
+    seed and chunk give the same events, so sharing it between tabs shares no state)."""
+    if not _REFERENCE:
+        from simulator.analysis.compare import ReferenceCache
+
+        _REFERENCE.append(ReferenceCache())
+    return _REFERENCE[0]
 
 
 def compare_command(path: Path, overrides_b: Sequence[str], *, runs: int, seed: int) -> str:
