@@ -128,3 +128,16 @@ def test_bad_port_and_bad_scenario_exit_2(capsys: pytest.CaptureFixture[str], tm
     bad.write_text("name: x\nissues: 3\n")
     assert main(["dashboard", str(bad)]) == 2
     assert f"{bad}:" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_timeline_as_of_two_dates_draws_hoverable_points() -> None:
+    path = ROOT / "scenarios" / "istanbul_2025_campaign.yaml"
+    doc = session.timeline(path, ["2025-05-13T20:00", "2025-05-16T20:00"], runs=500, seed=0)
+    assert len(doc["dates"]) == 2 and len(doc["sources"]) == 2 and doc["key_events"]
+    key = doc["key_events"][0]
+    series = {key: [(d, r["p"], *r["ci95"]) for d, r in zip(doc["dates"], doc["events"][key], strict=True)]}
+    svg = charts.over_time(series, {key: key})
+    assert svg.count("<circle") == 2 and f"{key} by {doc['dates'][0]}:" in svg
+    with pytest.raises(UserError):
+        session.timeline(path, [], runs=500, seed=0)

@@ -508,9 +508,8 @@ def DriversPage(opened: session.Opened, roots: list[Path]) -> None:
     for event, indices in list(shown["events"].items())[:8]:
         measure = "mu_star" if shown.get("method") == "morris" else "ST"
         vals = sorted(((p, v.get(measure) or 0.0) for p, v in indices.items()), key=lambda t: -t[1])[:8]
-        top = max([v for _, v in vals] + [1e-12])
         Md(f"#### {escape(event)}" + (f" — {escape(drivers[event])}" if event in drivers else ""))
-        Svg(charts.probabilities([(p, v / top, v / top, v / top) for p, v in vals], f"drivers-chart-{event}"))
+        Svg(charts.measures(vals, measure, f"drivers-chart-{event}"))
 
 
 # --- Over time -----------------------------------------------------------------------------------
@@ -574,7 +573,7 @@ def OverTimePage(opened: session.Opened, tmp: Path) -> None:
         return
     kind, doc = value
     if kind == "campaign":
-        series = session.dated_series(doc)
+        series = session.campaign_series(doc, s)
         Svg(charts.over_time(series, _labels(s, series), "campaign-chart"))
         return
     keys = doc.get("key_events") or list(doc["events"])[:6]

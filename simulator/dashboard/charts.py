@@ -45,6 +45,23 @@ def probabilities(rows: Sequence[tuple[str, float, float, float]], test_id: str 
     return _svg(12 + ROW * len(rows), body, test_id)
 
 
+def measures(rows: Sequence[tuple[str, float]], name: str, test_id: str = "measures") -> str:
+    """Horizontal bars of a non-negative measure (a sensitivity index), longest = largest."""
+    top = max([v for _, v in rows] + [1e-12])
+    span = WIDTH - LABEL - 70
+    body = []
+    for i, (label, v) in enumerate(rows):
+        y = 6 + i * ROW
+        body += [
+            f'<g><title>{escape(f"{label}: {name} = {v:.4g}")}</title>'
+            f'<text x="{LABEL - 6}" y="{y + 13}" text-anchor="end">{escape(_short(label))}</text>',
+            f'<rect x="{LABEL}" y="{y + 2}" width="{max(0.5, span * v / top):.1f}" height="{ROW - 8}" '
+            f'fill="{BLUE}"/>',
+            f'<text x="{LABEL + span * v / top + 6:.1f}" y="{y + 13}">{v:.3g}</text></g>',
+        ]
+    return _svg(12 + ROW * len(rows), body, test_id)
+
+
 def differences(
     doc: dict[str, Any], keys: Sequence[str], labels: dict[str, str], test_id: str = "diff"
 ) -> str:

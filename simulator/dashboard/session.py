@@ -357,6 +357,20 @@ def dated_series(summary: dict[str, Any]) -> dict[str, list[tuple[str, float, fl
     return {k: sorted(v) for k, v in series.items() if any(p > 0 for _, p, _, _ in v)}
 
 
+def campaign_series(
+    summary: dict[str, Any], scenario: Scenario
+) -> dict[str, list[tuple[str, float, float, float]]]:
+    """The campaign chart's lines: the headline agreement, any agreement, a second meeting and
+    each party's sanctions, by date (a line needs two checkpoints or more)."""
+    from simulator.scenario import events as ke
+
+    headline = ke.headline_issue(scenario)
+    wanted = [ke.AGREEMENT.key(headline), ke.AGREEMENT_ANY.key(), ke.MEETING_HELD.key(2)]
+    wanted += [ke.SANCTIONS.key(p) for p in ke.sanctioners(scenario)]
+    series = dated_series(summary)
+    return {k: series[k] for k in wanted if len(series.get(k, ())) > 1}
+
+
 def timeline(path: Path, dates: Sequence[str], *, runs: int, seed: int) -> dict[str, Any]:
     """``negsim timeline PATH --as-of D1 --as-of D2 ...``: the ``timeline.json`` document."""
     from simulator.analysis.timeline import timeline as run_timeline
