@@ -260,9 +260,11 @@ def comparison_dict(result: Comparison, a: dict[str, Any], b: dict[str, Any]) ->
 
 
 def key_events(doc: dict[str, Any]) -> list[str]:
-    """Events worth showing: attendance, leaders' share, talks, agreements, sanctions, outcomes.
+    """Events worth showing: attendance, leaders' share, talks, agreements, sanctions, outcomes,
+    and in a campaign each threat carried out by each checkpoint (a strike is no sanction).
 
-    Sanctions that happen in neither scenario are left out (parties without a sanctions threat).
+    Sanctions and threats that happen in neither scenario are left out (parties without a
+    sanctions threat).
     """
     keys = []
     for k, e in doc["events"].items():
@@ -270,9 +272,10 @@ def key_events(doc: dict[str, Any]) -> list[str]:
         if parsed is None:
             continue
         family, leader = parsed.family, parsed.parts.get("level") == "leader"
-        if not (family in KEY_FAMILIES or (family is ke.LEVEL and leader)):
+        dated_threat = family is ke.THREAT and parsed.date is not None  # a strike is no sanction
+        if not (family in KEY_FAMILIES or dated_threat or (family is ke.LEVEL and leader)):
             continue
-        if family is ke.SANCTIONS and e["a"] == 0 and e["b"] == 0:
+        if family in (ke.SANCTIONS, ke.THREAT) and e["a"] == 0 and e["b"] == 0:
             continue
         keys.append(k)
     return keys

@@ -84,6 +84,7 @@ COMMANDS = (
     "benchmark",
     "importer",
     "timeline",
+    "new",
     "dashboard",
 )
 

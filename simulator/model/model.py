@@ -128,6 +128,46 @@ class NegotiationModel(mesa.Model):
             self.step()
         return self
 
+    def world(self, index: int = 0, *, params: bool = False) -> dict[str, object]:
+        """One world's story so far, by name: what a notebook stepping through one world shows.
+
+        Returns ``phase`` (the last phase played, None before the first step), then
+        ``announced.<party>`` (the level each party signals now, a name such as ``"minister"``),
+        and every record written so far for world ``index`` as a plain Python value: levels
+        (``level.<party>``), the ``outcome`` and the ``protocol`` played as names, flags as
+        ``bool``, positions and concessions as ``float``; the drawn parameters
+        (``param.<path>``) too with ``params=True`` (or one at a time: :meth:`value`).
+
+        Example:
+            >>> model = NegotiationModel(load_scenario("istanbul_2025"), worlds=1, rng=7)
+            >>> model.step()
+            >>> model.world()["level.russia"] in ("absent", "official", "minister", "leader")
+            True
+        """
+        if not 0 <= index < self.worlds:
+            raise IndexError(f"world {index} is not one of this model's {self.worlds} worlds")
+        kinds = list(self.spec.protocol.weights)  # the ``protocol`` record indexes these
+        story: dict[str, object] = {"phase": PHASES[self.phase - 1] if self.phase else None}
+        for pid, agent in self.parties.items():
+            story[f"announced.{pid}"] = LEVELS[int(agent.announced[index])].value
+        for key, column in self._records.items():
+            if key.startswith(ke.PARAM.prefix()) and not params:
+                continue
+            x = column[index]
+            if ke.LEVEL_COLUMN.matches(key) is not None:
+                story[key] = LEVELS[int(x)].value
+            elif key == ke.OUTCOME_COLUMN.key():
+                story[key] = Outcome(int(x)).key
+            elif key == ke.PROTOCOL_COLUMN.key():
+                story[key] = kinds[int(x)]
+            elif column.dtype == np.bool_:
+                story[key] = bool(x)
+            elif np.issubdtype(column.dtype, np.integer):
+                story[key] = int(x)
+            else:
+                story[key] = float(x)
+        return story
+
     def value(self, path: str) -> np.ndarray:
         """The per-world values of the parameter at dotted ``path``."""
         return self.values[path]

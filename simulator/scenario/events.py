@@ -87,6 +87,7 @@ OVER = {
     "meeting": "a campaign's meetings, from 1",
     "count": "a number of meetings, from 0",
     "path": "a parameter's dotted path",
+    "deadline": "a campaign's deadlines",
 }
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
@@ -158,7 +159,7 @@ FORMAT = Family("format.{format}", "talks in the {format} format", E, recorded=T
 AGREEMENT_ANY = Family("agreement.any", "anything is agreed", E, dated=True)
 AGREEMENT = Family("agreement.{issue}", "{issue} agreed", E, dated=True)
 SANCTIONS = Family("sanctions.{party}", "{party} imposes new sanctions", E, dated=True)
-THREAT = Family("threat.{threat}", "threat carried out: {threat}", E, recorded=True)
+THREAT = Family("threat.{threat}", "threat carried out: {threat}", E, recorded=True, dated=True)
 WALKOUT = Family("walkout.{principal}", "{principal} walks out", E, recorded=True)
 OUTCOME = Family("outcome.{outcome}", "{outcome}", E)
 MEETING_HELD = Family("meeting.{meeting}.held", "meeting {meeting} is held", E, dated=True)
@@ -189,6 +190,9 @@ CAMPAIGN_OUTCOME = Family("campaign.outcome", "how the campaign stands at its ho
 DAY_AGREEMENT = Family("day.agreement.{issue}", "{issue} first agreed", R)
 DAY_SANCTIONS = Family("day.sanctions.{party}", "{party} first imposes sanctions", R)
 DAY_MEETING = Family("day.meeting.{meeting}", "meeting {meeting} held", R)
+DAY_THREAT = Family("day.threat.{threat}", "{threat} first carried out (at a meeting or a deadline)", R)
+DAY_AGREEMENT_ANY = Family("day.agreement.any", "anything first agreed", R)
+CAMPAIGN_DEADLINE = Family("campaign.deadline.{deadline}", "the day {deadline} falls", R)
 
 #: Every family, events in ``summary.json`` reading order first (the order :func:`sort_key` uses).
 FAMILIES: tuple[Family, ...] = (
@@ -226,6 +230,9 @@ FAMILIES: tuple[Family, ...] = (
     DAY_AGREEMENT,
     DAY_SANCTIONS,
     DAY_MEETING,
+    DAY_THREAT,
+    DAY_AGREEMENT_ANY,
+    CAMPAIGN_DEADLINE,
 )
 #: Event keys in a campaign by a date: ``<event>.by.<YYYY-MM-DD>``.
 DATED = re.compile(r"(?P<event>.+)\.by\.(?P<date>\d{4}-\d{2}-\d{2})")
@@ -318,6 +325,7 @@ def event_keys(scenario: Scenario, *, walkouts: bool) -> list[str]:
             keys.append(by_date(AGREEMENT_ANY.key(), tag))
             keys.append(by_date(TALKS_DIRECT.key(), tag))
             keys += [by_date(SANCTIONS.key(pid), tag) for pid in scenario.parties]
+            keys += [by_date(THREAT.key(tid), tag) for tid in scenario.threats]
             keys += [by_date(MEETING_HELD.key(k), tag) for k in DATED_MEETINGS if k <= camp.max_meetings]
         keys += [by_date(OUTCOME.key(o.key), camp.horizon.isoformat()) for o in outcomes(walkouts)]
     return keys

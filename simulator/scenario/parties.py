@@ -132,8 +132,18 @@ class Mandate(Strict):
     official: Unit
 
 
+#: The attendance terms that weigh the party's level against its counterpart's: required when a
+#: ``counterpart`` is named, and doing nothing (so not asked for) when none is.
+COUNTERPART_TERMS = ("legitimacy_cost", "protocol_cost", "empty_chair_cost")
+
+
 class Attendance(Strict):
-    """What drives a party's choice of delegation level (terms in utility units, 0..1)."""
+    """What drives a party's choice of delegation level (terms in utility units, 0..1).
+
+    Every party needs ``initial``, ``talks_value`` and ``leader_cost``; the three terms of
+    :data:`COUNTERPART_TERMS` compare its level with its ``counterpart``'s and are needed only
+    when it has one (a mediator usually has none).
+    """
 
     levels: list[Level] = Field(default_factory=lambda: list(LEVELS))
     initial: Initial
@@ -142,10 +152,18 @@ class Attendance(Strict):
     )
     talks_value: Unit = Field(description="Value of attending with a full (leader's) mandate.")
     leader_cost: Unit = Field(description="Schedule and opportunity cost of the leader going.")
-    legitimacy_cost: Unit = Field(description="Cost of one's leader sitting with the counterpart's.")
-    protocol_cost: Unit = Field(description="Cost of outranking the counterpart by three levels.")
-    empty_chair_cost: Unit = Field(
-        description="Cost of being outranked by (or absent against) the counterpart by three levels."
+    legitimacy_cost: Unit | None = Field(
+        default=None, description="Cost of one's leader sitting with the counterpart's (with a counterpart)."
+    )
+    protocol_cost: Unit | None = Field(
+        default=None, description="Cost of outranking the counterpart by three levels (with a counterpart)."
+    )
+    empty_chair_cost: Unit | None = Field(
+        default=None,
+        description=(
+            "Cost of being outranked by (or absent against) the counterpart by three levels "
+            "(with a counterpart)."
+        ),
     )
     watcher: Watcher | None = None
     commitments: list[Commitment] = Field(default_factory=list)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from simulator import plugins
 from simulator.scenario.campaign import Campaign
@@ -29,6 +29,7 @@ from simulator.scenario.params import (
     Unit,
 )
 from simulator.scenario.parties import (  # noqa: F401  (re-exported: the schema's one namespace)
+    COUNTERPART_TERMS,
     ID_PATTERN,
     Attendance,
     Commitment,
@@ -42,6 +43,7 @@ from simulator.scenario.parties import (  # noqa: F401  (re-exported: the schema
     Watcher,
 )
 from simulator.scenario.protocol import Factor, Format, Protocol, ProtocolKind  # noqa: F401
+from simulator.scenario.provenance import Basis, path_problems
 from simulator.scenario.slots import ParamSlot, slots_of
 from simulator.scenario.yamlsafe import dump_yaml
 
@@ -93,7 +95,13 @@ class Scenario(Strict):
 
     name: str
     description: str = ""
-    as_of: str = Field(default="", description="The date the forecast is made as of.")
+    as_of: str = Field(
+        default="",
+        description=(
+            "The forecast's information cut-off (YYYY-MM-DD[THH:MM], UTC): inputs citing seeds "
+            "published later use their as_of: fallbacks. Commands use it unless --as-of says otherwise."
+        ),
+    )
     seeds: str = Field(default="../seeds", description="Folder of seed articles, relative to file.")
     issues: dict[Id, Issue] = Field(min_length=1)
     headline_issue: Id | None = Field(
@@ -111,9 +119,25 @@ class Scenario(Strict):
         default_factory=dict, description="Dataset files cited by sources, by id, relative to the file."
     )
     protocol: Protocol
+    provenance: dict[str, Basis] = Field(
+        default_factory=dict,
+        description="What inputs that are not parameters (issues, levels, formats, ...) rest on, by path.",
+    )
     campaign: Campaign | None = Field(
         default=None, description="Meetings over calendar time (absent: one meeting)."
     )
+
+    @field_validator("as_of")
+    @classmethod
+    def _when(cls, v: str) -> str:
+        if v:
+            import datetime as dt
+
+            try:
+                dt.datetime.fromisoformat(v) if "T" in v else dt.date.fromisoformat(v)
+            except ValueError:
+                raise ValueError(f"'{v}' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)") from None
+        return v
 
     # Where the scenario was loaded from (set by the loader; None for scenarios built in Python).
     _path: Path | None = PrivateAttr(default=None)
@@ -164,6 +188,10 @@ class Scenario(Strict):
             a = p.attendance
             at = ("parties", pid, "attendance")
             yield from ref(a.counterpart, *at, "counterpart")
+            if a.counterpart is not None:
+                missing_terms = [n for n in COUNTERPART_TERMS if getattr(a, n) is None]
+                if missing_terms:
+                    yield at, f"a party with a counterpart needs {', '.join(repr(n) for n in missing_terms)}"
             if a.watcher:
                 yield from ref(a.watcher.party, *at, "watcher", "party")
             if a.initial.level not in a.levels:
@@ -223,7 +251,16 @@ class Scenario(Strict):
                 yield from ref(pid, "campaign", "drift", pid)
                 if pid in parties and self.parties[pid].outside_option is None:
                     yield ("campaign", "drift", pid), f"'{pid}' has no outside_option to drift"
+            for did, d in self.campaign.deadlines.items():
+                for i, tid in enumerate(d.threats):
+                    if tid not in self.threats:
+                        yield (
+                            ("campaign", "deadlines", did, "threats", i),
+                            f"unknown threat '{tid}' (threats: {', '.join(sorted(self.threats)) or 'none'})",
+                        )
         yield from self._factor_problems()
+        data = self.model_dump(mode="json", exclude_none=True, exclude={"provenance"})
+        yield from path_problems(self.provenance, data, set(self.parameter_slots()))
 
     def _factor_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         uncertain = self.uncertain_parameters()

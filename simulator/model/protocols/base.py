@@ -93,6 +93,10 @@ class TalksProtocol(ABC):
     kind: ClassVar[str]
     #: Whether a principal can walk out under this protocol (else its walk-out events are not produced).
     walkouts: ClassVar[bool] = True
+    #: Whether the protocol only says WHERE a settlement lands, not WHETHER one happens (compromise,
+    #: Nash, the EUM: no process of offers that can fail). In a model average such a member
+    #: forecasts the text conditional on agreement; yes/no events come from the process members.
+    forecast_only: ClassVar[bool] = False
 
     @abstractmethod
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
@@ -130,6 +134,11 @@ def protocol_for(kind: str) -> TalksProtocol:
     """A fresh protocol of ``kind`` (one of :func:`simulator.plugins.kinds`)."""
     cls = plugins.protocol_class(kind)
     return cls()  # type: ignore[no-any-return]
+
+
+def is_forecast_only(kind: str) -> bool:
+    """Whether protocol ``kind`` forecasts only where a settlement lands (see ``Protocol``)."""
+    return bool(getattr(plugins.protocol_class(kind), "forecast_only", False))
 
 
 def produces_walkouts(kinds: Iterable[str]) -> bool:
