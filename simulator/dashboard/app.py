@@ -132,6 +132,12 @@ def Md(text: str) -> None:
     solara.HTML(tag="div", unsafe_innerHTML=html.replace("\n\n", "<br>"), style="margin: 6px 0")
 
 
+def Download(doc: dict[str, Any], name: str) -> None:
+    """The document on screen, as the CLI would write it."""
+    data = (json.dumps(doc, indent=2) + "\n").encode()
+    solara.FileDownload(data, filename=name, label=f"Download {name}", mime_type="application/json")
+
+
 def Svg(svg: str) -> None:
     solara.HTML(tag="div", unsafe_innerHTML=svg, style="overflow-x: auto")
 
@@ -296,7 +302,8 @@ def ForecastPage(opened: session.Opened, tmp: Path) -> None:
     summary = value.summary
     Md(
         f"**{summary['runs']:,} worlds, seed {summary['seed']}** — "
-        f"`negsim run {escape(str(opened.path))} --runs {summary['runs']} --seed {summary['seed']}`"
+        f"`negsim run {escape(session.command_argument(opened.path))} --runs {summary['runs']} "
+        f"--seed {summary['seed']}`"
     )
     Md("### Key probabilities (hover a bar: value and 95% interval)")
     Svg(charts.probabilities(key_rows(opened.scenario, summary), "forecast-chart"))
@@ -435,6 +442,7 @@ def WhatIfPage(opened: session.Opened) -> None:
     Md(f"### B − A on {runs:,} common worlds, seed {seed} (hover: exact values)")
     Svg(charts.differences(doc, keys, {k: f"{labels[k]} [{k}]" for k in keys}, "whatif-chart"))
     Pre("\n".join(lines), "whatif-table")
+    Download(doc, "comparison.json")
 
 
 def _float_or(text: str, default: float) -> float:
@@ -504,6 +512,7 @@ def DriversPage(opened: session.Opened, roots: list[Path]) -> None:
     shown = loaded or doc
     if shown is None:
         return
+    Download(shown, "sensitivity.json")
     drivers = shown.get("drivers", {})
     for event, indices in list(shown["events"].items())[:8]:
         measure = "mu_star" if shown.get("method") == "morris" else "ST"
@@ -576,6 +585,7 @@ def OverTimePage(opened: session.Opened, tmp: Path) -> None:
         series = session.campaign_series(doc, s)
         Svg(charts.over_time(series, _labels(s, series), "campaign-chart"))
         return
+    Download(doc, "timeline.json")
     keys = doc.get("key_events") or list(doc["events"])[:6]
     series = {
         k: [(d, r["p"], *r["ci95"]) for d, r in zip(doc["dates"], doc["events"][k], strict=True)]

@@ -290,10 +290,22 @@ def _reference() -> Any:
 
 
 def compare_command(path: Path, overrides_b: Sequence[str], *, runs: int, seed: int) -> str:
-    """The command line that reproduces a what-if."""
-    p = shlex.quote(str(path))
+    """The command line that reproduces a what-if (a shipped scenario by its name)."""
+    p = shlex.quote(command_argument(path))
     sets = "".join(f" --set-b {shlex.quote(o)}" for o in overrides_b)
     return f"negsim compare {p} {p}{sets} --runs {runs} --seed {seed} --out runs/whatif"
+
+
+def command_argument(path: Path) -> str:
+    """How to name a scenario on the command line: its shipped name, else its path from here."""
+    real = path.resolve()
+    for name, shipped in shipped_scenarios().items():
+        if shipped.resolve() == real:
+            return name
+    try:
+        return str(real.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def key_events(doc: dict[str, Any]) -> list[str]:
