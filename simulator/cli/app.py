@@ -86,6 +86,7 @@ COMMANDS = (
     "timeline",
     "discover",
     "new",
+    "dashboard",
 )
 
 
