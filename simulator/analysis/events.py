@@ -10,15 +10,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
+from simulator.engine.tally import reports_walkouts
 from simulator.errors import UserError
-from simulator.model.protocols.base import produces_walkouts
 from simulator.scenario import events as ke
 from simulator.scenario.schema import Scenario
 
 
 def event_keys(scenario: Scenario) -> list[str]:
     """Every event key the scenario produces, in the order the tally builds them."""
-    return ke.event_keys(scenario, walkouts=produces_walkouts(scenario.protocol.weights))
+    return ke.event_keys(scenario, walkouts=reports_walkouts(scenario))
 
 
 def default_events(scenario: Scenario) -> list[str]:

@@ -25,6 +25,14 @@ QUANTILES = (0.05, 0.5, 0.95)
 Z95 = 1.959963984540054
 
 
+def reports_walkouts(scenario: Scenario) -> bool:
+    """Whether a run reports walk-outs: in a model average the yes/no outcome comes from the
+    process members when there are any (the one rule :func:`events_of` and the catalogue share)."""
+    kinds = list(scenario.protocol.weights)
+    process = [k for k in kinds if not is_forecast_only(k)]
+    return produces_walkouts(process or kinds)
+
+
 def events_of(
     scenario: Scenario, rec: dict[str, np.ndarray], *, walkouts: bool | None = None
 ) -> dict[str, np.ndarray]:
@@ -35,10 +43,7 @@ def events_of(
     filled with zeros. The keys are exactly :func:`simulator.scenario.events.event_keys`.
     """
     if walkouts is None:
-        # In a model average the yes/no outcome comes from the process members when there are any.
-        kinds = list(scenario.protocol.weights)
-        process = [k for k in kinds if not is_forecast_only(k)]
-        walkouts = produces_walkouts(process or kinds)
+        walkouts = reports_walkouts(scenario)
     ev: dict[str, np.ndarray] = {}
     for pid in scenario.parties:
         level = rec[ke.LEVEL_COLUMN.key(pid)]
