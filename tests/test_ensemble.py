@@ -41,7 +41,7 @@ def test_tally_merge_equals_tally_of_the_union(scenario):
     whole = Tally.of(scenario, both)
     assert merged.n == whole.n == 2000
     assert merged.counts == whole.counts
-    assert merged.hists == whole.hists
+    assert merged.sketches == whole.sketches
     assert Tally.from_json(merged.to_json()) == merged
 
 

@@ -51,6 +51,18 @@ def timeline(
     ``{"scenario", "runs", "seed", "dates": [...], "events": {KEY: [{"p", "ci95", "count"}, ...]}}``
     with one entry per date, in the order given; an event a date's run does not produce is 0.
     """
+    from simulator.errors import UserError, printable
+    from simulator.scenario.asof import parse_when
+
+    whens = [parse_when(d) for d in dates]
+    for k in range(1, len(dates)):
+        if whens[k] <= whens[k - 1]:
+            raise UserError(
+                printable(
+                    f"--as-of: give the dates in increasing order "
+                    f"('{dates[k]}' is not after '{dates[k - 1]}')"
+                )
+            )
     runs_at = []
     for d in dates:
         scenario = load_scenario(path, overrides, allow_outside=allow_outside, as_of=d)

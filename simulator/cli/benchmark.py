@@ -26,12 +26,22 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         ),
     )
     e.add_argument("actors", type=Path, metavar="ACTORS.csv")
-    e.add_argument("--rounds", type=int, default=10, help="rounds to run (default 10)")
+    e.add_argument("--rounds", type=_rounds, default=10, help="rounds to run (default 10)")
     e.add_argument("--json", type=Path, default=None, metavar="OUT.json", help="also write the result here")
+    e.add_argument(
+        "--overwrite", action="store_true", help="replace --json even if it is not an earlier result"
+    )
     e.set_defaults(func=cmd_benchmark_eum)
     from simulator.cli.deu3 import add_benchmark
 
     add_benchmark(models)
+
+
+def _rounds(text: str) -> int:
+    """An argparse type: a whole number of rounds, 0 or more (``1e3`` allowed)."""
+    from simulator.cli.options import positive_int
+
+    return 0 if text.strip() in ("0", "+0", "-0") else positive_int(text)
 
 
 def cmd_benchmark_eum(args: argparse.Namespace) -> int:
@@ -41,9 +51,9 @@ def cmd_benchmark_eum(args: argparse.Namespace) -> int:
     if args.rounds < 0:
         print("negsim: --rounds must be >= 0", file=sys.stderr)
         return 2
-    result = eum_benchmark(args.actors, args.rounds, args.json)
+    result = eum_benchmark(args.actors, args.rounds, args.json, overwrite=args.overwrite)
     if args.json is None:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result, indent=2, allow_nan=False))
     else:
         last = result["rounds"][-1]
         print(

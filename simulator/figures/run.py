@@ -26,7 +26,7 @@ from simulator.figures.common import save_png
 from simulator.figures.protocols import protocols_figure
 from simulator.model.records import LEVELS, OUTCOMES, outcome_key
 from simulator.numbers import pct
-from simulator.scenario.yamlsafe import load_yaml
+from simulator.scenario.yamlsafe import RESOLVED_MAX_BYTES, load_yaml
 
 DPI = 150
 MAX_SAMPLE = 200_000  # rows of worlds.parquet read for histograms, evenly spaced
@@ -68,7 +68,7 @@ def run_figures(out: Path) -> list[Path]:
         protocols, for an ensemble run).
     """
     summary = read_summary(out)  # checks the summary against the resolved scenario
-    scenario = load_yaml(out / RESOLVED).data
+    scenario = load_yaml(out / RESOLVED, limit=RESOLVED_MAX_BYTES).data
     figures = {
         "levels": _levels(summary, scenario),
         "events": _events(summary, scenario),

@@ -37,6 +37,9 @@ from simulator.errors import ScenarioError
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "Document", "load_yaml", "parse_yaml"]
 
 MAX_BYTES = 1_000_000
+#: The limit for a file negsim wrote itself (a run's ``scenario.resolved.yaml``): writing a
+#: scenario out in block style can make it several times larger than the file the user wrote.
+RESOLVED_MAX_BYTES = 8 * MAX_BYTES
 MAX_DEPTH = 64
 _MAX_INT_DIGITS = 100
 
@@ -96,7 +99,9 @@ class Document:
         return self.positions[path]
 
 
-def load_yaml(path: str | os.PathLike[str], *, display: str | None = None) -> Document:
+def load_yaml(
+    path: str | os.PathLike[str], *, display: str | None = None, limit: int = MAX_BYTES
+) -> Document:
     """Read and parse the YAML file at ``path``.
 
     Args:
@@ -114,17 +119,17 @@ def load_yaml(path: str | os.PathLike[str], *, display: str | None = None) -> Do
         info = os.stat(path)
         if not stat.S_ISREG(info.st_mode):
             raise ScenarioError.single(name, 0, 0, "cannot read file: not a regular file")
-        if info.st_size > MAX_BYTES:
-            raise ScenarioError.single(name, 0, 0, _too_large(info.st_size))
+        if info.st_size > limit:
+            raise ScenarioError.single(name, 0, 0, _too_large(info.st_size, limit))
         with open(path, "rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
+            raw = handle.read(limit + 1)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise ScenarioError.single(name, 0, 0, f"cannot read file: {reason}") from None
-    return parse_yaml(raw, name)
+    return parse_yaml(raw, name, limit=limit)
 
 
-def parse_yaml(text: str | bytes, display: str) -> Document:
+def parse_yaml(text: str | bytes, display: str, *, limit: int = MAX_BYTES) -> Document:
     """Parse one YAML document under the strict rules described in the module docstring.
 
     Args:
@@ -139,8 +144,8 @@ def parse_yaml(text: str | bytes, display: str) -> Document:
     """
     if isinstance(text, bytes):
         raw = text
-        if len(raw) > MAX_BYTES:
-            raise ScenarioError.single(display, 0, 0, _too_large(len(raw)))
+        if len(raw) > limit:
+            raise ScenarioError.single(display, 0, 0, _too_large(len(raw), limit))
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -148,8 +153,8 @@ def parse_yaml(text: str | bytes, display: str) -> Document:
             bad_byte = f"byte 0x{raw[exc.start]:02x} at offset {exc.start}"
             message = f"file is not valid UTF-8 text ({bad_byte})"
             raise ScenarioError.single(display, line, col, message) from None
-    elif len(text) > MAX_BYTES // 4 and len(text.encode("utf-8")) > MAX_BYTES:
-        raise ScenarioError.single(display, 0, 0, _too_large(len(text.encode("utf-8"))))
+    elif len(text) > limit // 4 and len(text.encode("utf-8")) > limit:
+        raise ScenarioError.single(display, 0, 0, _too_large(len(text.encode("utf-8")), limit))
     bad = _NON_PRINTABLE.search(text)
     if bad:
         line, col = _char_position(text, bad.start())
@@ -297,8 +302,8 @@ def _resolve(value: str) -> Any:
     return value
 
 
-def _too_large(size: int) -> str:
-    return f"file is too large ({size} bytes; the limit is {MAX_BYTES})"
+def _too_large(size: int, limit: int = MAX_BYTES) -> str:
+    return f"file is too large ({size} bytes; the limit is {limit})"
 
 
 def _char_position(text: str, index: int) -> tuple[int, int]:
