@@ -67,7 +67,7 @@ def _atomic(path: Path) -> Iterator[Path]:
 def write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(text.encode("utf-8"))
 
 
 def write_bytes(path: Path, data: bytes) -> None:
@@ -203,7 +203,17 @@ class OutputFolder:
         """The files this command wrote, in writing order."""
         return [self.out / n for n in self._records.get(self.command, [])]
 
+    def reserve(self, names: list[str]) -> list[Path]:
+        """Check every one of ``names`` before any is written (all or nothing), then record them."""
+        vetted = [self._vet(self.out / n) for n in names]
+        return [self._record(rel) for rel in vetted]
+
     def _check(self, path: Path) -> Path:
+        return self._record(self._vet(path))
+
+    def _vet(self, path: Path) -> Path:
+        """``path`` relative to ``out``, or an error: outside ``out`` (a bug), through a symlink
+        leading out, into negsim's own folder, or over a file negsim did not write."""
         rel = _relative(path, self.out)
         if rel is None:
             raise RuntimeError(f"negsim tried to write {path} outside --out {self.out}")
@@ -225,7 +235,11 @@ class OutputFolder:
                 what = "negsim's earlier output" if ours else "a file negsim did not write"
                 hint = "; pass --overwrite" if ours else "; move it or choose another --out"
                 raise UserError(printable(f"{self.out / rel} already exists ({what}){hint}"))
-        if not mine:
+        return rel
+
+    def _record(self, rel: Path) -> Path:
+        name = rel.as_posix()
+        if name not in self._records.get(self.command, []):
             for files in self._records.values():
                 if name in files:
                     files.remove(name)

@@ -2,7 +2,8 @@
 
 A chunk of worlds is reduced to a :class:`Tally` (event counts, sums and quantile sketches,
 :mod:`simulator.engine.sketch`) that merges by addition, so the summary of a million worlds is
-built without ever holding them all, and merging tallies in chunk order gives the same numbers whatever process ran which chunk.
+built without ever holding them all, and merging tallies in chunk order gives the same numbers
+whatever process ran which chunk.
 """
 
 from __future__ import annotations

@@ -312,6 +312,8 @@ def write_scenarios(dataset: Deu3Dataset, out: Path, *, overwrite: bool = False)
         copy = f"data-{copy}"
         texts = build_scenarios(dataset, copy)
     with OutputFolder(out, command="import", overwrite=overwrite) as folder:
+        names = ([copy] if copy is not None else []) + list(texts)
+        folder.reserve(names)  # every name checked before anything is written
         if copy is not None:
             write_text(folder.path(copy), "\n".join(dataset.lines) + "\n")
         for name, text in texts.items():
