@@ -68,6 +68,7 @@ def read_bytes(
     limit: int,
     root: Path | None = None,
     display: str | None = None,
+    too_large: str | None = None,
 ) -> bytes:
     """The bytes of the regular file ``path`` (at most ``limit``), or a ScenarioError saying why not.
 
@@ -77,6 +78,7 @@ def read_bytes(
         limit: The most bytes accepted; a larger file is refused with its size.
         root: When given, the file must lie inside this folder tree (``--allow-outside`` passes None).
         display: How the file is named in messages (default: ``path``).
+        too_large: The message for a file over ``limit`` (default: its size and the limit).
     """
     name = str(path) if display is None else display
     p = Path(path)
@@ -97,7 +99,7 @@ def read_bytes(
         if not stat.S_ISREG(info.st_mode):
             raise ScenarioError.single(name, 0, 0, f"cannot read {what}: not a regular file")
         if info.st_size > limit:
-            raise ScenarioError.single(name, 0, 0, _too_large(what, info.st_size, limit))
+            raise ScenarioError.single(name, 0, 0, too_large or _too_large(what, info.st_size, limit))
         chunks: list[bytes] = []
         size = 0
         while size <= limit:
@@ -110,8 +112,8 @@ def read_bytes(
         raise ScenarioError.single(name, 0, 0, f"cannot read {what}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
-    if size > limit:  # it grew while being read
-        raise ScenarioError.single(name, 0, 0, _too_large(what, size, limit))
+    if size > limit:  # it grew while being read (or is a file whose size stat cannot tell)
+        raise ScenarioError.single(name, 0, 0, too_large or _too_large(what, size, limit))
     return b"".join(chunks)
 
 
@@ -135,4 +137,4 @@ def read_text(
 
 
 def _too_large(what: str, size: int, limit: int) -> str:
-    return f"{what} is too large ({size:,} bytes; the limit is {limit:,})"
+    return f"{what} is too large ({size} bytes; the limit is {limit})"

@@ -5,6 +5,8 @@ and small hostile files ends in exit 0 or 2, with no traceback on stderr (issue 
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -295,3 +297,53 @@ def test_timeline_dates_exit_0_or_2(
     args = ["timeline", str(CAMPAIGN), *[a for d in dates for a in ("--as-of", d)], "--runs", "30"]
     args += ["--out", str(folder / "out" / "sub"), *(["--overwrite"] if overwrite else [])]
     check_data_command(folder, args, capsys)
+
+
+DATASET_PATHS = st.sampled_from(
+    [
+        "/etc/passwd",
+        "../../../../../../etc/hosts",
+        "/dev/zero",
+        "fifo.tsv",
+        "huge.tsv",
+        "link.tsv",
+        "..",
+        "",
+        "t.tsv",
+        "deu3_slice.tsv",
+        "missing.tsv",
+        "a\\u0000b",
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def imported(folder: Path) -> Path:
+    """One imported DEU scenario (and the dataset copy beside it), plus hostile neighbours."""
+    out = folder / "imported"
+    assert main(["import", "deu3", str(SLICE), "--out", str(out)]) == 0
+    os.mkfifo(out / "fifo.tsv")
+    with (out / "huge.tsv").open("wb") as f:
+        f.truncate(30_000_000)
+    (out / "link.tsv").symlink_to("/etc/passwd")
+    return out / "d00032.yaml"
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), phases=NO_SHRINK)
+@given(where=DATASET_PATHS, table=deu_table(), allow=st.booleans())
+def test_the_datasets_key_reads_only_datasets_and_echoes_nothing(
+    folder: Path, imported: Path, where: str, table: bytes, allow: bool, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (imported.parent / "t.tsv").write_bytes(table)
+    original = imported.read_text(encoding="utf-8")
+    try:
+        imported.write_text(re.sub(r"deu3: .+", f'deu3: "{where}"', original, count=1), encoding="utf-8")
+        capsys.readouterr()
+        code = main(["validate", "--no-prior-check", *(["--allow-outside"] if allow else []), str(imported)])
+        err = capsys.readouterr().err
+    finally:
+        imported.write_text(original, encoding="utf-8")
+    assert code in (0, 2), err
+    assert "Traceback" not in err and "root:" not in err and "localhost" not in err, err
+    if where in ("/etc/passwd", "/dev/zero", "fifo.tsv", "huge.tsv", "link.tsv", ".."):
+        assert code == 2, (where, err)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ from typing import Any
 import yaml
 
 from simulator.errors import ScenarioError
+from simulator.inputs import read_bytes
 
 __all__ = ["MAX_BYTES", "MAX_DEPTH", "Document", "load_yaml", "parse_yaml"]
 
@@ -115,17 +115,7 @@ def load_yaml(
         ScenarioError: If the file cannot be read, is too large, or is not valid, allowed YAML.
     """
     name = str(path) if display is None else display
-    try:
-        info = os.stat(path)
-        if not stat.S_ISREG(info.st_mode):
-            raise ScenarioError.single(name, 0, 0, "cannot read file: not a regular file")
-        if info.st_size > limit:
-            raise ScenarioError.single(name, 0, 0, _too_large(info.st_size, limit))
-        with open(path, "rb") as handle:
-            raw = handle.read(limit + 1)
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise ScenarioError.single(name, 0, 0, f"cannot read file: {reason}") from None
+    raw = read_bytes(path, what="file", limit=limit, display=name)  # the one reader of user files
     return parse_yaml(raw, name, limit=limit)
 
 
