@@ -337,7 +337,7 @@ def test_the_datasets_key_reads_only_datasets_and_echoes_nothing(
     (imported.parent / "t.tsv").write_bytes(table)
     original = imported.read_text(encoding="utf-8")
     try:
-        imported.write_text(re.sub(r"deu3: .+", f'deu3: "{where}"', original, count=1), encoding="utf-8")
+        imported.write_text(re.sub(r"deu3: .+", lambda m: f'deu3: "{where}"', original, count=1), encoding="utf-8")
         capsys.readouterr()
         code = main(["validate", "--no-prior-check", *(["--allow-outside"] if allow else []), str(imported)])
         err = capsys.readouterr().err
