@@ -6,7 +6,7 @@ Run from the repository root (a few minutes)::
     python benchmarks/fit_deu3.py --ensemble # the same for the model average: deu3_v2.json
 
 ``--ensemble`` forecasts with the model average (equal weights over the members of
-``simulator.analysis.protocol_seam.MEMBERS``, the weights ``ensemble_weights_v1.json`` found) instead of the
+``simulator.analysis.deu_members.MEMBERS``, the weights ``ensemble_weights_v1.json`` found) instead of the
 compromise core alone, and leaves out ``use_rule: true`` (worse by 9 CRPS points in v1's grid).
 
 Every combination of the grid below is simulated once on every training issue (common random
@@ -31,8 +31,8 @@ import numpy as np
 
 from simulator.analysis.deu_baselines import all_baselines
 from simulator.analysis.deu_forecast import ForecastParams, forecast, issue_inputs
+from simulator.analysis.deu_members import MEMBERS
 from simulator.analysis.forecast_scores import crps_ensemble, kfold_by_proposal, score_point, score_samples
-from simulator.analysis.protocol_seam import MEMBERS
 from simulator.scenario.importers.deu3 import read_deu3, to_arrays
 
 TRAIN = Path(__file__).parent / "data" / "deu3" / "train.tsv"

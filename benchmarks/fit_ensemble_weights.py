@@ -4,7 +4,7 @@ Run from the repository root (well under a minute)::
 
     python benchmarks/fit_ensemble_weights.py   # writes simulator/analysis/fitted/ensemble_weights_v1.json
 
-The members are the multi-actor protocols' cores (``simulator.analysis.protocol_seam.MEMBERS``),
+The members are the multi-actor protocols' cores (``simulator.analysis.deu_members.MEMBERS``),
 each under the fitted noise of ``deu3_v2.json`` (``benchmarks/fit_deu3.py --ensemble``) on common
 random numbers (the same seed per issue for every member). The weights minimise the mean CRPS of the
 mixture on the training issues, exactly (``simulator.analysis.ensemble_weights``). Five folds by

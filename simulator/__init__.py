@@ -35,13 +35,13 @@ if TYPE_CHECKING:
     from simulator.analysis.compare import compare_scenarios
     from simulator.analysis.sensitivity import SensitivityResult, run_sensitivity
     from simulator.analysis.sweep import SweepResult, sweep
+    from simulator.api import RunOutput, run, start_run
     from simulator.engine.ensemble import run_ensemble
-    from simulator.engine.rundir import RunOutput, start_run
     from simulator.engine.tally import Tally, events_of, wilson
     from simulator.errors import Problem, ScenarioError, UserError
     from simulator.model.agents import PartyAgent
     from simulator.model.model import NegotiationModel
-    from simulator.model.records import OUTCOMES
+    from simulator.scenario.events import OUTCOMES, Outcome
     from simulator.scenario.load import load_scenario
     from simulator.scenario.params import Param, Source
     from simulator.scenario.schema import LEVELS, Level, Scenario
@@ -54,8 +54,9 @@ _EXPORTS: dict[str, str] = {
     "SweepResult": "simulator.analysis.sweep",
     "sweep": "simulator.analysis.sweep",
     "run_ensemble": "simulator.engine.ensemble",
-    "RunOutput": "simulator.engine.rundir",
-    "start_run": "simulator.engine.rundir",
+    "RunOutput": "simulator.api",
+    "run": "simulator.api",
+    "start_run": "simulator.api",
     "Tally": "simulator.engine.tally",
     "events_of": "simulator.engine.tally",
     "wilson": "simulator.engine.tally",
@@ -63,7 +64,8 @@ _EXPORTS: dict[str, str] = {
     "ScenarioError": "simulator.errors",
     "UserError": "simulator.errors",
     "PartyAgent": "simulator.model.agents",
-    "OUTCOMES": "simulator.model.records",
+    "OUTCOMES": "simulator.scenario.events",
+    "Outcome": "simulator.scenario.events",
     "NegotiationModel": "simulator.model.model",
     "load_scenario": "simulator.scenario.load",
     "Param": "simulator.scenario.params",
@@ -78,6 +80,7 @@ __all__ = [
     "OUTCOMES",
     "Level",
     "NegotiationModel",
+    "Outcome",
     "Param",
     "PartyAgent",
     "Problem",
@@ -93,6 +96,7 @@ __all__ = [
     "compare_scenarios",
     "events_of",
     "load_scenario",
+    "run",
     "run_ensemble",
     "run_sensitivity",
     "start_run",

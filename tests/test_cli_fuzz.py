@@ -337,9 +337,11 @@ def test_the_datasets_key_reads_only_datasets_and_echoes_nothing(
     (imported.parent / "t.tsv").write_bytes(table)
     original = imported.read_text(encoding="utf-8")
     try:
-        imported.write_text(re.sub(r"deu3: .+", lambda m: f'deu3: "{where}"', original, count=1), encoding="utf-8")
+        changed = re.sub(r"deu3: .+", lambda m: f'deu3: "{where}"', original, count=1)
+        imported.write_text(changed, encoding="utf-8")
         capsys.readouterr()
-        code = main(["validate", "--no-prior-check", *(["--allow-outside"] if allow else []), str(imported)])
+        outside = ["--allow-outside"] if allow else []
+        code = main(["validate", "--no-prior-check", *outside, str(imported)])
         err = capsys.readouterr().err
     finally:
         imported.write_text(original, encoding="utf-8")

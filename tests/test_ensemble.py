@@ -10,9 +10,9 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from simulator.api import start_run
 from simulator.engine.chunks import chunk_seed, plan
 from simulator.engine.ensemble import run_ensemble, simulate_chunk
-from simulator.engine.rundir import start_run
 from simulator.engine.tally import Tally, wilson
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import LEVELS

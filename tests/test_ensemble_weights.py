@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 
 from simulator.analysis.deu_forecast import (
-    _seed,
     fitted_record,
     issue_inputs,
     issue_samples,
+    issue_seed,
     load_params,
     load_weights,
     member_samples,
 )
+from simulator.analysis.deu_members import MEMBERS
 from simulator.analysis.ensemble_weights import (
     crps_terms,
     fit_deu3_weights,
@@ -26,7 +27,6 @@ from simulator.analysis.ensemble_weights import (
     mixture_crps,
 )
 from simulator.analysis.forecast_scores import crps_ensemble, kfold_by_proposal
-from simulator.analysis.protocol_seam import MEMBERS
 from simulator.errors import ScenarioError
 from simulator.model.model import NegotiationModel
 from simulator.scenario.importers.deu3 import read_deu3
@@ -76,7 +76,7 @@ def test_fit_on_slice_is_deterministic_sums_to_one_and_beats_equal_on_training_f
     y = [i.outcome for i in issues]
     params = load_params()
     terms = [
-        crps_terms(member_samples(it, params, 200, _seed(0, it.issue))[0], t, MEMBERS)
+        crps_terms(member_samples(it, params, 200, issue_seed(0, it.issue))[0], t, MEMBERS)
         for it, t in zip(items, y, strict=True)
     ]
     a, b = np.array([t[0] for t in terms]), np.array([t[1] for t in terms])

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from simulator.engine.tally import events_of
 from simulator.model.agents import PartyAgent
 from simulator.model.model import NegotiationModel
-from simulator.model.records import OUTCOMES
+from simulator.scenario.events import OUTCOMES
 from tests.conftest import two_party
 
 LEADER, MINISTER, OFFICIAL, ABSENT = 3, 2, 1, 0

@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from simulator.api import start_run
 from simulator.cli import main
 from simulator.engine import rundir
 from simulator.engine.ensemble import part_files
-from simulator.engine.rundir import LOCK, PARTS, read_summary, start_run
+from simulator.engine.rundir import LOCK, PARTS, read_summary
 from simulator.errors import UserError
 from simulator.scenario.load import load_scenario
 

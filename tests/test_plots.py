@@ -12,7 +12,7 @@ import pytest
 import yaml
 from matplotlib.image import imread
 
-from simulator.engine.rundir import start_run
+from simulator.api import start_run
 from simulator.figures import run as plots
 from simulator.figures.run import run_figures
 from simulator.scenario.load import load_scenario

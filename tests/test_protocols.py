@@ -14,7 +14,7 @@ from simulator.cli.app import main
 from simulator.engine.tally import Tally, events_of, summary_dict, wilson
 from simulator.errors import ScenarioError
 from simulator.model.model import NegotiationModel
-from simulator.model.protocols.base import Table
+from simulator.model.protocols.base import RunCache, Table
 from simulator.model.protocols.compromise import Compromise, weighted_mean
 from simulator.model.protocols.ensemble import assignment
 from simulator.model.protocols.eum_protocol import ExpectedUtility
@@ -45,7 +45,7 @@ def _model(parties, principals=("a", "b"), agreement="issue_by_issue", k=1):
         principals=list(principals), protocol=SimpleNamespace(agreement=agreement, rounds=6), issues={}
     )
     return SimpleNamespace(
-        parties=parties, spec=spec, issue_ids=[f"i{j}" for j in range(k)], worlds=1, memo={}
+        parties=parties, spec=spec, issue_ids=[f"i{j}" for j in range(k)], worlds=1, cache=RunCache()
     )
 
 
@@ -180,7 +180,8 @@ def test_benchmark_eum_command(tmp_path, capsys):
 
 
 def test_an_ensemble_run_writes_its_figures_and_reads_its_summary_back(tmp_path: Path) -> None:
-    from simulator.engine.rundir import read_summary, start_run
+    from simulator.api import start_run
+    from simulator.engine.rundir import read_summary
     from tests.conftest import two_party
 
     scenario = two_party("protocol.kind=ensemble")

@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from simulator.api import start_run
 from simulator.cli import main
-from simulator.engine.rundir import start_run
 from simulator.scenario.load import load_scenario
 
 DATA = Path(__file__).parent / "data"

@@ -129,13 +129,16 @@ def test_body_needs_weights_for_every_member() -> None:
 
 
 def test_model_applies_the_scenario_rule(tmp_path: Path) -> None:
-    """An imported DEU scenario runs through the model; its Council rule can block a text."""
+    """An imported DEU scenario runs through the model; its Council rule can block a text (with no
+    agenda setter to redraft it)."""
     from simulator.cli import main
     from simulator.model.model import NegotiationModel
     from simulator.scenario.load import load_scenario
 
     assert main(["import", "deu3", str(SLICE), "--out", str(tmp_path)]) == 0
     scenario = load_scenario(tmp_path / "d00060.yaml")
+    rule = scenario.protocol.rule.model_copy(update={"agenda_setter": None})
+    scenario = scenario.model_copy(update={"protocol": scenario.protocol.model_copy(update={"rule": rule})})
     ruled = NegotiationModel(scenario, worlds=64, rng=1).run()
     plain_spec = scenario.model_copy(
         update={"protocol": scenario.protocol.model_copy(update={"rule": DecisionRule()})}
@@ -144,3 +147,26 @@ def test_model_applies_the_scenario_rule(tmp_path: Path) -> None:
     a, b = ruled.records()["agreed.d00060i2"], plain.records()["agreed.d00060i2"]
     assert not np.any(a & ~b)  # the rule only ever removes agreements
     assert a.sum() < b.sum()
+
+
+def test_the_agenda_setter_drafts_the_text_the_bodies_vote_on(tmp_path: Path) -> None:
+    """``protocol.rule.agenda_setter`` is read by the model: a text the rule would reject is
+    redrafted into the nearest adoptable one (the DEU forecast's path), so no agreement is lost."""
+    from simulator.cli import main
+    from simulator.model.model import NegotiationModel
+    from simulator.scenario.load import load_scenario
+
+    assert main(["import", "deu3", str(SLICE), "--out", str(tmp_path)]) == 0
+    scenario = load_scenario(tmp_path / "d00060.yaml")
+    assert scenario.protocol.rule.agenda_setter is not None
+    rule = scenario.protocol.rule.model_copy(update={"agenda_setter": None})
+    plain_spec = scenario.model_copy(update={"protocol": scenario.protocol.model_copy(update={"rule": rule})})
+    drafted = NegotiationModel(scenario, worlds=64, rng=1).run().records()
+    plain = NegotiationModel(plain_spec, worlds=64, rng=1).run().records()
+    issues = list(scenario.issues)
+    a = np.stack([drafted[f"agreed.{i}"] for i in issues])
+    b = np.stack([plain[f"agreed.{i}"] for i in issues])
+    assert not np.any(b & ~a)  # the setter only ever saves a text the rule would have rejected
+    assert a.sum() > b.sum()
+    moved = np.stack([drafted[f"text.{i}"] != plain[f"text.{i}"] for i in issues]) & a & ~b
+    assert moved.any()

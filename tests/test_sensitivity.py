@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from simulator.analysis.design import SamplingWarning, _evaluate_chunk, _sample
 from simulator.analysis.events import default_events
 from simulator.analysis.sensitivity import run_sensitivity
-from simulator.analysis.sensitivity_design import SamplingWarning, _evaluate_chunk, _sample
 from simulator.cli import main
 from simulator.engine.chunks import Chunk
 from simulator.figures.sensitivity import short_label

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from simulator.model.protocols.sides import Rules, Side, aspiration, groups_of
 from simulator.model.protocols.single_text import bargain
-from simulator.model.protocols.single_text_parts import Rules, Side, aspiration, groups_of
 
 
 def streams(seed: int = 0):

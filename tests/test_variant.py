@@ -8,9 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from simulator.analysis.sensitivity_design import Design, evaluate
+from simulator.analysis.design import Design, evaluate
 from simulator.analysis.sweep import sweep
-from simulator.engine.rundir import resume_run, start_run
+from simulator.api import resume as resume_run
+from simulator.api import start_run
 from simulator.engine.variant import agents_from_spec, agents_spec
 from simulator.errors import UserError
 from simulator.model.agents import PartyAgent

@@ -34,9 +34,10 @@ from simulator.engine.ensemble import simulate_chunk
 from simulator.engine.executors import map_chunks
 from simulator.engine.tally import Z95, events_of
 from simulator.model.agents import PartyAgent
+from simulator.scenario import events as ke
 from simulator.scenario.schema import Scenario
 
-KEY_PREFIXES = ("attend.", "talks.", "agreement.", "sanctions.", "outcome.")
+KEY_FAMILIES = (ke.ATTEND, *ke.TALKS, *ke.AGREEMENTS, ke.SANCTIONS, ke.OUTCOME)
 
 
 @dataclass
@@ -181,7 +182,7 @@ def compare_scenarios(
 
 
 def comparison_dict(result: Comparison, a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    """The ``comparison.json`` document (``contracts.md``), with the raw paired counts beside it."""
+    """The ``comparison.json`` document (``docs/output-format.md``), with the raw paired counts beside it."""
     t = result.tally
     events = {
         k: {
@@ -215,9 +216,13 @@ def key_events(doc: dict[str, Any]) -> list[str]:
     """
     keys = []
     for k, e in doc["events"].items():
-        if not (k.startswith(KEY_PREFIXES) or (k.startswith("level.") and k.endswith(".leader"))):
+        parsed = ke.parse(k)
+        if parsed is None:
             continue
-        if k.startswith("sanctions.") and e["a"] == 0 and e["b"] == 0:
+        family, leader = parsed.family, parsed.parts.get("level") == "leader"
+        if not (family in KEY_FAMILIES or (family is ke.LEVEL and leader)):
+            continue
+        if family is ke.SANCTIONS and e["a"] == 0 and e["b"] == 0:
             continue
         keys.append(k)
     return keys

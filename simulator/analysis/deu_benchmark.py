@@ -73,13 +73,13 @@ def run_benchmark(
     ``params`` default to the fitted noise (``deu3_v2.json``), ``weights`` (the model average over
     ``compromise``, ``expected_utility`` and ``nash``) to the fitted ``ensemble_weights_v1.json``.
     """
-    from simulator.analysis.deu_forecast import _seed
+    from simulator.analysis.deu_forecast import issue_seed
 
     params = params or load_params()
     weights = weights or load_weights()
     issues = list(dataset.with_outcome())
     items = issue_inputs(dataset, issues)
-    seeds = [_seed(seed, it.issue) for it in items]
+    seeds = [issue_seed(seed, it.issue) for it in items]
     samples: list[np.ndarray] = []
     size = 10
     chunks = [

@@ -12,7 +12,7 @@ model (the compromise mean) cannot express that, and its intervals are empty. Pe
    to its weight to the power ``winner_power``. The member is drawn per world by the ensemble's
    weights (:func:`simulator.model.protocols.ensemble.assignment`, from the last uniform draws, so
    every member sees the same worlds): ``compromise``, ``expected_utility`` or ``nash``, each the
-   core its protocol calls (:mod:`simulator.analysis.protocol_seam`); the weights are fitted by
+   core its protocol calls (:mod:`simulator.analysis.deu_members`); the weights are fitted by
    CRPS (``benchmarks/fit_ensemble_weights.py``, ``fitted/ensemble_weights_v1.json``);
 3. if ``use_rule``, the decision rule of the proposal (Council QMV with Nice weights or the
    double majority, unanimity, co-decision with the Parliament) decides: a text the rule would
@@ -35,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from simulator.analysis.deu_baselines import salience_weights
-from simulator.analysis.protocol_seam import (
+from simulator.analysis.deu_members import (
     MEMBERS,
     adoptable,
     compromise_outcome,
@@ -51,7 +51,7 @@ from simulator.scenario.schema import Scenario
 
 Array = NDArray[np.float64]
 FITTED = "deu3_v2.json"
-#: The fitted ensemble weights over :data:`~simulator.analysis.protocol_seam.MEMBERS`.
+#: The fitted ensemble weights over :data:`~simulator.analysis.deu_members.MEMBERS`.
 FITTED_WEIGHTS = "ensemble_weights_v1.json"
 #: Quantile levels written to predictions.csv.
 LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
@@ -212,10 +212,10 @@ def forecast(
     weights: dict[str, float] | None = None,
 ) -> list[Array]:
     """Samples per issue; issue *k* uses seed ``(seed, k)`` so reruns and subsets agree."""
-    return [issue_samples(it, params, worlds, _seed(seed, it.issue), weights) for it in items]
+    return [issue_samples(it, params, worlds, issue_seed(seed, it.issue), weights) for it in items]
 
 
-def _seed(seed: int, issue: str) -> int:
+def issue_seed(seed: int, issue: str) -> int:
     """A stable per-issue seed (independent of the order issues are run in)."""
     return int(np.random.SeedSequence([seed, *issue.encode()]).generate_state(1)[0])
 

@@ -27,14 +27,14 @@ from simulator.analysis.deu_forecast import (
     FITTED,
     ForecastParams,
     IssueInput,
-    _seed,
     forecast,
     issue_inputs,
+    issue_seed,
     load_params,
     member_samples,
 )
+from simulator.analysis.deu_members import EUM_ROUNDS, MEMBERS
 from simulator.analysis.forecast_scores import kfold_by_proposal, score_samples
-from simulator.analysis.protocol_seam import EUM_ROUNDS, MEMBERS
 from simulator.scenario.importers.deu3 import read_deu3
 
 Array = NDArray[np.float64]
@@ -152,7 +152,7 @@ def fit_deu3_weights(
 ) -> dict[str, Any]:
     """Fit the member weights on the DEU file ``path``; the record stored in the fitted file.
 
-    Each member (:data:`~simulator.analysis.protocol_seam.MEMBERS`) is simulated under the fitted
+    Each member (:data:`~simulator.analysis.deu_members.MEMBERS`) is simulated under the fitted
     noise (:data:`~simulator.analysis.deu_forecast.FITTED`) on common random numbers; the weights
     are :func:`fit_shrunk`'s on all issues; ``k`` folds by proposal (seed ``seed``) give the
     cross-validated scores of the whole procedure (fit and shrinkage nested), beside equal weights
@@ -164,7 +164,7 @@ def fit_deu3_weights(
     y = np.array([i.outcome for i in issues], float)
     params = load_params()
     terms = [
-        crps_terms(member_samples(it, params, worlds, _seed(seed, it.issue))[0], t, MEMBERS)
+        crps_terms(member_samples(it, params, worlds, issue_seed(seed, it.issue))[0], t, MEMBERS)
         for it, t in zip(items, y, strict=True)
     ]
     a, b = np.array([t[0] for t in terms]), np.array([t[1] for t in terms])
@@ -210,7 +210,7 @@ def fit_deu3_weights(
             "distributions (exact, simulator.analysis.ensemble_weights.fit_simplex), shrunk toward equal "
             f"weights by the amount in {list(SHRINKAGE)} that scores best in an inner {k}-fold "
             "cross-validation by proposal (fit_shrunk; ties toward equal); each member is its "
-            f"protocol core (simulator.analysis.protocol_seam, EUM {EUM_ROUNDS} rounds, Nash "
+            f"protocol core (simulator.analysis.deu_members, EUM {EUM_ROUNDS} rounds, Nash "
             f"disagreement 0) under the noise of {FITTED}, {worlds} worlds per issue, common random "
             f"numbers, seed {seed}. Cross-validation: {k} folds by proposal (kfold_by_proposal, seed "
             f"{seed}); the weights fitted (fit and shrinkage, nested) on the other folds forecast each "

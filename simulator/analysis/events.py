@@ -1,33 +1,33 @@
 """Which events an analysis looks at: every event key of a scenario, the key events, and checking
-``--events`` (shared by ``sweep`` and ``sensitivity``; written once, here)."""
+``--events`` (shared by ``sweep`` and ``sensitivity``; written once, here).
+
+The keys come from the event catalogue (:mod:`simulator.scenario.events`), read off the scenario:
+nothing is simulated to learn them.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Sequence
 
-from simulator.engine.chunks import Chunk
-from simulator.engine.ensemble import simulate_chunk
-from simulator.engine.tally import events_of
-from simulator.engine.variant import Agents
 from simulator.errors import UserError
+from simulator.model.protocols.base import produces_walkouts
+from simulator.scenario import events as ke
 from simulator.scenario.schema import Scenario
 
 
-def event_keys(scenario: Scenario, agents: Agents = None) -> list[str]:
-    """Every event key the scenario produces, in ``summary.json`` order (from a one-world run)."""
-    rec = simulate_chunk(scenario, 0, Chunk(0, 0, 1), agents=agents)
-    return list(events_of(scenario, rec))
+def event_keys(scenario: Scenario) -> list[str]:
+    """Every event key the scenario produces, in the order the tally builds them."""
+    return ke.event_keys(scenario, walkouts=produces_walkouts(scenario.protocol.weights))
 
 
 def default_events(scenario: Scenario) -> list[str]:
     """The key events: talks, principals' attendance and leaders, agreements, sanctions."""
-    keys = ["talks.direct", "talks.leaders"]
-    keys += [f"attend.{pid}" for pid in scenario.principals]
-    keys += [f"level.{pid}.leader" for pid in scenario.principals]
-    keys += ["agreement.any"] + (["agreement.ceasefire"] if "ceasefire" in scenario.issues else [])
-    sanctioners = {t.by for t in scenario.threats.values() if t.action == "sanctions"}
-    keys += [f"sanctions.{pid}" for pid in scenario.parties if pid in sanctioners]
+    keys = [ke.TALKS_DIRECT.key(), ke.TALKS_LEADERS.key()]
+    keys += [ke.ATTEND.key(pid) for pid in scenario.principals]
+    keys += [ke.LEVEL.key(pid, "leader") for pid in scenario.principals]
+    keys += [ke.AGREEMENT_ANY.key(), ke.AGREEMENT.key(ke.headline_issue(scenario))]
+    keys += [ke.SANCTIONS.key(pid) for pid in ke.sanctioners(scenario)]
     return keys
 
 

@@ -18,7 +18,7 @@ rows and is seeded like chunk *k* of a run), so the numbers depend on the scenar
 replicates and seed, never on the number of workers or the backend.
 
 The sample design, the checks before a run and the playing of the rows are in
-``sensitivity_design``; this module analyses the output and writes ``sensitivity.json``.
+``design``; this module analyses the output and writes ``sensitivity.json``.
 
 Example:
     >>> result = run_sensitivity(scenario, method="sobol", n=64)  # doctest: +SKIP
@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from simulator._version import __version__
-from simulator.analysis.sensitivity_design import (
+from simulator.analysis.design import (
     MORRIS_LEVELS,
     Design,
     evaluate,
@@ -146,7 +146,7 @@ class SensitivityResult:
         return text
 
     def to_dict(self, scenario: Scenario) -> dict[str, Any]:
-        """The ``sensitivity.json`` document (see ``contracts.md``), with extra context keys."""
+        """The ``sensitivity.json`` document (``docs/output-format.md``), with extra context keys."""
         return {
             "method": self.design.method,
             "worlds": self.worlds,

@@ -42,11 +42,13 @@ from simulator.engine.ensemble import run_ensemble
 from simulator.engine.tally import Tally, summary_dict
 from simulator.engine.variant import Agents
 from simulator.errors import ScenarioError, UserError
+from simulator.scenario import events as ke
 from simulator.scenario.load import load_scenario
 from simulator.scenario.paths import type_at
 from simulator.scenario.schema import Scenario
 
-DEFAULT_EVENTS = ("talks.direct", "talks.leaders", "agreement.any", "agreement.ceasefire")
+#: The events every sweep plots (beside the headline issue's agreement and any sanctions).
+DEFAULT_EVENTS = (ke.TALKS_DIRECT.key(), ke.TALKS_LEADERS.key(), ke.AGREEMENT_ANY.key())
 MAX_PANELS = 4
 #: Most points a sweep may have (each holds its events in memory and one row of sweep.parquet).
 MAX_POINTS = 100_000
@@ -283,13 +285,18 @@ def sweep_table(
     return table.replace_schema_metadata({"negsim": json.dumps(metadata)})
 
 
-def plotted_events(table: pa.Table, keys: Sequence[str], limit: int | None = None) -> list[str]:
-    """The key events, plus the sanctions events that happen at some point.
+def plotted_events(
+    table: pa.Table, keys: Sequence[str], limit: int | None = None, headline: str | None = None
+) -> list[str]:
+    """The key events (with the ``headline`` issue's agreement), plus the sanctions events that
+    happen at some point.
 
     With ``limit``, only that many: the ones that vary most across the points, in their order.
     """
-    chosen = [k for k in DEFAULT_EVENTS if k in keys]
-    chosen += [k for k in keys if k.startswith("sanctions.") and max(table.column(k).to_pylist()) > 0]
+    wanted = [*DEFAULT_EVENTS, *([ke.AGREEMENT.key(headline)] if headline else [])]
+    chosen = [k for k in wanted if k in keys]
+    sanctions = ke.select(keys, ke.SANCTIONS)
+    chosen += [k for k in sanctions if max(table.column(k).to_pylist()) > 0]
     if limit is not None and len(chosen) > limit:
         spread = {k: float(np.ptp(column(table, k))) for k in chosen}
         keep = set(sorted(chosen, key=lambda k: -spread[k])[:limit])
@@ -323,11 +330,12 @@ class SweepResult:
     name: str
     runs: int
     lhs: bool
+    headline: str | None = None
 
     def default_events(self) -> list[str]:
         """The events worth plotting: all for one grid parameter, else the most varying few."""
         limit = None if len(self.ranges) == 1 and not self.lhs else MAX_PANELS
-        return plotted_events(self.table, self.keys, limit)
+        return plotted_events(self.table, self.keys, limit, self.headline)
 
 
 def sweep(
@@ -369,7 +377,7 @@ def sweep(
     ranges = parse_params(params, lhs=lhs)
     points = lhs_points(ranges, n or 200, seed) if lhs else grid_points(ranges)
     scenarios = load_points(path, overrides, ranges, points, allow_outside=allow_outside)
-    keys = event_keys(scenarios[0], agents)
+    keys = event_keys(scenarios[0])
     tallies = run_sweep(
         scenarios,
         runs=runs,
@@ -393,7 +401,8 @@ def sweep(
     }
     events_at = [point_events(s, t) for s, t in zip(scenarios, tallies, strict=True)]
     table = sweep_table(ranges, points, events_at, keys, metadata)
-    return SweepResult(table, tuple(ranges), tuple(points), tuple(keys), base.name, runs, lhs)
+    headline = ke.headline_issue(base)
+    return SweepResult(table, tuple(ranges), tuple(points), tuple(keys), base.name, runs, lhs, headline)
 
 
 def write_sweep(result: SweepResult, out: Path) -> Path:

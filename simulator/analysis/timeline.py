@@ -18,20 +18,28 @@ from simulator._version import __version__
 from simulator.engine.chunks import DEFAULT_CHUNK
 from simulator.engine.ensemble import run_ensemble
 from simulator.engine.tally import wilson
+from simulator.scenario import events as ke
 from simulator.scenario.load import load_scenario
 
 
-def key_events(events: Sequence[str]) -> list[str]:
-    """The events a timeline draws: the ceasefire and sanctions (by the last checkpoint, if a
-    campaign), a second round by the first checkpoint, and the first meeting's leaders and ceasefire."""
-    dated = sorted(e for e in events if ".by." in e)
-    last = max((e.rsplit(".by.", 1)[1] for e in dated), default="")
-    first = min((e.rsplit(".by.", 1)[1] for e in dated), default="")
-    keys = [e for e in dated if e.startswith(("agreement.ceasefire.", "sanctions.")) and e.endswith(last)]
-    keys += [e for e in dated if e.startswith("meeting.2.held.") and e.endswith(first)]
-    keys += [e for e in ("talks.leaders", "agreement.ceasefire") if e in events]
+def key_events(events: Sequence[str], headline: str) -> list[str]:
+    """The events a timeline draws: the headline issue's agreement and sanctions (by the last
+    checkpoint, if a campaign), a second round by the first checkpoint, and the first meeting's
+    leaders and headline agreement (``headline``: :func:`simulator.scenario.events.headline_issue`)."""
+    dated: dict[str, ke.Parsed] = {}
+    for e in sorted(events):
+        p = ke.parse(e)
+        if p is not None and p.date is not None:
+            dated[e] = p
+    dates = [p.date or "" for p in dated.values()]
+    last, first = max(dates, default=""), min(dates, default="")
+    agreed = ke.AGREEMENT.key(headline)
+    keys = [e for e in dated if e == ke.by_date(agreed, last)]
+    keys += [e for e, p in dated.items() if p.family is ke.SANCTIONS and p.date == last]
+    keys += [e for e in dated if e == ke.by_date(ke.MEETING_HELD.key(2), first)]
+    keys += [e for e in (ke.TALKS_LEADERS.key(), agreed) if e in events]
     if not dated:
-        keys += [e for e in events if e.startswith("sanctions.")]
+        keys += ke.select(events, ke.SANCTIONS)
     return list(dict.fromkeys(keys))
 
 
@@ -78,7 +86,8 @@ def timeline(
             rows.append({"p": round(c / t.n, 6), "ci95": [round(lo, 6), round(hi, 6)], "count": c})
         events[k] = rows
     first = runs_at[0][1]
-    moving = [k for k in key_events(keys) if any(r["count"] for r in events[k])]
+    headline = ke.headline_issue(first)
+    moving = [k for k in key_events(keys, headline) if any(r["count"] for r in events[k])]
     sources = _sources_by_date(first, [when for when, _, _ in runs_at])
     return {
         "negsim_version": __version__,

@@ -48,10 +48,9 @@ class ZoneReport:
 def zone_report(scenario: Scenario, *, worlds: int = 2000, seed: int = 0) -> ZoneReport | None:
     """Check the prior, or None when the scenario's protocol does not define a zone of agreement."""
     model = NegotiationModel(scenario, worlds=worlds, rng=seed)
-    zone = getattr(model.protocol, "zone_of_agreement", None)
-    if zone is None:
+    bare = model.protocol.zone_of_agreement(model, red_lines=False)
+    full = model.protocol.zone_of_agreement(model, red_lines=True)
+    if bare is None or full is None:
         return None
-    bare = zone(model, red_lines=False)
-    full = zone(model, red_lines=True)
     per_issue = {iid: float(full[:, k].mean()) for k, iid in enumerate(model.issue_ids)}
     return ZoneReport(worlds, float(np.any(bare, axis=1).mean()), per_issue)

@@ -75,8 +75,8 @@ def refuse_early(out: Path, name: str, overwrite: bool, what: str) -> None:
 
 
 def _sensitivity(args: argparse.Namespace) -> int:
+    from simulator.analysis.design import SamplingWarning, prepare, rows_per_chunk
     from simulator.analysis.sensitivity import run_sensitivity, write_outputs
-    from simulator.analysis.sensitivity_design import SamplingWarning, prepare, rows_per_chunk
     from simulator.cli.options import executor_for, progress_bar
     from simulator.figures.sensitivity import write_figures
     from simulator.scenario.load import load_scenario

@@ -55,7 +55,12 @@ def simulate_chunk(
     """Run one chunk of worlds and return its records (one array per column)."""
     if scenario.campaign is not None:
         return run_campaign(
-            scenario, worlds=chunk.size, rng=chunk_seed(seed, chunk.index), quantiles=quantiles, agents=agents
+            scenario,
+            worlds=chunk.size,
+            rng=chunk_seed(seed, chunk.index),
+            quantiles=quantiles,
+            agents=agents,
+            crn_period=crn_period,
         )
     model = NegotiationModel(
         scenario,

@@ -20,7 +20,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,11 +47,9 @@ WORK = ".negsim"
 MANIFEST = f"{WORK}/manifest.json"
 PARTS = f"{WORK}/parts"
 LOCK = f"{WORK}/lock"
-#: The figures negsim draws into a run's ``figures/`` (run figures, then ``negsim score``'s).
-RUN_FIGURES = ("levels", "events", "outcomes", "positions", "threats")
-#: A campaign run's figures (see ``simulator.figures.campaign``).
-CAMPAIGN_FIGURES = ("campaign", "meetings")
-NEGSIM_FIGURES = (*RUN_FIGURES, *CAMPAIGN_FIGURES, "reliability")
+#: What runs once a run's numbers are written (``simulator.api`` passes the figures): given the
+#: run folder, it returns the files it wrote. The engine never imports what draws them.
+FinishHook = Callable[[Path], list[Path]]
 #: The mark of a page written by ``negsim report`` (so a later report may replace it).
 REPORT_MARK = '<meta name="generator" content="negsim">'
 
@@ -64,6 +62,11 @@ class RunOutput:
     summary: dict[str, Any]
     figures: list[Path] = field(default_factory=list)
     figure_error: str | None = None
+
+    @property
+    def files(self) -> list[Path]:
+        """What the ``on_finished`` hook wrote (the figures, when ``simulator.api`` ran it)."""
+        return self.figures
 
 
 def resolved_yaml(scenario: Scenario, out: Path) -> str:
@@ -128,12 +131,13 @@ def _holds_files(out: Path) -> bool:
     return any(f.name != "lock" for f in (out / WORK).iterdir()) if (out / WORK).is_dir() else False
 
 
-def remove_results(out: Path) -> None:
-    """Remove what an earlier run wrote in ``out`` (summary first), and nothing else."""
+def remove_results(out: Path, outputs: Sequence[str] = ()) -> None:
+    """Remove what an earlier run wrote in ``out`` (summary first; ``outputs``: what its
+    ``on_finished`` steps wrote, relative to ``out``), and nothing else."""
     for name in (SUMMARY, WORLDS, REPORT):
         (out / name).unlink(missing_ok=True)
-    for name in NEGSIM_FIGURES:
-        (out / FIGURES / f"{name}.png").unlink(missing_ok=True)
+    for name in outputs:
+        (out / name).unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         (out / FIGURES).rmdir()  # only if nothing of the user's is left in it
     (out / RESOLVED).unlink(missing_ok=True)
@@ -162,9 +166,9 @@ def read_manifest(out: Path) -> dict[str, Any] | None:
     return read_doc(out / MANIFEST, Manifest, "run manifest").model_dump()
 
 
-def write_manifest(out: Path, manifest: dict[str, object]) -> None:
+def write_manifest(out: Path, manifest: Manifest) -> None:
     """Record what a run in ``out`` is (so ``--resume`` can finish exactly that run)."""
-    storage.write_text(out / MANIFEST, json.dumps(manifest, indent=2))
+    storage.write_text(out / MANIFEST, json.dumps(manifest.model_dump(mode="json"), indent=2))
 
 
 def has_manifest(out: Path) -> bool:
@@ -183,12 +187,16 @@ def start_run(
     overwrite: bool = False,
     agents: Agents = None,
     progress: Callable[[int], None] | None = None,
-    figures: bool = True,
+    on_finished: FinishHook | None = None,
+    outputs: Sequence[str] = (),
 ) -> RunOutput:
     """Run a scenario into a fresh output folder (refusing to clobber an earlier run).
 
     The agent classes (``agents``) are recorded in the manifest, so ``resume_run`` plays the rest
-    of the worlds with the same model variant.
+    of the worlds with the same model variant. ``on_finished`` runs once the numbers are written
+    (its failure is reported, the numbers kept); ``outputs`` are the files, relative to ``out``,
+    that such steps may have written before, removed by ``overwrite`` with the run's own. Most
+    callers want :func:`simulator.api.run`, which draws the figures this way.
     """
     if seed < 0:
         raise UserError(f"--seed must be 0 or more, got {seed}")
@@ -203,20 +211,20 @@ def start_run(
         if overwrite:
             # Before anything new is written: an interrupted overwrite must not leave the old
             # numbers beside the new scenario.
-            remove_results(out)
+            remove_results(out, outputs)
         remove_temporary(out)
         storage.write_text(out / RESOLVED, resolved_yaml(scenario, out))
-        manifest = {
-            "negsim_version": __version__,
-            "runs": runs,
-            "seed": seed,
-            "chunk_size": chunk_size,
-            "sha256": scenario.sha256(),
-            "scenario_path": str(scenario.path) if scenario.path else None,
-            "seeds": scenario.seeds,
-            "agents": agents_spec(agents),
-            "figures": figures,
-        }
+        manifest = Manifest(
+            negsim_version=__version__,
+            runs=runs,
+            seed=seed,
+            chunk_size=chunk_size,
+            sha256=scenario.sha256(),
+            scenario_path=str(scenario.path) if scenario.path else None,
+            seeds=scenario.seeds,
+            agents=agents_spec(agents),
+            figures=on_finished is not None,  # resume_run's callers read it (simulator.api)
+        )
         write_manifest(out, manifest)
         result = run_ensemble(
             scenario,
@@ -228,7 +236,7 @@ def start_run(
             agents=agents,
             progress=progress,
         )
-        return _finish(scenario, out, result, manifest, figures)
+        return _finish(scenario, out, result, manifest.model_dump(mode="json"), on_finished)
 
 
 def resume_run(
@@ -236,13 +244,15 @@ def resume_run(
     *,
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
-    figures: bool | None = None,
+    on_finished: FinishHook | None = None,
+    outputs: Sequence[str] = (),
     agents: Agents = None,
 ) -> RunOutput:
     """Finish an interrupted run in ``out``: only the missing chunks are run.
 
     The agent classes are the ones the manifest recorded; ``agents``, when given, must match them.
-    ``figures`` None draws figures if the run was started with them.
+    ``on_finished`` as for :func:`start_run`; a run already finished returns its files among
+    ``outputs`` (see :func:`started_with_hook` for whether the run began with a hook).
     """
     check_out(out)
     if not out.is_dir():
@@ -252,7 +262,7 @@ def resume_run(
         if manifest is None:
             if (out / SUMMARY).exists():
                 summary = read_summary(out)
-                drawn = [p for p in (out / FIGURES / f"{n}.png" for n in RUN_FIGURES) if p.is_file()]
+                drawn = [p for p in (out / name for name in outputs) if p.is_file()]
                 return RunOutput(out, summary, drawn)
             raise UserError(printable(f"{out}: no interrupted run to resume here"))
         remove_temporary(out)
@@ -279,12 +289,22 @@ def resume_run(
             agents=agents,
             progress=progress,
         )
-        draw = bool(manifest.get("figures", True)) if figures is None else figures
-        return _finish(scenario, out, result, manifest, draw)
+        return _finish(scenario, out, result, manifest, on_finished)
+
+
+def started_with_hook(out: Path) -> bool:
+    """Whether the interrupted run in ``out`` was started with an ``on_finished`` hook (True when
+    there is no manifest to say)."""
+    manifest = read_manifest(out) if out.is_dir() else None
+    return bool((manifest or {}).get("figures", True))
 
 
 def _finish(
-    scenario: Scenario, out: Path, result: EnsembleResult, manifest: dict[str, Any], figures: bool
+    scenario: Scenario,
+    out: Path,
+    result: EnsembleResult,
+    manifest: dict[str, Any],
+    on_finished: FinishHook | None,
 ) -> RunOutput:
     summary = summary_dict(
         result.tally,
@@ -303,12 +323,10 @@ def _finish(
     storage.write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
     drawn: list[Path] = []
     error = None
-    if figures:
-        from simulator.figures.run import run_figures
-
+    if on_finished is not None:
         # The numbers are written: a figure that cannot be drawn must not fail the run.
         try:
-            drawn = run_figures(out)
+            drawn = on_finished(out)
         except MemoryError:
             raise
         except Exception as exc:  # a figure's failure is reported, the numbers are kept

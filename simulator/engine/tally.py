@@ -17,8 +17,9 @@ import numpy as np
 import pyarrow as pa
 
 from simulator.engine import sketch
+from simulator.engine.documents import Summary, check_doc
 from simulator.model.protocols.base import produces_walkouts
-from simulator.model.records import OUTCOMES
+from simulator.scenario import events as ke
 from simulator.scenario.schema import LEVELS, Scenario
 
 QUANTILES = (0.05, 0.5, 0.95)
@@ -32,48 +33,42 @@ def events_of(
 
     ``walkout.*`` and ``outcome.collapse`` are produced only where walking out is part of the
     protocol (``walkouts``; default: every protocol the scenario plays has walk-outs), never
-    filled with zeros.
+    filled with zeros. The keys are exactly :func:`simulator.scenario.events.event_keys`.
     """
     if walkouts is None:
         walkouts = produces_walkouts(scenario.protocol.weights)
     ev: dict[str, np.ndarray] = {}
     for pid in scenario.parties:
-        level = rec[f"level.{pid}"]
-        ev[f"attend.{pid}"] = level > 0
+        level = rec[ke.LEVEL_COLUMN.key(pid)]
+        ev[ke.ATTEND.key(pid)] = level > 0
         for lv in LEVELS:
-            ev[f"level.{pid}.{lv.value}"] = level == lv.rank
-    for key in ("talks.direct", "talks.leaders", "talks.mediated"):
-        ev[key] = rec[key]
+            ev[ke.LEVEL.key(pid, lv.value)] = level == lv.rank
+    for fam in (ke.TALKS_DIRECT, ke.TALKS_LEADERS, ke.TALKS_MEDIATED):
+        ev[fam.key()] = rec[fam.key()]
     for fid in scenario.protocol.formats:
-        ev[f"format.{fid}"] = rec[f"format.{fid}"]
-    agreed = [rec[f"agreed.{iid}"] for iid in scenario.issues]
+        ev[ke.FORMAT.key(fid)] = rec[ke.FORMAT.key(fid)]
+    agreed = [rec[ke.AGREED.key(iid)] for iid in scenario.issues]
     for iid, a in zip(scenario.issues, agreed, strict=True):
-        ev[f"agreement.{iid}"] = a
-    ev["agreement.any"] = np.logical_or.reduce(agreed)
+        ev[ke.AGREEMENT.key(iid)] = a
+    ev[ke.AGREEMENT_ANY.key()] = np.logical_or.reduce(agreed)
+    n = len(rec[ke.OUTCOME_COLUMN.key()])
     for pid in scenario.parties:
         carried = [
-            rec[f"threat.{tid}"]
+            rec[ke.THREAT.key(tid)]
             for tid, t in scenario.threats.items()
             if t.by == pid and t.action == "sanctions"
         ]
-        ev[f"sanctions.{pid}"] = (
-            np.logical_or.reduce(carried) if carried else np.zeros(len(rec["outcome"]), dtype=bool)
-        )
+        ev[ke.SANCTIONS.key(pid)] = np.logical_or.reduce(carried) if carried else np.zeros(n, dtype=bool)
     for tid in scenario.threats:
-        ev[f"threat.{tid}"] = rec[f"threat.{tid}"]
-    for pid in scenario.principals:
-        if walkouts:
-            ev[f"walkout.{pid}"] = rec[f"walkout.{pid}"]
-    for i, name in enumerate(OUTCOMES):
-        if walkouts or name != "collapse":
-            ev[f"outcome.{name}"] = rec["outcome"] == i
+        ev[ke.THREAT.key(tid)] = rec[ke.THREAT.key(tid)]
+    if walkouts:
+        for pid in scenario.principals:
+            ev[ke.WALKOUT.key(pid)] = rec[ke.WALKOUT.key(pid)]
+    for o in ke.outcomes(walkouts):
+        ev[ke.OUTCOME.key(o.key)] = rec[ke.OUTCOME_COLUMN.key()] == o
     if scenario.campaign is not None:
         ev.update(campaign_events(scenario, rec, walkouts=walkouts))
     return ev
-
-
-#: Meetings whose ``meeting.<n>.held.by.<date>`` is reported at each checkpoint.
-DATED_MEETINGS = (2, 3)
 
 
 def campaign_events(
@@ -89,11 +84,11 @@ def campaign_events(
     camp = scenario.campaign
     assert camp is not None
     ev: dict[str, np.ndarray] = {}
-    count = rec["campaign.meetings"]
+    count = rec[ke.CAMPAIGN_MEETINGS.key()]
     for k in range(1, camp.max_meetings + 1):
-        ev[f"meeting.{k}.held"] = count >= k
+        ev[ke.MEETING_HELD.key(k)] = count >= k
     for k in range(camp.max_meetings + 1):
-        ev[f"meetings.count.{k}"] = count == k
+        ev[ke.MEETINGS_COUNT.key(k)] = count == k
     n = len(count)
 
     def by(key: str, limit: int) -> np.ndarray:
@@ -104,30 +99,30 @@ def campaign_events(
         day, tag = camp.day(c), c.isoformat()
         agreed = []
         for iid in scenario.issues:
-            a = by(f"day.agreement.{iid}", day)
+            a = by(ke.DAY_AGREEMENT.key(iid), day)
             agreed.append(a)
-            ev[f"agreement.{iid}.by.{tag}"] = a
-        ev[f"agreement.any.by.{tag}"] = np.logical_or.reduce(agreed)
-        ev[f"talks.direct.by.{tag}"] = by("day.meeting.1", day)
+            ev[ke.by_date(ke.AGREEMENT.key(iid), tag)] = a
+        ev[ke.by_date(ke.AGREEMENT_ANY.key(), tag)] = np.logical_or.reduce(agreed)
+        ev[ke.by_date(ke.TALKS_DIRECT.key(), tag)] = by(ke.DAY_MEETING.key(1), day)
         for pid in scenario.parties:
-            ev[f"sanctions.{pid}.by.{tag}"] = by(f"day.sanctions.{pid}", day)
-        for k in DATED_MEETINGS:
+            ev[ke.by_date(ke.SANCTIONS.key(pid), tag)] = by(ke.DAY_SANCTIONS.key(pid), day)
+        for k in ke.DATED_MEETINGS:
             if k <= camp.max_meetings:
-                ev[f"meeting.{k}.held.by.{tag}"] = by(f"day.meeting.{k}", day)
+                ev[ke.by_date(ke.MEETING_HELD.key(k), tag)] = by(ke.DAY_MEETING.key(k), day)
     tag = camp.horizon.isoformat()
-    for i, name in enumerate(OUTCOMES):
-        if walkouts or name != "collapse":
-            ev[f"outcome.{name}.by.{tag}"] = rec["campaign.outcome"] == i
+    for o in ke.outcomes(walkouts):
+        ev[ke.by_date(ke.OUTCOME.key(o.key), tag)] = rec[ke.CAMPAIGN_OUTCOME.key()] == o
     return ev
 
 
 def by_protocol(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
     """An ensemble's events per member, over the worlds that played it (empty for one protocol)."""
-    if "protocol" not in rec:
+    member = rec.get(ke.PROTOCOL_COLUMN.key())
+    if member is None:
         return {}
     out = {}
     for m, kind in enumerate(scenario.protocol.weights):
-        rows = rec["protocol"] == m
+        rows = member == m
         sub = {k: v[rows] for k, v in rec.items()}
         out[kind] = events_of(scenario, sub, walkouts=produces_walkouts([kind]))
     return out
@@ -135,18 +130,19 @@ def by_protocol(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, dic
 
 def stats_of(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Continuous per-world quantities summarised by mean and quantiles (NaN = not applicable)."""
-    held = rec["talks.direct"]
-    st: dict[str, np.ndarray] = {"rounds": np.where(held, rec["rounds"] / scenario.protocol.rounds, np.nan)}
+    held = rec[ke.TALKS_DIRECT.key()]
+    rounds = np.where(held, rec[ke.ROUNDS.key()] / scenario.protocol.rounds, np.nan)
+    st: dict[str, np.ndarray] = {ke.ROUNDS.key(): rounds}
     for pid in scenario.principals:
         for iid in scenario.issues:
-            st[f"concession.{pid}.{iid}"] = rec[f"concession.{pid}.{iid}"]
-            st[f"position.{pid}.{iid}"] = rec[f"position.{pid}.{iid}"]
+            for fam in (ke.CONCESSION, ke.POSITION):
+                st[fam.key(pid, iid)] = rec[fam.key(pid, iid)]
     for iid in scenario.issues:
-        st[f"text.{iid}"] = rec[f"text.{iid}"]
-    if "zopa" in rec:  # the share of worlds with a zone of agreement (a protocol may not compute it)
-        st["zopa"] = rec["zopa"].astype(float)
+        st[ke.TEXT.key(iid)] = rec[ke.TEXT.key(iid)]
+    if ke.ZOPA.key() in rec:  # the share of worlds with a zone of agreement (a protocol may not compute it)
+        st[ke.ZOPA.key()] = rec[ke.ZOPA.key()].astype(float)
         for iid in scenario.issues:
-            st[f"zopa.{iid}"] = rec[f"zopa.{iid}"].astype(float)
+            st[ke.ZOPA_ISSUE.key(iid)] = rec[ke.ZOPA_ISSUE.key(iid)].astype(float)
     return st
 
 
@@ -165,10 +161,11 @@ class Tally:
     @classmethod
     def of(cls, scenario: Scenario, rec: dict[str, np.ndarray]) -> Tally:
         """Tally one batch of worlds (and, for an ensemble, each member's worlds as a group)."""
-        t = cls(n=len(rec["outcome"]))
+        t = cls(n=len(rec[ke.OUTCOME_COLUMN.key()]))
         t.counts = {k: int(v.sum()) for k, v in events_of(scenario, rec).items()}
         for kind, ev in by_protocol(scenario, rec).items():
-            played = int(np.sum(rec["protocol"] == list(scenario.protocol.weights).index(kind)))
+            member = rec[ke.PROTOCOL_COLUMN.key()]
+            played = int(np.sum(member == list(scenario.protocol.weights).index(kind)))
             t.groups[kind] = cls(n=played, counts={k: int(v.sum()) for k, v in ev.items()})
         for k, v in stats_of(scenario, rec).items():
             ok = v[~np.isnan(v)]
@@ -243,7 +240,7 @@ def summary_dict(
     version: str,
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``summary.json`` document (see ``contracts.md``): events with Wilson intervals, stats."""
+    """The ``summary.json`` document (``docs/output-format.md``): events with Wilson intervals, stats."""
     events = _events(tally, scenario)
     stats = {}
     for key in sorted(tally.sums):
@@ -256,7 +253,7 @@ def summary_dict(
     if tally.groups:
         weights = scenario.protocol.weights
         total = sum(weights.values())
-        stats["by_protocol"] = {
+        stats[ke.BY_PROTOCOL.key()] = {
             kind: {
                 "weight": round(weights[kind] / total, 6),
                 "runs": g.n,
@@ -275,14 +272,16 @@ def summary_dict(
         "stats": stats,
     }
     doc.update(extra or {})
+    # Checked against the very model it is read back with (engine.documents.Summary), so a run
+    # never writes a summary.json that negsim itself would refuse.
+    check_doc(doc, Summary, "summary.json as built")
     return doc
 
 
 def _events(tally: Tally, scenario: Scenario) -> dict[str, Any]:
     """Each event's probability with its Wilson 95% interval and count, in reading order."""
     events = {}
-    rank = {name: i for i, name in enumerate([*scenario.parties, *scenario.issues, *scenario.threats])}
-    for key in sorted(tally.counts, key=lambda k: _event_order(k, rank)):
+    for key in ke.summary_order(tally.counts, scenario):
         k = tally.counts[key]
         lo, hi = wilson(k, tally.n)
         events[key] = {
@@ -293,47 +292,19 @@ def _events(tally: Tally, scenario: Scenario) -> dict[str, Any]:
     return events
 
 
-_PREFIX_ORDER = (
-    "attend",
-    "level",
-    "meeting",
-    "meetings",
-    "talks",
-    "format",
-    "agreement",
-    "sanctions",
-    "threat",
-    "walkout",
-    "outcome",
-)
-
-
-def _event_order(key: str, rank: dict[str, int]) -> tuple[int, int, str]:
-    """Sort events by kind, then by the scenario's order of parties/issues/threats, then level."""
-    head, _, rest = key.partition(".")
-    subject = rest.split(".", 1)[0]
-    if head == "level":  # levels of one party in rank order, absent first
-        party, _, lv = rest.rpartition(".")
-        rest = f"{party}.{[x.value for x in LEVELS].index(lv)}"
-    elif head == "outcome":
-        rest = str(OUTCOMES.index(rest)) if rest in OUTCOMES else rest
-    kind = _PREFIX_ORDER.index(head) if head in _PREFIX_ORDER else 99
-    return (kind, rank.get(subject, -1), rest)
-
-
 def worlds_table(scenario: Scenario, rec: dict[str, np.ndarray], start: int, chunk: int) -> pa.Table:
     """One Parquet row per world: index, chunk, drawn parameters, levels, flags, positions, outcome."""
-    n = len(rec["outcome"])
+    n = len(rec[ke.OUTCOME_COLUMN.key()])
     cols: dict[str, pa.Array] = {
         "world": pa.array(np.arange(start, start + n, dtype=np.int64)),
         "chunk": pa.array(np.full(n, chunk, dtype=np.int32)),
     }
     level_names = pa.array([lv.value for lv in LEVELS])
-    outcome_names = pa.array(list(OUTCOMES))
+    outcome_names = pa.array(list(ke.OUTCOMES))
     for key, v in rec.items():
-        if key.startswith("level."):
+        if ke.LEVEL_COLUMN.matches(key):
             cols[key] = pa.DictionaryArray.from_arrays(pa.array(v.astype(np.int8)), level_names)
-        elif key == "outcome":
+        elif key == ke.OUTCOME_COLUMN.key():
             cols[key] = pa.DictionaryArray.from_arrays(pa.array(v.astype(np.int8)), outcome_names)
         elif v.dtype == np.float64:
             cols[key] = pa.array(v.astype(np.float32))

@@ -18,7 +18,9 @@ from matplotlib.dates import date2num
 from matplotlib.figure import Figure
 
 from simulator.engine.tally import Z95
+from simulator.figures import names as figure_names
 from simulator.figures.common import pct, percent_axis
+from simulator.scenario import events as ke
 
 COLOURS = ("#1a9850", "#4c72b0", "#c44e52", "#dd8452", "#8172b2", "#937860")
 
@@ -36,17 +38,17 @@ def wilson_band(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def key_columns(scenario: dict[str, Any], names: list[str]) -> list[tuple[str, str]]:
-    """The ``day.*`` columns worth a curve, with their labels (ceasefire first)."""
+    """The ``day.*`` columns worth a curve, with their labels (the headline issue first)."""
     parties = scenario.get("parties", {})
-    out = []
-    for iid in scenario.get("issues", {}):
-        if iid == "ceasefire" or len(scenario["issues"]) == 1:
-            out.append((f"day.agreement.{iid}", f"{scenario['issues'][iid].get('name', iid)} agreed"))
-    if "day.meeting.2" in names:
-        out.append(("day.meeting.2", "A second round held"))
+    issues = scenario.get("issues", {})
+    iid = ke.headline_of(issues, scenario.get("headline_issue"))
+    out = [(ke.DAY_AGREEMENT.key(iid), f"{issues[iid].get('name', iid)} agreed")]
+    if ke.DAY_MEETING.key(2) in names:
+        out.append((ke.DAY_MEETING.key(2), "A second round held"))
     for name in names:
-        if name.startswith("day.sanctions."):
-            pid = name.rsplit(".", 1)[1]
+        m = ke.DAY_SANCTIONS.matches(name)
+        if m:
+            pid = m["party"]
             out.append((name, f"New sanctions by {parties.get(pid, {}).get('name', pid)}"))
     return [(c, label) for c, label in out if c in names]
 
@@ -63,7 +65,8 @@ def campaign_figures(summary: dict[str, Any], scenario: dict[str, Any], worlds: 
     camp = scenario["campaign"]
     start = dt.date.fromisoformat(str(camp["start"]))
     horizon = (dt.date.fromisoformat(str(camp["horizon"])) - start).days
-    names = [n for n in pq.read_schema(worlds).names if n.startswith("day.")]
+    day = (ke.DAY_AGREEMENT, ke.DAY_MEETING, ke.DAY_SANCTIONS)
+    names = [n for n in pq.read_schema(worlds).names if any(f.matches(n) for f in day)]
     cols = key_columns(scenario, names)
     table = pq.read_table(worlds, columns=[c for c, _ in cols])
     n = table.num_rows
@@ -89,9 +92,8 @@ def campaign_figures(summary: dict[str, Any], scenario: dict[str, Any], worlds: 
     ax.grid(axis="y", alpha=0.3)
 
     events = summary["events"]
-    counts = sorted(
-        (int(k.rsplit(".", 1)[1]), v) for k, v in events.items() if k.startswith("meetings.count.")
-    )
+    matched = ((ke.MEETINGS_COUNT.matches(k), v) for k, v in events.items())
+    counts = sorted((int(m["count"]), v) for m, v in matched if m)
     fig2 = Figure(figsize=(8, 4.5), layout="constrained")
     ax2 = fig2.add_subplot()
     x = np.array([c for c, _ in counts])
@@ -105,4 +107,4 @@ def campaign_figures(summary: dict[str, Any], scenario: dict[str, Any], worlds: 
     percent_axis(ax2)
     ax2.set_ylabel("share of worlds")
     ax2.set_title(title + f"number of meetings held, 95% intervals ({summary['runs']:,} worlds)")
-    return {"campaign": fig, "meetings": fig2}
+    return {figure_names.CAMPAIGN: fig, figure_names.MEETINGS: fig2}

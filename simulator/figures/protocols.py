@@ -8,8 +8,10 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from simulator.scenario import events as ke
+
 #: The events compared, when the run produced them (walk-outs only under protocols that have them).
-KEY_PREFIXES = ("talks.", "agreement.", "sanctions.", "walkout.", "outcome.")
+KEY_FAMILIES = (ke.TALKS_DIRECT, ke.TALKS_LEADERS, *ke.AGREEMENTS, ke.SANCTIONS, ke.WALKOUT, ke.OUTCOME)
 
 
 def protocols_figure(summary: dict[str, Any]) -> Figure:
@@ -21,12 +23,12 @@ def protocols_figure(summary: dict[str, Any]) -> Figure:
     Returns:
         The figure (draw it on an Agg canvas to save it).
     """
-    members: dict[str, Any] = summary["stats"]["by_protocol"]
+    members: dict[str, Any] = summary["stats"][ke.BY_PROTOCOL.key()]
     series = {f"{k} ({v['share']:.0%} of worlds)": v["events"] for k, v in members.items()}
     series["model average"] = summary["events"]
     keys: list[str] = []
     for ev in [summary["events"], *(m["events"] for m in members.values())]:
-        keys += [k for k in ev if k.startswith(KEY_PREFIXES) and k not in keys and k != "talks.mediated"]
+        keys += [k for k in ke.select(ev, *KEY_FAMILIES) if k not in keys]
     fig = Figure(figsize=(9, 0.45 * len(keys) * (1 + 0.15 * len(series)) + 1.5))
     ax = fig.add_subplot()
     height = 0.8 / len(series)

@@ -20,12 +20,14 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulator.engine.rundir import FIGURES, RESOLVED, WORLDS, read_summary
+from simulator.engine.rundir import RESOLVED, WORLDS, read_summary
+from simulator.figures import names
 from simulator.figures.campaign import campaign_figures
 from simulator.figures.common import save_png
 from simulator.figures.protocols import protocols_figure
-from simulator.model.records import LEVELS, OUTCOMES, outcome_key
 from simulator.numbers import pct
+from simulator.scenario import events as ke
+from simulator.scenario.events import LEVELS, OUTCOMES
 from simulator.scenario.yamlsafe import RESOLVED_MAX_BYTES, load_yaml
 
 DPI = 150
@@ -70,19 +72,19 @@ def run_figures(out: Path) -> list[Path]:
     summary = read_summary(out)  # checks the summary against the resolved scenario
     scenario = load_yaml(out / RESOLVED, limit=RESOLVED_MAX_BYTES).data
     figures = {
-        "levels": _levels(summary, scenario),
-        "events": _events(summary, scenario),
-        "outcomes": _outcomes(summary, scenario),
-        "positions": _positions(summary, scenario, out / WORLDS),
-        "threats": _threats(summary, scenario),
+        names.LEVELS: _levels(summary, scenario),
+        names.EVENTS: _events(summary, scenario),
+        names.OUTCOMES: _outcomes(summary, scenario),
+        names.POSITIONS: _positions(summary, scenario, out / WORLDS),
+        names.THREATS: _threats(summary, scenario),
     }
-    if "by_protocol" in summary.get("stats", {}):  # a model average: its members side by side
-        figures["protocols"] = protocols_figure(summary)
+    if ke.BY_PROTOCOL.key() in summary.get("stats", {}):  # a model average: its members side by side
+        figures[names.PROTOCOLS] = protocols_figure(summary)
     if scenario.get("campaign"):  # a campaign: key events against the date, meetings held
         figures.update(campaign_figures(summary, scenario, out / WORLDS))
     paths = []
     for name, fig in figures.items():
-        paths.append(save_png(fig, out / FIGURES / f"{name}.png"))
+        paths.append(save_png(fig, out / names.png(name)))
     return paths
 
 
@@ -147,7 +149,7 @@ def _levels(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
         labels.append(_name(scenario, pid, 22) + (f"\n({role})" if role else ""))
     left = np.zeros(len(parties))
     for level, colour in zip(LEVELS, LEVEL_COLOURS, strict=True):
-        events = [summary["events"].get(f"level.{pid}.{level}", {"p": 0.0}) for pid in parties]
+        events = [summary["events"].get(ke.LEVEL.key(pid, level), {"p": 0.0}) for pid in parties]
         share = np.array([e["p"] for e in events]) * 100
         ax.barh(labels, share, left=left, color=colour, label=level, height=0.65, ec="white")
         text_colour = "white" if level in ("minister", "leader") else "black"
@@ -167,21 +169,21 @@ def _events(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     """Key events (attendance, talks, agreements, sanctions, walkouts) with 95% intervals."""
     parties, threats = scenario["parties"], (scenario.get("threats") or {}).values()
     sanctioners = {t["by"] for t in threats if t.get("action", "sanctions") == "sanctions"}
-    rows = [(f"attend.{p}", f"{_name(scenario, p)} attends", "Attendance") for p in parties]
-    rows += [("talks.direct", "Direct talks held", "Talks")]
-    rows += [("talks.leaders", "Leaders meet", "Talks")]
+    rows = [(ke.ATTEND.key(p), f"{_name(scenario, p)} attends", "Attendance") for p in parties]
+    rows += [(ke.TALKS_DIRECT.key(), "Direct talks held", "Talks")]
+    rows += [(ke.TALKS_LEADERS.key(), "Leaders meet", "Talks")]
     rows += [
-        (f"agreement.{i}", f"Agreement: {issue.get('name', i)}", "Agreement")
+        (ke.AGREEMENT.key(i), f"Agreement: {issue.get('name', i)}", "Agreement")
         for i, issue in scenario["issues"].items()
     ]
-    rows += [("agreement.any", "Agreement on any issue", "Agreement")]
+    rows += [(ke.AGREEMENT_ANY.key(), "Agreement on any issue", "Agreement")]
     rows += [
-        (f"sanctions.{p}", f"Sanctions by {_name(scenario, p)}", "Sanctions")
+        (ke.SANCTIONS.key(p), f"Sanctions by {_name(scenario, p)}", "Sanctions")
         for p in parties
         if p in sanctioners
     ]
     rows += [
-        (f"walkout.{p}", f"{_name(scenario, p)} walks out", "Walkout")
+        (ke.WALKOUT.key(p), f"{_name(scenario, p)} walks out", "Walkout")
         for p, d in parties.items()
         if d.get("role") == "principal"
     ]
@@ -202,10 +204,10 @@ def _events(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
 
 def _outcomes(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     """The mutually exclusive outcome categories as bars with 95% intervals."""
-    keys = [k for k in OUTCOMES if outcome_key(k) in summary["events"]]
+    keys = [k for k in OUTCOMES if ke.OUTCOME.key(k) in summary["events"]]
     fig = Figure(figsize=(9, 3.6), layout="constrained")
     ax = fig.add_subplot()
-    events = [summary["events"][f"outcome.{k}"] for k in keys]
+    events = [summary["events"][ke.OUTCOME.key(k)] for k in keys]
     labels, colours = [OUTCOME_STYLE[k][0] for k in keys], [OUTCOME_STYLE[k][1] for k in keys]
     _intervals(ax, labels, events, colours, bars=True)
     fig.suptitle(_title(summary, "how the talks end"))
@@ -215,7 +217,7 @@ def _outcomes(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
 def _threats(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     """Probability that each threat was carried out, with 95% intervals."""
     listed = (scenario.get("threats") or {}).items()
-    threats = {t: d for t, d in listed if f"threat.{t}" in summary["events"]}
+    threats = {t: d for t, d in listed if ke.THREAT.key(t) in summary["events"]}
     labels, notes = [], []
     for k, d in enumerate(threats.values(), start=1):
         trigger = TRIGGERS.get(d.get("trigger", ""), str(d.get("trigger", "")))
@@ -234,7 +236,7 @@ def _threats(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
         ax.text(0.5, 0.5, "This scenario has no threats.", transform=ax.transAxes, **CENTRED)
         ax.set_axis_off()
         return fig
-    events = [summary["events"][f"threat.{t}"] for t in threats]
+    events = [summary["events"][ke.THREAT.key(t)] for t in threats]
     _intervals(ax, labels, events, [CATEGORIES["Sanctions"]] * len(threats), bars=True)
     if notes:
         fig.supxlabel("\n".join(notes), fontsize=8, ha="left", x=0.01, color="#444444")
@@ -277,11 +279,12 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
     """Per issue, each principal's final position over worlds with talks, with its red line."""
     issues = scenario["issues"]
     principals = [p for p, d in scenario["parties"].items() if d.get("role") == "principal"]
-    red = {(p, i): f"param.parties.{p}.positions.{i}.red_line" for p in principals for i in issues}
-    pos_cols = [f"position.{p}.{i}" for p in principals for i in issues]
-    data = _sample(worlds, ["talks.direct", *pos_cols, *red.values()])
-    held = data.get("talks.direct", np.zeros(0, dtype=bool)).astype(bool)
-    n_held = int(summary["events"].get("talks.direct", {}).get("count", held.sum()))
+    red = {(p, i): ke.PARAM.key(f"parties.{p}.positions.{i}.red_line") for p in principals for i in issues}
+    pos_cols = [ke.POSITION.key(p, i) for p in principals for i in issues]
+    talks = ke.TALKS_DIRECT.key()
+    data = _sample(worlds, [talks, *pos_cols, *red.values()])
+    held = data.get(talks, np.zeros(0, dtype=bool)).astype(bool)
+    n_held = int(summary["events"].get(talks, {}).get("count", held.sum()))
     colours = {p: colormaps["tab10"](k % 10) for k, p in enumerate(principals)}
     fig = Figure(figsize=(10, 1.4 + 3.4 * len(issues)), layout="constrained")
     axes = fig.subplots(len(issues), 1, squeeze=False)[:, 0]
@@ -308,7 +311,7 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
 
         shown = False
         for p in principals:
-            pos = data.get(f"position.{p}.{iid}", np.zeros(held.size))[held].astype(float)
+            pos = data.get(ke.POSITION.key(p, iid), np.zeros(held.size))[held].astype(float)
             pos = pos[np.isfinite(pos)]
             label = _name(scenario, p, 26)
             if pos.size:

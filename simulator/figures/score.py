@@ -14,6 +14,7 @@ from simulator.analysis.score import (
     ScoreCard,
 )
 from simulator.engine.tally import wilson
+from simulator.figures import names
 from simulator.figures.common import save_png
 
 
@@ -79,5 +80,5 @@ def write_reliability(cards: Sequence[ScoreCard], observed_path: Path, out: Path
     if out is None:
         if len(cards) > 1:
             raise ValueError("a reliability figure of several runs needs an output path")
-        out = cards[0].run / "figures" / "reliability.png"
+        out = cards[0].run / names.png(names.RELIABILITY)
     return save_png(reliability_figure(cards, observed_path), out)

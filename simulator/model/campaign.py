@@ -2,8 +2,8 @@
 
 Every world of a batch has its own calendar. The first meeting is the scenario's meeting, played by
 :class:`~simulator.model.model.NegotiationModel` exactly as a single run plays it (same streams,
-same records). Then, meeting after meeting, the worlds whose campaign goes on (no ceasefire yet,
-another meeting scheduled before the horizon) play the next one: a ``NegotiationModel`` over just
+same records). Then, meeting after meeting, the worlds whose campaign goes on (the headline issue not yet
+agreed, another meeting scheduled before the horizon) play the next one: a ``NegotiationModel`` over just
 those worlds, with the parameters carried over from the last meeting (the rules, with formulas, are
 in ``docs/model.md``, "Campaigns") and its own named random streams (each name gets ``:m<k>``;
 draws are made for the whole batch and indexed, so world *i* sees the same numbers whichever other
@@ -24,10 +24,12 @@ import numpy as np
 from simulator.model.agents import PartyAgent
 from simulator.model.model import NegotiationModel
 from simulator.randomness import Streams, as_seed_sequence
+from simulator.scenario import events as ke
+from simulator.scenario.events import Outcome
 from simulator.scenario.schema import Scenario
 
-#: Campaign outcome categories at the horizon, mutually exclusive.
-CAMPAIGN_OUTCOMES = ("no_talks", "collapse", "continue", "partial_agreement", "agreement")
+#: Campaign outcome categories at the horizon, mutually exclusive (the same as one meeting's).
+CAMPAIGN_OUTCOMES = ke.OUTCOMES
 
 
 class MeetingStreams(Streams):
@@ -37,8 +39,10 @@ class MeetingStreams(Streams):
     ``index`` returned, so a world's draws do not depend on which other worlds still play.
     """
 
-    def __init__(self, seed: np.random.SeedSequence, k: int, index: np.ndarray, total: int) -> None:
-        super().__init__(seed)
+    def __init__(
+        self, seed: np.random.SeedSequence, k: int, index: np.ndarray, total: int, period: int | None = None
+    ) -> None:
+        super().__init__(seed, period)
         self.suffix = f":m{k}"
         self.index = index
         self.total = total
@@ -49,23 +53,16 @@ class MeetingStreams(Streams):
         return (self.total, *rest)
 
     def uniform(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
-        drawn = self.get(name + self.suffix).random(self._full(shape))
+        drawn = self._draw(name + self.suffix, self._full(shape), "random")
         return drawn if self.everyone else drawn[self.index]
 
     def normal(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
-        drawn = self.get(name + self.suffix).standard_normal(self._full(shape))
+        drawn = self._draw(name + self.suffix, self._full(shape), "standard_normal")
         return drawn if self.everyone else drawn[self.index]
 
     def gumbel(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
         u = self.uniform(name, shape)
         return -np.log(-np.log(np.clip(u, 1e-12, 1 - 1e-12)))
-
-
-def _ceasefire(scenario: Scenario, agreed: dict[str, np.ndarray]) -> np.ndarray:
-    """Worlds where the ceasefire is agreed (any issue, without a ceasefire issue)."""
-    if "ceasefire" in agreed:
-        return agreed["ceasefire"]
-    return np.logical_or.reduce(list(agreed.values()))
 
 
 def run_campaign(
@@ -75,8 +72,13 @@ def run_campaign(
     rng: int | np.random.SeedSequence | np.random.Generator | None = None,
     quantiles: Mapping[str, np.ndarray] | None = None,
     agents: Mapping[str, type[PartyAgent]] | None = None,
+    crn_period: int | None = None,
 ) -> dict[str, np.ndarray]:
-    """Play the scenario's campaign in ``worlds`` worlds; returns their records (see module doc)."""
+    """Play the scenario's campaign in ``worlds`` worlds; returns their records (see module doc).
+
+    ``crn_period`` P: world i sees the random numbers of world i mod P at every meeting (as
+    :class:`~simulator.model.model.NegotiationModel` does for one meeting).
+    """
     camp = scenario.campaign
     if camp is None:
         raise ValueError(f"scenario '{scenario.name}' has no campaign")
@@ -84,7 +86,7 @@ def run_campaign(
     n = int(worlds)
     slots = scenario.parameter_slots()  # walked once, not once per meeting
     first = NegotiationModel(
-        scenario, worlds=n, rng=seed, quantiles=quantiles, agents=agents, slots=slots
+        scenario, worlds=n, rng=seed, quantiles=quantiles, agents=agents, slots=slots, crn_period=crn_period
     ).run()
     rec = first.records()
     vals = {k: np.array(v, dtype=float) for k, v in first.values.items()}
@@ -109,7 +111,7 @@ def run_campaign(
     while True:
         idx = active
         # --- what meeting k left behind, in the worlds that played it ---
-        held = meeting_rec["talks.direct"]
+        held = meeting_rec[ke.TALKS_DIRECT.key()]
         attempts[idx] += 1
         held_count[idx] += held
         ever_held[idx] |= held
@@ -118,31 +120,32 @@ def run_campaign(
         for j in np.unique(held_count[idx][held]):
             rows = idx[held & (held_count[idx] == j)]
             held_days[j - 1][rows] = day[rows]
-        out = meeting_rec["outcome"]
+        out = meeting_rec[ke.OUTCOME_COLUMN.key()]
         last_outcome[idx] = np.where(held | ~ever_held[idx], out, last_outcome[idx])
         for iid in issues:
-            new = meeting_rec[f"agreed.{iid}"] & ~agreed[iid][idx]
+            now = meeting_rec[ke.AGREED.key(iid)]
+            new = now & ~agreed[iid][idx]
             first_agreed[iid][idx[new]] = day[idx[new]]
-            agreed[iid][idx] |= meeting_rec[f"agreed.{iid}"]
+            agreed[iid][idx] |= now
         for tid, t in scenario.threats.items():
-            done = meeting_rec[f"threat.{tid}"]
+            done = meeting_rec[ke.THREAT.key(tid)]
             if t.action == "sanctions":
                 f = first_sanction[t.by]
                 rows = idx[done & np.isnan(f[idx])]
                 f[rows] = day[rows]
         _carry_over(scenario, model, meeting_rec, vals, idx)
         # --- who meets again, and when ---
-        ended = _ceasefire(scenario, {i: a[idx] for i, a in agreed.items()})
+        ended = agreed[ke.headline_issue(scenario)][idx].copy()  # the headline issue settles it
         ended |= np.logical_and.reduce([agreed[i][idx] for i in issues])
-        nxt = _next_day(scenario, seed, k, idx, n, out, day[idx], vals)
+        nxt = _next_day(scenario, seed, k, idx, n, out, day[idx], vals, crn_period)
         go = ~ended & (nxt <= horizon) & (k < camp.max_meetings)
         active = idx[go]
         if active.size == 0:
             break
-        _drift(scenario, seed, k, vals, active, n, (nxt[go] - day[active]) / 7.0)
+        _drift(scenario, seed, k, vals, active, n, (nxt[go] - day[active]) / 7.0, crn_period)
         day[active] = nxt[go]
         k += 1
-        streams = MeetingStreams(seed, k, active, n)
+        streams = MeetingStreams(seed, k, active, n, crn_period)
         everyone = active.size == n  # no copies when every world still plays (read-only for the model)
         values = dict(vals) if everyone else {p: v[active] for p, v in vals.items()}
         model = NegotiationModel(
@@ -152,18 +155,18 @@ def run_campaign(
 
     outcome = np.where(
         np.logical_and.reduce([agreed[i] for i in issues]),
-        4,
-        np.where(np.logical_or.reduce([agreed[i] for i in issues]), 3, last_outcome),
+        Outcome.AGREEMENT,
+        np.where(np.logical_or.reduce([agreed[i] for i in issues]), Outcome.PARTIAL_AGREEMENT, last_outcome),
     ).astype(np.int8)
-    rec["campaign.meetings"] = held_count
-    rec["campaign.attempts"] = attempts
-    rec["campaign.outcome"] = outcome
+    rec[ke.CAMPAIGN_MEETINGS.key()] = held_count
+    rec[ke.CAMPAIGN_ATTEMPTS.key()] = attempts
+    rec[ke.CAMPAIGN_OUTCOME.key()] = outcome
     for iid in issues:
-        rec[f"day.agreement.{iid}"] = first_agreed[iid]
+        rec[ke.DAY_AGREEMENT.key(iid)] = first_agreed[iid]
     for pid in sorted(sanctioners):
-        rec[f"day.sanctions.{pid}"] = first_sanction[pid]
+        rec[ke.DAY_SANCTIONS.key(pid)] = first_sanction[pid]
     for j in range(camp.max_meetings):
-        rec[f"day.meeting.{j + 1}"] = held_days[j] if j < len(held_days) else nan.copy()
+        rec[ke.DAY_MEETING.key(j + 1)] = held_days[j] if j < len(held_days) else nan.copy()
     return rec
 
 
@@ -176,6 +179,7 @@ def _next_day(
     outcome: np.ndarray,
     day: np.ndarray,
     vals: dict[str, np.ndarray],
+    crn_period: int | None = None,
 ) -> np.ndarray:
     """The day of meeting ``k + 1`` per world of ``idx`` (inf: none is scheduled)."""
     camp = scenario.campaign
@@ -184,10 +188,10 @@ def _next_day(
         if k >= len(camp.meetings):
             return np.full(idx.size, np.inf)
         return np.full(idx.size, float(camp.day(camp.meetings[k].date)))
-    streams = MeetingStreams(seed, k, idx, n)
+    streams = MeetingStreams(seed, k, idx, n, crn_period)
     values = {p: v[idx] for p, v in vals.items() if p.startswith("campaign.next_meeting.")}
     p = values["campaign.next_meeting.probability"]
-    collapsed = outcome == 1
+    collapsed = outcome == Outcome.COLLAPSE
     p = np.where(collapsed, p * values["campaign.next_meeting.after_collapse"], p)
     again = streams.uniform("campaign:again", idx.size) < p
     weeks = values["campaign.next_meeting.within_weeks"]
@@ -205,19 +209,19 @@ def _carry_over(
     """Carry what meeting ``model`` left in the worlds ``idx`` into ``vals`` (docs/model.md, "Campaigns")."""
     camp = scenario.campaign
     assert camp is not None
-    held = rec["talks.direct"]
+    held = rec[ke.TALKS_DIRECT.key()]
     # 1. Concessions made stay made: the next meeting starts from this one's positions.
     for pid in scenario.principals:
         for iid in scenario.issues:
             path = f"parties.{pid}.positions.{iid}.ideal"
-            pos = rec[f"position.{pid}.{iid}"]
+            pos = rec[ke.POSITION.key(pid, iid)]
             ok = held & ~np.isnan(pos)
             vals[path][idx[ok]] = pos[ok]
     # 2. Agreed issues stay agreed: every party's ideal and red line become the agreed text.
     for iid in scenario.issues:
-        rows = rec[f"agreed.{iid}"] & ~np.isnan(rec[f"text.{iid}"])
+        rows = rec[ke.AGREED.key(iid)] & ~np.isnan(rec[ke.TEXT.key(iid)])
         if rows.any():
-            text = rec[f"text.{iid}"][rows]
+            text = rec[ke.TEXT.key(iid)][rows]
             for pid, party in scenario.parties.items():
                 if iid in party.positions:
                     for field in ("ideal", "red_line"):
@@ -227,7 +231,7 @@ def _carry_over(
     triggers = model.triggers()
     keep = vals["campaign.carry.unfulfilled_credibility"][idx]
     for tid, t in scenario.threats.items():
-        done = rec[f"threat.{tid}"]
+        done = rec[ke.THREAT.key(tid)]
         spared = triggers[tid] & ~done
         cred = f"threats.{tid}.credibility"
         oo = f"parties.{t.against}.outside_option"
@@ -240,9 +244,9 @@ def _carry_over(
                 vals[path][idx] = np.where(done, 0.0, np.where(spared, v * keep, v))
     # 4. Attendance remembers: a collapse lowers every party's value of attending; a party that
     # left its chair empty while its counterpart came pays more for doing so again.
-    collapsed = rec["outcome"] == 1
+    collapsed = rec[ke.OUTCOME_COLUMN.key()] == Outcome.COLLAPSE
     factor = vals["campaign.carry.collapse_talks_value"][idx]
-    levels = {pid: rec[f"level.{pid}"] for pid in scenario.parties}
+    levels = {pid: rec[ke.LEVEL_COLUMN.key(pid)] for pid in scenario.parties}
     chair = vals["campaign.carry.empty_chair"][idx]
     for pid, party in scenario.parties.items():
         at = f"parties.{pid}.attendance"
@@ -263,11 +267,12 @@ def _drift(
     rows: np.ndarray,
     n: int,
     weeks: np.ndarray,
+    crn_period: int | None = None,
 ) -> None:
     """Outside options drift over ``weeks`` before meeting ``k + 1``: trend x weeks + sd x sqrt(weeks) x z."""
     camp = scenario.campaign
     assert camp is not None
-    streams = MeetingStreams(seed, k, rows, n)
+    streams = MeetingStreams(seed, k, rows, n, crn_period)
     for pid in camp.drift:
         path = f"parties.{pid}.outside_option"
         trend = vals[f"campaign.drift.{pid}.trend"][rows]

@@ -30,9 +30,11 @@ import numpy as np
 
 from simulator.model import rules
 from simulator.model.agents import LEADER, PartyAgent
-from simulator.model.protocols.base import Table, TalksOutcome, protocol_for
+from simulator.model.protocols.base import RunCache, Table, TalksOutcome, protocol_for
 from simulator.model.values import draw_values, threat_pressure
 from simulator.randomness import Streams, as_seed_sequence
+from simulator.scenario import events as ke
+from simulator.scenario.events import Outcome
 from simulator.scenario.schema import LEVELS, ParamSlot, Scenario
 
 PHASES = ("attendance", "talks", "aftermath")
@@ -40,7 +42,7 @@ PHASES = ("attendance", "talks", "aftermath")
 #: three passes are cycling (no equilibrium in pure levels given the noise drawn): more passes
 #: change nothing there, so their promises decide (see ``_choose_levels``).
 SETTLING_PASSES = 3
-#: Outcome categories, mutually exclusive, in order of how far the talks got.
+#: Threat triggers that depend on the talks (believed threats on these lower the outside option).
 TALKS_TRIGGERS = ("no_ceasefire", "no_agreement", "walkout")
 
 
@@ -101,7 +103,7 @@ class NegotiationModel(mesa.Model):
         self.protocol = protocol_for(scenario.protocol.kind)  # one instance per batch: it may cache
         self.talks: TalksOutcome | None = None
         #: Per-batch results a protocol computes once (e.g. the EUM's forecast, before and at the talks).
-        self.memo: dict[str, object] = {}
+        self.cache = RunCache()
         self.phase = 0
         classes = dict(agents or {})
         self.parties: dict[str, PartyAgent] = {
@@ -207,7 +209,7 @@ class NegotiationModel(mesa.Model):
         self._enforce_only_if(levels)
         for pid, agent in self.parties.items():
             agent.level = levels[pid]
-            self._records[f"level.{pid}"] = levels[pid]
+            self._records[ke.LEVEL_COLUMN.key(pid)] = levels[pid]
 
     def _keep_promises(self, levels: dict[str, np.ndarray], where: np.ndarray) -> None:
         """Where levels never settled, a party whose promise's condition holds sends what it promised.
@@ -253,10 +255,32 @@ class NegotiationModel(mesa.Model):
             self.parties[pid].walked_away = walked
         for pid, pos in outcome.positions.items():
             self.parties[pid].position = pos
-        if self.spec.protocol.rule.kind != "unanimity_of_principals":
+        rule = self.spec.protocol.rule
+        if rule.kind != "unanimity_of_principals":
+            if rule.agenda_setter is not None:  # the setter drafts the text the bodies vote on
+                outcome.text = self._redrafted(outcome.text)
             outcome.agreed = outcome.agreed & self._adopted(outcome.text)
         self.talks = outcome
         self._record_talks(table, outcome)
+
+    def _voters(self, iid: str) -> tuple[list[str], np.ndarray, np.ndarray]:
+        """The parties with a position on ``iid``, their ideals ``(worlds, n)`` and the reversion."""
+        rev_path = f"issues.{iid}.reversion"
+        reversion = self.values[rev_path] if rev_path in self.values else np.full(self.worlds, np.nan)
+        voters = [pid for pid, party in self.spec.parties.items() if iid in party.positions]
+        ideals = [self.values[f"parties.{pid}.positions.{iid}.ideal"] for pid in voters]
+        return voters, np.stack(ideals, axis=1), reversion
+
+    def _redrafted(self, text: np.ndarray) -> np.ndarray:
+        """``(worlds, issues)``: the agenda setter's draft of each issue's text, the adoptable text
+        nearest the one the talks produced (:func:`simulator.model.rules.redraft`)."""
+        out = text.copy()
+        for k, iid in enumerate(self.issue_ids):
+            voters, ideals, reversion = self._voters(iid)
+            out[:, k] = rules.redraft(
+                text[:, k], ideals, reversion, self.spec.protocol.rule, voters, self.spec.principals
+            )
+        return out
 
     def _adopted(self, text: np.ndarray) -> np.ndarray:
         """``(worlds, issues)``: whether the scenario's decision rule adopts each issue's text.
@@ -308,8 +332,7 @@ class NegotiationModel(mesa.Model):
         The attendance phase's look-ahead; computed once per batch by the scenario's protocol.
         """
         if self._gain is None:
-            estimate = getattr(self.protocol, "expected_gain", None)
-            self._gain = estimate(self) if estimate else {}
+            self._gain = self.protocol.expected_gain(self)
         return self._gain.get(party, np.zeros(self.worlds))
 
     # --- phase 3: aftermath -------------------------------------------------------------------
@@ -317,35 +340,33 @@ class NegotiationModel(mesa.Model):
     def _aftermath(self) -> None:
         self._carry_out_threats()
         r = self._records
-        agreed = np.stack([r[f"agreed.{i}"] for i in self.issue_ids], axis=1)
+        agreed = np.stack([r[ke.AGREED.key(i)] for i in self.issue_ids], axis=1)
         # A protocol without walk-outs records none: nothing then collapses.
         walked = np.logical_or.reduce(
-            [r.get(f"walkout.{p}", np.zeros(self.worlds, dtype=bool)) for p in self.spec.principals]
+            [r.get(ke.WALKOUT.key(p), np.zeros(self.worlds, dtype=bool)) for p in self.spec.principals]
         )
         outcome = np.select(
-            [~r["talks.direct"], agreed.all(axis=1), agreed.any(axis=1), walked],
-            [0, 4, 3, 1],
-            default=2,
+            [~r[ke.TALKS_DIRECT.key()], agreed.all(axis=1), agreed.any(axis=1), walked],
+            [Outcome.NO_TALKS, Outcome.AGREEMENT, Outcome.PARTIAL_AGREEMENT, Outcome.COLLAPSE],
+            default=Outcome.CONTINUE,
         ).astype(np.int8)
-        r["outcome"] = outcome
+        r[ke.OUTCOME_COLUMN.key()] = outcome
 
     def _carry_out_threats(self) -> None:
         """Each triggered threat is carried out with probability equal to its credibility."""
         r = self._records
         for tid, trigger in self.triggers().items():
             u = self.streams.uniform(f"threat:{tid}", self.worlds)
-            r[f"threat.{tid}"] = trigger & (u < self.value(f"threats.{tid}.credibility"))
+            r[ke.THREAT.key(tid)] = trigger & (u < self.value(f"threats.{tid}.credibility"))
 
     def triggers(self) -> dict[str, np.ndarray]:
         """Per threat, the worlds where its trigger fired (after the talks)."""
         r = self._records
-        agreed_any = np.logical_or.reduce([r[f"agreed.{i}"] for i in self.issue_ids])
-        ceasefire = r.get("agreed.ceasefire")
-        if ceasefire is None:  # a scenario without a ceasefire issue: any agreement counts
-            ceasefire = agreed_any
+        agreed_any = np.logical_or.reduce([r[ke.AGREED.key(i)] for i in self.issue_ids])
+        headline = r[ke.AGREED.key(ke.headline_issue(self.spec))]
         return {
             tid: {
-                "no_ceasefire": ~ceasefire,
+                "no_ceasefire": ~headline,  # the headline issue (docs/model.md) is not agreed
                 "no_agreement": ~agreed_any,
                 "absent": self.parties[t.against].level == 0,
                 "walkout": self.parties[t.against].walked_away,
@@ -359,36 +380,36 @@ class NegotiationModel(mesa.Model):
         self._records: dict[str, np.ndarray] = {}
         for path, slot in self.slots.items():
             if slot.param.uncertain:
-                self._records[f"param.{path}"] = self.values[path]
+                self._records[ke.PARAM.key(path)] = self.values[path]
 
     def _record_talks(self, table: Table, outcome: TalksOutcome) -> None:
         r = self._records
         held = table.held
-        r["talks.direct"] = held
-        r["talks.leaders"] = table.leaders
-        r["talks.mediated"] = table.mediated
-        r["rounds"] = outcome.rounds
+        r[ke.TALKS_DIRECT.key()] = held
+        r[ke.TALKS_LEADERS.key()] = table.leaders
+        r[ke.TALKS_MEDIATED.key()] = table.mediated
+        r[ke.ROUNDS.key()] = outcome.rounds
         if outcome.played is not None:
-            r["protocol"] = outcome.played
+            r[ke.PROTOCOL_COLUMN.key()] = outcome.played
         if outcome.zopa is not None:
-            r["zopa"] = outcome.zopa.all(axis=1)
+            r[ke.ZOPA.key()] = outcome.zopa.all(axis=1)
             for k, iid in enumerate(self.issue_ids):
-                r[f"zopa.{iid}"] = outcome.zopa[:, k]
+                r[ke.ZOPA_ISSUE.key(iid)] = outcome.zopa[:, k]
         for fid, f in table.formats.items():
-            r[f"format.{fid}"] = f
+            r[ke.FORMAT.key(fid)] = f
         for k, iid in enumerate(self.issue_ids):
-            r[f"agreed.{iid}"] = outcome.agreed[:, k]
-            r[f"text.{iid}"] = np.where(held, outcome.text[:, k], np.nan)
+            r[ke.AGREED.key(iid)] = outcome.agreed[:, k]
+            r[ke.TEXT.key(iid)] = np.where(held, outcome.text[:, k], np.nan)
         for pid in self.spec.principals:
             p = self.parties[pid]
             if outcome.walked is not None:
-                r[f"walkout.{pid}"] = outcome.walked[pid].copy()
+                r[ke.WALKOUT.key(pid)] = outcome.walked[pid].copy()
             if pid in outcome.referred:
-                r[f"ratification.{pid}.referred"] = outcome.referred[pid]
-                r[f"ratification.{pid}.rejected"] = outcome.rejected[pid]
+                r[ke.REFERRED.key(pid)] = outcome.referred[pid]
+                r[ke.REJECTED.key(pid)] = outcome.rejected[pid]
             direction = np.sign(p.red_line - p.ideal)
             final = outcome.positions[pid]
             moved = np.maximum(0.0, (final - p.ideal) * direction)
             for k, iid in enumerate(self.issue_ids):
-                r[f"position.{pid}.{iid}"] = np.where(held, final[:, k], np.nan)
-                r[f"concession.{pid}.{iid}"] = np.where(held, moved[:, k], np.nan)
+                r[ke.POSITION.key(pid, iid)] = np.where(held, final[:, k], np.nan)
+                r[ke.CONCESSION.key(pid, iid)] = np.where(held, moved[:, k], np.nan)

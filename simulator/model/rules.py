@@ -203,6 +203,36 @@ def agenda_setter(setter: ArrayLike, ideals: ArrayLike, reversion: ArrayLike, ru
     return np.asarray(np.where(np.isnan(q_b), s, best))
 
 
+def redraft(
+    text: ArrayLike,
+    ideals: ArrayLike,
+    reversion: ArrayLike,
+    rule: DecisionRule,
+    actors: list[str],
+    principals: list[str],
+) -> Array:
+    """The agenda setter's draft: ``text`` moved into the set ``rule`` adopts against the reversion.
+
+    A text the rule would reject becomes the adoptable text nearest it (:func:`agenda_setter`
+    with the text as the setter's ideal); an adoptable text is kept, and so is every text where
+    there is no reversion point (NaN) or no text (NaN). ``text`` and ``reversion`` are ``(...)``,
+    ``ideals`` ``(..., n)`` over ``actors``. The model's talks and the DEU forecast both call this.
+    """
+    t = np.asarray(text, float)
+    q = np.broadcast_to(np.asarray(reversion, float), t.shape)
+    x = np.asarray(ideals, float)
+    rows = np.isfinite(t) & np.isfinite(q)
+    if not rows.any():
+        return t.copy()
+
+    def rule_fn(accepts: BoolArray) -> BoolArray:
+        return decide(rule, {a: accepts[..., j] for j, a in enumerate(actors)}, principals)
+
+    out = t.copy()
+    out[rows] = agenda_setter(t[rows], x[rows], q[rows], rule_fn)
+    return out
+
+
 __all__ = [
     "DOUBLE_MAJORITY",
     "NICE_THRESHOLD",
@@ -218,6 +248,7 @@ __all__ = [
     "decide",
     "double_majority",
     "qualified_majority",
+    "redraft",
     "simple_majority",
     "unanimity",
 ]

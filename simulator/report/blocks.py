@@ -50,14 +50,14 @@ def esc(value: object) -> str:
 FIGURE_ORDER = ("levels", "events", "outcomes", "positions", "threats")
 
 
-def _pngs(d: Path) -> list[Path]:
+def png_files(d: Path) -> list[Path]:
     """Every PNG figure of a folder (``figures/`` and the folder itself), run figures in order."""
     found = sorted({*(d / "figures").glob("*.png"), *d.glob("*.png")})
     rank = {name: i for i, name in enumerate(FIGURE_ORDER)}
     return sorted(found, key=lambda p: (rank.get(p.stem, len(rank)), p.name))
 
 
-def _figures(paths: Sequence[Path], empty: str) -> str:
+def figure_block(paths: Sequence[Path], empty: str) -> str:
     if not paths:
         return f"<p>{esc(empty)}</p>"
     out = []
@@ -70,7 +70,7 @@ def _figures(paths: Sequence[Path], empty: str) -> str:
     return "".join(out)
 
 
-def _table(heads: Sequence[object], rows: Sequence[Sequence[object]], numeric: Iterable[int] = ()) -> str:
+def html_table(heads: Sequence[object], rows: Sequence[Sequence[object]], numeric: Iterable[int] = ()) -> str:
     num = set(numeric)
 
     def cls(i: int) -> str:
@@ -83,23 +83,23 @@ def _table(heads: Sequence[object], rows: Sequence[Sequence[object]], numeric: I
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def _p_ci(e: dict[str, Any] | None) -> Html:
+def p_ci(e: dict[str, Any] | None) -> Html:
     if not e:
         return Html("—")
-    lo, hi = e.get("ci95", [0.0, 0.0])
-    return Html(f"{esc(_pct(e.get('p')))} <span class='ci'>(95% CI {esc(_pct(lo))}–{esc(_pct(hi))})</span>")
+    lo, hi = (esc(pct_text(x)) for x in e.get("ci95", [0.0, 0.0]))
+    return Html(f"{esc(pct_text(e.get('p')))} <span class='ci'>(95% CI {lo}–{hi})</span>")
 
 
-def _pct(p: float | None) -> str:
+def pct_text(p: float | None) -> str:
     return pct(p)
 
 
-def _count(v: object) -> str:
+def count_text(v: object) -> str:
     """A whole number with thousands separators (escaped text for anything else)."""
     return f"{v:,}" if isinstance(v, int) else esc(v if v is not None else "?")
 
 
-def _num(v: object) -> str:
+def num_text(v: object) -> str:
     if v is None:
         return "—"
     return f"{v:.3f}" if isinstance(v, float) else str(v)

@@ -9,21 +9,22 @@ from typing import Any
 
 from simulator.engine.rundir import REPORT_MARK, refuse_to_overwrite
 from simulator.errors import UserError, printable
-from simulator.report.blocks import CSS, Html, _figures, _num, _p_ci, _pngs, _table, esc
-from simulator.report.extra import _extra
+from simulator.report.blocks import CSS, Html, esc, figure_block, html_table, num_text, p_ci, png_files
+from simulator.report.folders import folder_section
 from simulator.report.reading import Run, read_run
+from simulator.scenario import events as ke
 from simulator.scenario.explain import entries
 from simulator.scenario.labels import event_label
 from simulator.scenario.schema import LEVELS, Scenario
 from simulator.scenario.sources import seed_index
 
-#: Event groups of the outcome tables: heading, key prefixes.
-GROUPS = (
-    ("Talks", ("talks.", "format.")),
-    ("Agreements", ("agreement.",)),
-    ("Sanctions and threats carried out", ("sanctions.", "threat.")),
-    ("Walkouts", ("walkout.",)),
-    ("Outcomes (mutually exclusive)", ("outcome.",)),
+#: Event groups of the outcome tables: heading, event families.
+GROUPS: tuple[tuple[str, tuple[ke.Family, ...]], ...] = (
+    ("Talks", (*ke.TALKS, ke.FORMAT)),
+    ("Agreements", ke.AGREEMENTS),
+    ("Sanctions and threats carried out", (ke.SANCTIONS, ke.THREAT)),
+    ("Walkouts", (ke.WALKOUT,)),
+    ("Outcomes (mutually exclusive)", (ke.OUTCOME,)),
 )
 
 
@@ -33,11 +34,11 @@ def build_report(run_dir: Path, extra: Sequence[Path] = ()) -> str:
     for d in extra:
         if not d.is_dir():
             raise UserError(f"{d}: no such folder")
-    extras = [_extra(run, d) for d in extra]
+    extras = [folder_section(run, d) for d in extra]
     s = run.scenario
     sections = [
         ("outcomes", "Outcomes", _outcomes(run)),
-        ("figures", "Figures", _figures(_pngs(run.path), "No figures in this run.")),
+        ("figures", "Figures", figure_block(png_files(run.path), "No figures in this run.")),
         *[(f"extra-{i + 1}", title, body) for i, (title, body) in enumerate(extras)],
         ("parameters", "Parameters and sources", _parameters(s)),
     ]
@@ -111,14 +112,14 @@ def _outcomes(run: Run) -> str:
     rows = []
     for pid, party in s.parties.items():
         cells: list[object] = [f"{party.name} ({pid})"]
-        for key in [f"level.{pid}.{lv.value}" for lv in LEVELS] + [f"attend.{pid}"]:
-            cells.append(_p_ci(events.get(key)))
+        for key in [ke.LEVEL.key(pid, lv.value) for lv in LEVELS] + [ke.ATTEND.key(pid)]:
+            cells.append(p_ci(events.get(key)))
             done.add(key)
         rows.append(cells)
     heads = ["Party", *(lv.value for lv in LEVELS), "attends (any level)"]
-    parts.append(_table(heads, rows, numeric=range(1, 6)))
-    for title, prefixes in GROUPS:
-        keys = [k for k in events if k.startswith(prefixes) and k not in done]
+    parts.append(html_table(heads, rows, numeric=range(1, 6)))
+    for title, families in GROUPS:
+        keys = [k for k in ke.select(events, *families) if k not in done]
         if keys:
             parts.append(f"<h3>{esc(title)}</h3>" + _event_table(events, keys, s))
             done.update(keys)
@@ -130,21 +131,21 @@ def _outcomes(run: Run) -> str:
 
 
 def _event_table(events: dict[str, Any], keys: Iterable[str], s: Scenario) -> str:
-    rows = [[Html(f"<code>{esc(k)}</code>"), event_label(s, k), _p_ci(events[k])] for k in keys]
-    return _table(["Event", "In words", "Probability (95% CI)"], rows, numeric=[2])
+    rows = [[Html(f"<code>{esc(k)}</code>"), event_label(s, k), p_ci(events[k])] for k in keys]
+    return html_table(["Event", "In words", "Probability (95% CI)"], rows, numeric=[2])
 
 
 def _stats(run: Run) -> str:
     stats: dict[str, Any] = dict(run.summary.get("stats") or {})
-    stats.pop("by_protocol", None)  # an ensemble's per-protocol events, not a statistic
-    conc = [k for k in stats if k.startswith("concession.")]
+    stats.pop(ke.BY_PROTOCOL.key(), None)  # an ensemble's per-protocol events, not a statistic
+    conc = ke.select(stats, ke.CONCESSION)
     others = [k for k in stats if k not in conc]
     heads = ["Statistic", "worlds", "mean", "5%", "50%", "95%"]
 
     def rows(keys: list[str]) -> list[list[str]]:
         return [
             [Html(f"<code>{esc(k)}</code>"), f"{stats[k].get('n', 0):,}"]
-            + [_num(stats[k].get(q)) for q in ("mean", "q05", "q50", "q95")]
+            + [num_text(stats[k].get(q)) for q in ("mean", "q05", "q50", "q95")]
             for k in keys
         ]
 
@@ -153,12 +154,12 @@ def _stats(run: Run) -> str:
         out += (
             "<h3>Concessions</h3><p>Share of the way from its ideal to its red line that each party "
             "conceded on each issue (0 = held its ideal, 1 = reached its red line).</p>"
-            + _table(heads, rows(conc), numeric=range(1, 6))
+            + html_table(heads, rows(conc), numeric=range(1, 6))
         )
     if others:
         out += (
             "<details><summary>Other statistics (positions, tabled texts, rounds)</summary>"
-            + _table(heads, rows(others), numeric=range(1, 6))
+            + html_table(heads, rows(others), numeric=range(1, 6))
             + "</details>"
         )
     return out
@@ -204,6 +205,6 @@ def _parameters(s: Scenario) -> str:
             if e.assumption:
                 prov += f'<p class="assume">Assumption: {esc(" ".join(e.assumption.split()))}</p>'
             rows.append([Html(f"<code>{esc(e.path)}</code>"), e.value, Html(prov or "—")])
-        parts.append(f"<h3>{esc(heading)}</h3>" + _table(["Parameter", "Value", "Source"], rows))
+        parts.append(f"<h3>{esc(heading)}</h3>" + html_table(["Parameter", "Value", "Source"], rows))
     parts.append(seed_list)
     return "".join(parts)

@@ -25,10 +25,10 @@ from simulator.scenario.datasets import check_dataset_citations
 from simulator.scenario.params import DIST_KEYS, PROVENANCE_KEYS
 from simulator.scenario.paths import (
     PARAM_FORMS,
-    _is_param,
-    _suggest,
     apply_override,
     child_type,
+    is_param,
+    suggest,
     type_at,
     valid_keys,
 )
@@ -43,7 +43,7 @@ MAX_EXTENDS_DEPTH = 10
 DEFAULT_SEEDS = "../seeds"
 
 
-class _Located:
+class Located:
     """Merged scenario data with the file position each key path was written at."""
 
     def __init__(self, data: dict[str, Any], where: dict[Loc, Where], root: Where) -> None:
@@ -117,7 +117,7 @@ def load_scenario(
         data, problems = as_of_data(scenario, located.data, seeds_dir, as_of, located.problem)
         if problems:
             raise ScenarioError(problems)
-        scenario = _validate(_Located(data, located.where, located.root))
+        scenario = _validate(Located(data, located.where, located.root))
     scenario._seeds_dir = seeds_dir
     scenario._path = path
     return scenario
@@ -154,7 +154,7 @@ def _resolve(path: Path, display: str, line: int, col: int) -> Path:
 
 def _load_with_extends(
     path: Path, depth: int, chain: tuple[Path, ...], root: Path | None = None, limit: int = MAX_BYTES
-) -> _Located:
+) -> Located:
     display = str(path)
     doc = load_yaml(path, display=display, limit=limit)
     if not isinstance(doc.data, dict):
@@ -164,7 +164,7 @@ def _load_with_extends(
     where = {loc: (display, *pos) for loc, pos in doc.positions.items()}
     parent_name = data.pop("extends", None)
     if parent_name is None:
-        return _Located(data, where, (display, 1, 1))
+        return Located(data, where, (display, 1, 1))
     line, col = doc.position(("extends",))
     if not isinstance(parent_name, str) or not parent_name.strip():
         raise ScenarioError.single(display, line, col, "extends: give a file name")
@@ -225,7 +225,7 @@ def merge(base: dict[str, Any], change: dict[str, Any], tp: Any = None) -> dict[
     """
     tp = Scenario if tp is None else tp
     out = copy.deepcopy(base)
-    if _is_param(tp):
+    if is_param(tp):
         for keys in (DIST_KEYS, PROVENANCE_KEYS):
             if any(k in change for k in keys):
                 for k in keys:
@@ -245,7 +245,7 @@ def _rebase(folder: str, old_base: Path, new_base: Path) -> str:
     return os.path.relpath((old_base / folder).resolve(), new_base.resolve())
 
 
-def _validate(located: _Located) -> Scenario:
+def _validate(located: Located) -> Scenario:
     try:
         scenario = Scenario.model_validate(located.data, context={"defer_references": True})
     except ValidationError as exc:
@@ -256,7 +256,7 @@ def _validate(located: _Located) -> Scenario:
     return scenario
 
 
-def _pydantic_problems(exc: ValidationError, located: _Located) -> list[Problem]:
+def _pydantic_problems(exc: ValidationError, located: Located) -> list[Problem]:
     problems: list[Problem] = []
     seen: set[tuple[str, int, int, str]] = set()
     errors = exc.errors(include_url=False)
@@ -276,7 +276,7 @@ def _pydantic_problems(exc: ValidationError, located: _Located) -> list[Problem]
                     continue
                 msg = f"'{key}' cannot be combined with the other keys given here"
             else:
-                msg = f"unknown key '{key}'{_suggest(key, valid)}"
+                msg = f"unknown key '{key}'{suggest(key, valid)}"
         elif kind == "missing" and missing is None and isinstance(err["loc"][-1], int):
             msg = f"{loc[-1] if loc else 'list'}: too few values (item {err['loc'][-1] + 1} is missing)"
         elif kind == "missing":
@@ -289,7 +289,7 @@ def _pydantic_problems(exc: ValidationError, located: _Located) -> list[Problem]
             )
         elif kind in ("list_type", "model_type") and len(errors) > 1:
             continue
-        elif kind == "model_type" and _is_param(type_at(Scenario, loc)):
+        elif kind == "model_type" and is_param(type_at(Scenario, loc)):
             got = printable(repr(err.get("input")))
             msg = f"{loc[-1]}: expected {PARAM_FORMS}; got {got}"
         elif missing is None and loc:
@@ -325,7 +325,7 @@ def _looks_like_field(part: str) -> bool:
     return part.isidentifier() and part.islower()
 
 
-def check_quotes(scenario: Scenario, located: _Located, seeds_dir: Path) -> list[Problem]:
+def check_quotes(scenario: Scenario, located: Located, seeds_dir: Path) -> list[Problem]:
     """A problem for every source whose seed is missing or whose quote is not in the seed."""
     library = SeedLibrary(seeds_dir)
     problems: list[Problem] = []

@@ -55,7 +55,7 @@ class Dropped(Strict):
     assumption: str = Field(min_length=3)
 
 
-def _check_fallback(fallback: Strict | None) -> None:
+def check_fallback(fallback: Strict | None) -> None:
     """A fallback states its assumption and has no fallback of its own (as a Param's)."""
     if fallback is None or isinstance(fallback, Dropped):
         return
@@ -85,7 +85,7 @@ class Commitment(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        _check_fallback(self.as_of)
+        check_fallback(self.as_of)
         if self.level == Level.absent:
             raise ValueError("a commitment is about attending: level cannot be 'absent'")
         if self.kind == "only_if" and self.condition is None:
@@ -118,7 +118,7 @@ class Initial(Strict):
 
     @model_validator(mode="after")
     def _provenance(self) -> Self:
-        _check_fallback(self.as_of)
+        check_fallback(self.as_of)
         if self.source is None and self.assumption is None:
             raise ValueError("say where this signal comes from: add source or assumption")
         return self

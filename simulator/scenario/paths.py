@@ -23,13 +23,13 @@ from simulator.scenario.schema import Scenario
 from simulator.scenario.yamlsafe import parse_yaml
 
 if TYPE_CHECKING:
-    from simulator.scenario.load import _Located
+    from simulator.scenario.load import Located
 
 #: The assumption a value set on the command line carries.
 SET_ASSUMPTION = "set on the command line with --set"
 
 
-def apply_override(located: _Located, text: str, display: str) -> None:
+def apply_override(located: Located, text: str, display: str) -> None:
     key, sep, raw = text.partition("=")
     key = key.strip()
     if not sep or not key:
@@ -46,7 +46,7 @@ def apply_override(located: _Located, text: str, display: str) -> None:
         last = i == len(parts) - 1
         if child_tp is None:
             valid = valid_keys(tp, node)
-            hint = _suggest(part, valid)
+            hint = suggest(part, valid)
             raise ScenarioError.single(display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}")
         if not _is_container(node):  # e.g. the file, or an earlier --set, wrote `protocol: 3`
             where = ".".join(parts[:i])
@@ -62,11 +62,11 @@ def apply_override(located: _Located, text: str, display: str) -> None:
                     f"'{'.'.join(parts[: i + 1])}': no item {part} (0..{len(node) - 1})",
                 )
         elif isinstance(node, dict) and part not in node and container_is_collection:
-            hint = _suggest(part, list(node))
+            hint = suggest(part, list(node))
             raise ScenarioError.single(display, 1, col, f"'{'.'.join(parts[: i + 1])}' does not exist{hint}")
         if last:
-            dist = _as_distribution(value) if _is_param(child_tp) else None
-            if _is_param(child_tp) and dist is None and isinstance(value, (str, bool)):
+            dist = _as_distribution(value) if is_param(child_tp) else None
+            if is_param(child_tp) and dist is None and isinstance(value, (str, bool)):
                 what = "is not a finite number" if _is_float(value) else "is not a number"
                 raise ScenarioError.single(
                     display,
@@ -177,7 +177,7 @@ def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
 
-def _is_param(tp: Any) -> bool:
+def is_param(tp: Any) -> bool:
     return any(o is Param for o in _options(tp))
 
 
@@ -218,7 +218,7 @@ def valid_keys(tp: Any, node: Any) -> list[str]:
     return keys
 
 
-def _suggest(key: str, valid: Sequence[str]) -> str:
+def suggest(key: str, valid: Sequence[str]) -> str:
     if not valid:
         return ""
     close = difflib.get_close_matches(key, valid, n=1, cutoff=0.6)

@@ -5,13 +5,15 @@ Split from :mod:`simulator.scenario.schema` (which re-exports every name).
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self, get_args
+import difflib
+from typing import Annotated, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
+from simulator import plugins
 from simulator.scenario.fitted import fitted_members
 from simulator.scenario.params import Noise, Source, Strict, Unit
-from simulator.scenario.parties import Dropped, Id, Mandate, _check_fallback
+from simulator.scenario.parties import Dropped, Id, Mandate, check_fallback
 from simulator.scenario.rules import DecisionRule
 
 
@@ -21,8 +23,26 @@ class Format(Strict):
     parties: list[Id] = Field(min_length=2)
 
 
-#: The talks protocols a scenario can name (``simulator.model.protocols``); ``ensemble`` mixes them.
-ProtocolKind = Literal["single_text", "expected_utility", "nash", "compromise"]
+#: A talks protocol's ``kind``: any registered protocol (:mod:`simulator.plugins`), checked on load.
+ProtocolKind = str
+#: The members of ``kind: ensemble`` without ``members``: stated here, so registering a new
+#: protocol never changes what an existing scenario averages over (an assumption: equal weights).
+DEFAULT_MEMBERS: dict[str, float] = {
+    "single_text": 1.0,
+    "expected_utility": 1.0,
+    "nash": 1.0,
+    "compromise": 1.0,
+}
+
+
+def _known_kind(kind: str) -> str:
+    """``kind`` if a protocol is registered under it; else a message naming the known kinds."""
+    known = plugins.kinds()
+    if kind not in known:
+        close = difflib.get_close_matches(kind, known, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        raise ValueError(f"unknown protocol kind '{kind}'{hint} (known: {', '.join(known)})")
+    return kind
 
 
 class Protocol(Strict):
@@ -38,7 +58,7 @@ class Protocol(Strict):
     ``simulator.scenario.fitted``), read when the scenario is validated.
     """
 
-    kind: ProtocolKind | Literal["ensemble"] = "single_text"
+    kind: ProtocolKind = "single_text"
     # Strict (a boolean or a string is never a number) and bounded (weights of 1e308 would
     # overflow their sum, and every world would play one member).
     members: (
@@ -62,6 +82,18 @@ class Protocol(Strict):
     def _fitted_members(cls, value: object) -> object:
         return fitted_members(value) if isinstance(value, str) else value
 
+    @field_validator("kind")
+    @classmethod
+    def _registered_kind(cls, value: str) -> str:
+        return _known_kind(value)
+
+    @field_validator("members")
+    @classmethod
+    def _registered_members(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        for kind in value or {}:
+            _known_kind(kind)
+        return value
+
     @model_validator(mode="after")
     def _members_only_for_ensemble(self) -> Self:
         if self.members is not None and self.kind != "ensemble":
@@ -75,7 +107,7 @@ class Protocol(Strict):
         """The ensemble's members and weights (equal weights over every protocol if none given)."""
         if self.kind != "ensemble":
             return {self.kind: 1.0}
-        members = self.members or dict.fromkeys(get_args(ProtocolKind), 1.0)
+        members = self.members or DEFAULT_MEMBERS
         return {str(k): float(v) for k, v in members.items()}
 
     @property
@@ -103,7 +135,7 @@ class Factor(Strict):
 
     @model_validator(mode="after")
     def _provenance(self) -> Self:
-        _check_fallback(self.as_of)
+        check_fallback(self.as_of)
         if self.source is None and self.assumption is None:
             raise ValueError("say why these parameters move together: add source or assumption")
         return self

@@ -20,6 +20,7 @@ from typing import Literal, Self
 
 from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
 
+from simulator import plugins
 from simulator.scenario.campaign import Campaign
 from simulator.scenario.levels import LEVELS, Level, Role  # noqa: F401  (re-exported)
 from simulator.scenario.params import (
@@ -95,6 +96,13 @@ class Scenario(Strict):
     as_of: str = Field(default="", description="The date the forecast is made as of.")
     seeds: str = Field(default="../seeds", description="Folder of seed articles, relative to file.")
     issues: dict[Id, Issue] = Field(min_length=1)
+    headline_issue: Id | None = Field(
+        default=None,
+        description=(
+            "The issue whose agreement ends a campaign and whose absence triggers 'no_ceasefire' "
+            "threats (default: the first issue)."
+        ),
+    )
     parties: dict[Id, Party] = Field(min_length=2)
     threats: dict[Id, Threat] = Field(default_factory=dict)
     pressures: dict[Id, Pressure] = Field(default_factory=dict)
@@ -179,6 +187,11 @@ class Scenario(Strict):
                 for name in ("outside_option", "reactance"):
                     if getattr(p, name) is None:
                         yield ("parties", pid), f"a principal needs '{name}'"
+        if self.headline_issue is not None and self.headline_issue not in issues:
+            yield (
+                ("headline_issue",),
+                f"unknown issue '{self.headline_issue}' (issues: {', '.join(sorted(issues))})",
+            )
         for tid, t in self.threats.items():
             yield from ref(t.by, "threats", tid, "by")
             yield from ref(t.against, "threats", tid, "against")
@@ -203,8 +216,8 @@ class Scenario(Strict):
         yield from ref(pr.rule.agenda_setter, "protocol", "rule", "agenda_setter")
         if len(self.principals) < 2:
             yield ("parties",), "at least two parties need role 'principal'"
-        elif len(self.principals) > 2 and pr.kind == "single_text":
-            yield ("parties",), "the single_text talks take exactly two principals"
+        else:  # each protocol's own limits (an ensemble: its members')
+            yield from plugins.protocol_class(pr.kind).check(self)
         if self.campaign is not None:
             for pid in self.campaign.drift:
                 yield from ref(pid, "campaign", "drift", pid)

@@ -1,9 +1,11 @@
-"""The talks protocol interface: one method, a registry, and the typed table and outcome it uses.
+"""The talks protocol interface: one method and optional hooks, registration, the typed table and
+outcome it uses, and the typed per-batch cache.
 
 A protocol is a theory of what happens once the principals sit down. The model settles who is at
 the table (:class:`Table`: the same for every protocol), hands it to the scenario's protocol, and
 records the :class:`TalksOutcome` it returns. Protocols are sibling modules registered by their
-``kind`` (the scenario's ``protocol.kind``), the way httpx's transports sit behind one base.
+``kind`` (the scenario's ``protocol.kind``) in :mod:`simulator.plugins`, the way httpx's transports
+sit behind one base.
 
 Example:
     >>> protocol = protocol_for("single_text")  # doctest: +SKIP
@@ -13,14 +15,18 @@ Example:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from simulator import plugins
+from simulator.plugins import Problem
+
 if TYPE_CHECKING:
     from simulator.model.model import NegotiationModel
+    from simulator.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
@@ -74,8 +80,15 @@ class TalksOutcome:
     played: np.ndarray | None = None
 
 
-class Protocol(ABC):
-    """A theory of the talks: given who sits down, what is agreed."""
+class TalksProtocol(ABC):
+    """A theory of the talks: given who sits down, what is agreed.
+
+    A subclass sets :attr:`kind` (the scenario's ``protocol.kind``), implements :meth:`negotiate`,
+    and is registered with ``@register`` in its own module (any module in
+    ``simulator/model/protocols/`` is imported when protocols are first looked up; another package
+    uses the entry-point group ``negsim.protocols``, see :mod:`simulator.plugins`). The optional
+    hooks below have defaults, so a protocol overrides only what it has.
+    """
 
     kind: ClassVar[str]
     #: Whether a principal can walk out under this protocol (else its walk-out events are not produced).
@@ -85,25 +98,74 @@ class Protocol(ABC):
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
         """Play the talks over the model's batch of worlds (read its parties and drawn values)."""
 
+    def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
+        """What each principal expects a deal to add to no deal, per world: the attendance phase's
+        look-ahead (default: none, every party attends on its other reasons alone)."""
+        return {}
 
-PROTOCOLS: dict[str, type[Protocol]] = {}
+    def zone_of_agreement(self, model: NegotiationModel, *, red_lines: bool = True) -> np.ndarray | None:
+        """``(worlds, issues)``: whether a text both principals prefer to no deal exists (default:
+        None, the protocol does not define one; ``negsim validate`` then skips the prior check)."""
+        return None
+
+    @classmethod
+    def check(cls, scenario: Scenario) -> Iterator[Problem]:
+        """Yield ``(location, message)`` for each limit of this protocol the scenario breaks (run at
+        validation, so a run never starts on a scenario the protocol cannot play)."""
+        return iter(())
 
 
-def register(cls: type[Protocol]) -> type[Protocol]:
-    """Class decorator: make a protocol available under its ``kind``."""
-    PROTOCOLS[cls.kind] = cls
-    return cls
+#: The old name of :class:`TalksProtocol` (the schema's ``Protocol`` is the scenario's settings).
+Protocol = TalksProtocol
 
 
-def protocol_for(kind: str) -> Protocol:
-    """A fresh protocol of ``kind`` (the scenario schema lists the kinds it accepts)."""
-    from simulator.model import protocols  # noqa: F401  (importing the package registers them all)
+def register[P: type[TalksProtocol]](cls: P) -> P:
+    """Class decorator: make a protocol available under its ``kind`` (one line in its own module)."""
+    if not (isinstance(cls, type) and issubclass(cls, TalksProtocol)):
+        raise TypeError(f"{cls!r} is not a TalksProtocol subclass")
+    return plugins.register(cls)
 
-    return PROTOCOLS[kind]()
+
+def protocol_for(kind: str) -> TalksProtocol:
+    """A fresh protocol of ``kind`` (one of :func:`simulator.plugins.kinds`)."""
+    cls = plugins.protocol_class(kind)
+    return cls()  # type: ignore[no-any-return]
 
 
 def produces_walkouts(kinds: Iterable[str]) -> bool:
     """Whether walk-outs are defined in every world: every protocol in ``kinds`` has them."""
-    from simulator.model import protocols  # noqa: F401  (importing the package registers them all)
+    return plugins.walkouts(kinds)
 
-    return all(PROTOCOLS[k].walkouts for k in kinds)
+
+class CacheKey[T]:
+    """A typed name for a value a protocol computes once per batch (see :class:`RunCache`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"CacheKey({self.name!r})"
+
+
+class RunCache:
+    """Per-batch results computed once and shared by the attendance look-ahead and the talks
+    (e.g. the EUM's forecast): typed by :class:`CacheKey`, so each reader gets the type it stored.
+
+    Example:
+        >>> FORECAST: CacheKey[int] = CacheKey("forecast")
+        >>> cache = RunCache()
+        >>> cache.get(FORECAST, lambda: 41 + 1)
+        42
+    """
+
+    def __init__(self) -> None:
+        self._values: dict[CacheKey[Any], Any] = {}
+
+    def get[T](self, key: CacheKey[T], compute: Callable[[], T]) -> T:
+        """The value under ``key``, computed by ``compute`` the first time."""
+        if key not in self._values:
+            self._values[key] = compute()
+        return self._values[key]  # type: ignore[no-any-return]
+
+    def __contains__(self, key: CacheKey[Any]) -> bool:
+        return key in self._values

@@ -14,21 +14,24 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simulator.model.protocols.base import (
-    PROTOCOLS,
-    Protocol,
+    Problem,
     Table,
     TalksOutcome,
+    TalksProtocol,
+    produces_walkouts,
     protocol_for,
     register,
 )
 
 if TYPE_CHECKING:
     from simulator.model.model import NegotiationModel
+    from simulator.scenario.schema import Scenario
 
 STREAM = "protocol:ensemble"
 
@@ -41,10 +44,23 @@ def assignment(weights: dict[str, float], u: np.ndarray) -> np.ndarray:
 
 
 @register
-class Ensemble(Protocol):
+class Ensemble(TalksProtocol):
     """Each world plays one member of ``protocol.members``, drawn by weight (see the module docstring)."""
 
     kind = "ensemble"
+
+    @classmethod
+    def check(cls, scenario: Scenario) -> Iterator[Problem]:
+        """Every member's limits, said once each (a member may not itself be an ensemble)."""
+        seen: set[str] = set()
+        for kind in scenario.protocol.weights:
+            if kind == cls.kind:
+                yield ("protocol", "members", kind), "an ensemble cannot be a member of itself"
+                continue
+            for loc, msg in protocol_for(kind).check(scenario):
+                if msg not in seen:
+                    seen.add(msg)
+                    yield loc, f"{msg} (ensemble member '{kind}')"
 
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
         kinds = list(model.spec.protocol.weights)
@@ -63,8 +79,11 @@ class Ensemble(Protocol):
 
         principals = model.spec.principals
         walked = None
-        if any(PROTOCOLS[kind].walkouts for kind in kinds):
+        if not all(not produces_walkouts([kind]) for kind in kinds):
             walked = {p: pick(lambda o, p=p: (o.walked or {}).get(p), (n,), False) for p in principals}
+        zopa = None
+        if any(o.zopa is not None for o in outs):  # NaN-free: False where a member defines none
+            zopa = pick(lambda o: o.zopa, (n, k), False).astype(bool)
         return TalksOutcome(
             agreed=pick(lambda o: o.agreed, (n, k), False),
             text=pick(lambda o: o.text, (n, k), np.nan),
@@ -73,6 +92,8 @@ class Ensemble(Protocol):
             walked=walked,
             referred={p: pick(lambda o, p=p: o.referred.get(p), (n,), False) for p in principals},
             rejected={p: pick(lambda o, p=p: o.rejected.get(p), (n,), False) for p in principals},
+            zopa=zopa,
+            history=_History(outs, played),
             played=played,
         )
 
@@ -81,11 +102,8 @@ class Ensemble(Protocol):
         played = self.played(model)
         gain = {p: np.zeros(model.worlds) for p in model.spec.principals}
         for m, kind in enumerate(model.spec.protocol.weights):
-            estimate = getattr(protocol_for(kind), "expected_gain", None)
-            if estimate is None:
-                continue
             rows = played == m
-            for pid, g in estimate(model).items():
+            for pid, g in protocol_for(kind).expected_gain(model).items():
                 gain[pid] = np.where(rows, g, gain.get(pid, np.zeros(model.worlds)))
         return gain
 
@@ -93,3 +111,34 @@ class Ensemble(Protocol):
     def played(model: NegotiationModel) -> np.ndarray:
         """The member index each world plays (the same on every call)."""
         return assignment(model.spec.protocol.weights, model.streams.uniform(STREAM, model.worlds))
+
+
+class _History(Mapping[str, list[np.ndarray]]):
+    """Each principal's position after each round, from the member each world played; computed
+    only when asked (as the members' own histories are); a world whose member stopped earlier
+    keeps its last position."""
+
+    def __init__(self, outs: list[TalksOutcome], played: np.ndarray) -> None:
+        self._outs, self._played = outs, played
+
+    def __getitem__(self, pid: str) -> list[np.ndarray]:
+        per_member = [list(o.history.get(pid, [])) for o in self._outs]
+        rounds = max((len(h) for h in per_member), default=0)
+        if rounds == 0:
+            raise KeyError(pid)
+        shape = next(h[0].shape for h in per_member if h)
+        out = []
+        for r in range(rounds):
+            at = np.full(shape, np.nan)
+            for m, h in enumerate(per_member):
+                if h:
+                    rows = self._played == m
+                    at[rows] = h[min(r, len(h) - 1)][rows]
+            out.append(at)
+        return out
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(p for o in self._outs for p in o.history))
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))

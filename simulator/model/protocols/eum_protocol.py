@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model.protocols.base import Protocol, Table, TalksOutcome, register
+from simulator.model.protocols.base import CacheKey, Table, TalksOutcome, TalksProtocol, register
 from simulator.model.protocols.compromise import weighted_mean
 from simulator.model.protocols.expected_utility import Array, run_eum
 from simulator.model.protocols.settle import gain_at, settle, weights_on, with_position
@@ -20,8 +20,12 @@ if TYPE_CHECKING:
     from simulator.model.model import NegotiationModel
 
 
+#: The forecast and the principals' final positions, computed once per batch.
+FORECAST: CacheKey[tuple[Array, dict[str, Array]]] = CacheKey("expected_utility.forecast")
+
+
 @register
-class ExpectedUtility(Protocol):
+class ExpectedUtility(TalksProtocol):
     """The EUM as a protocol: issue by issue, every party with a position takes part (no walk-outs).
 
     Positions start at the ideals (scale 0..1); after ``protocol.rounds`` rounds the forecast is
@@ -42,8 +46,11 @@ class ExpectedUtility(Protocol):
     @staticmethod
     def forecast(model: NegotiationModel) -> tuple[Array, dict[str, Array]]:
         """The forecast ``(worlds, issues)`` and the principals' final positions (once per batch)."""
-        if "expected_utility" in model.memo:  # the same in every world whoever attends: run once
-            return model.memo["expected_utility"]  # type: ignore[return-value]
+        # The same in every world whoever attends: run once, for the look-ahead and the talks.
+        return model.cache.get(FORECAST, lambda: ExpectedUtility._forecast(model))
+
+    @staticmethod
+    def _forecast(model: NegotiationModel) -> tuple[Array, dict[str, Array]]:
         text = np.full((model.worlds, len(model.issue_ids)), np.nan)
         positions = {p: model.parties[p].ideal.copy() for p in model.spec.principals}
         for k in range(len(model.issue_ids)):
@@ -57,5 +64,4 @@ class ExpectedUtility(Protocol):
             for i, pid in enumerate(pids):
                 if pid in positions:
                     positions[pid][:, k] = x[:, i]
-        model.memo["expected_utility"] = (text, positions)
         return text, positions

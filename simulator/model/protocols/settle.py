@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from simulator.model.protocols.base import Protocol, Table, TalksOutcome
+from simulator.model.protocols.base import Table, TalksOutcome, TalksProtocol
 from simulator.model.rules import accepts, unanimity
 
 if TYPE_CHECKING:
@@ -107,7 +107,7 @@ def weights_on(model: NegotiationModel, pids: list[str], k: int) -> tuple[np.nda
     return x, c, s
 
 
-class ForecastProtocol(Protocol):
+class ForecastProtocol(TalksProtocol):
     """A protocol that forecasts one text per world and issue, which the scenario's rule then settles.
 
     No rounds and no walk-outs: ``negotiate`` settles the forecast, and the attendance look-ahead is

@@ -25,7 +25,7 @@ The rules (formulas and reasons in ``docs/model.md``, section "Talks"):
    therefore never lower agreement.
 
 The parts it is built from (sides, rules, zones, aspirations, the text on the table) are in
-``single_text_parts``.
+``sides``.
 
 Example:
     >>> result = bargain((ukraine, russia), held, mediated, rules, uniform)  # doctest: +SKIP
@@ -33,26 +33,28 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simulator.model.bargaining import EPS, package_utility
-from simulator.model.protocols.base import Protocol, Table, TalksOutcome, register
-from simulator.model.protocols.single_text_parts import (
+from simulator.model.protocols.base import Problem, Table, TalksOutcome, TalksProtocol, register
+from simulator.model.protocols.sides import (
+    PositionHistory,
     Rules,
     Side,
     Uniform,
     Zones,
-    _History,
-    _open_utility,
-    _position,
-    _table,
     aspiration,
+    open_utility,
+    position_at,
+    tabled_text,
 )
 
 if TYPE_CHECKING:
     from simulator.model.model import NegotiationModel
+    from simulator.scenario.schema import Scenario
 
 
 def bargain(
@@ -75,18 +77,20 @@ def bargain(
     for j, z in enumerate(zones):
         if rules.rounds >= rules.deadline:  # aspirations are at the reservation values by then
             at_b = prep.at_reservation[j]
-            reachable.append(_table(z, mediated, s1.reservation, s2.reservation, w1, w2, at_b)[1])
+            reachable.append(tabled_text(z, mediated, s1.reservation, s2.reservation, w1, w2, at_b)[1])
             continue
         a1 = aspiration(s1, rules.rounds, rules.deadline, exps[j][0])
         a2 = aspiration(s2, rules.rounds, rules.deadline, exps[j][1])
-        reachable.append(_table(z, mediated, a1, a2, w1, w2)[1])
+        reachable.append(tabled_text(z, mediated, a1, a2, w1, w2)[1])
     agreed_g = np.zeros((n, len(groups)), dtype=bool)
     # Where a group can never be agreed in this meeting, the text on the table is the mediator's
     # (or the plain split's) at the reservation values from the first round to the last: only the
     # groups still within reach are searched again each round.
     text = np.full((n, k), np.nan)
     for j, g in enumerate(groups):
-        fixed, _ = _table(zones[j], mediated, s1.reservation, s2.reservation, w1, w2, prep.at_reservation[j])
+        fixed, _ = tabled_text(
+            zones[j], mediated, s1.reservation, s2.reservation, w1, w2, prep.at_reservation[j]
+        )
         text[:, g] = np.where(held[:, None] & ~reachable[j][:, None], fixed, np.nan)
     active = held.copy()
     rounds_held = np.zeros(n, dtype=np.int8)
@@ -106,7 +110,7 @@ def bargain(
                 continue
             a1 = aspiration(s1, t, rules.deadline, exps[j][0])[sub]
             a2 = aspiration(s2, t, rules.deadline, exps[j][1])[sub]
-            tabled, ok = _table(z.take(sub), med[open_], a1, a2, w1[sub], w2[sub])
+            tabled, ok = tabled_text(z.take(sub), med[open_], a1, a2, w1[sub], w2[sub])
             text[np.ix_(sub, g)] = tabled
             agreed_g[sub, j] = ok
         done = agreed_g[rows].all(axis=1)
@@ -115,7 +119,7 @@ def bargain(
             hope |= ~agreed_g[rows, j] & reachable[j][rows]
         sub_text, sub_agreed = text[rows], agreed_g[rows]
         gain1, gain2 = (
-            _open_utility(s, rows, sub_text, sub_agreed, groups) - s.reservation[rows] for s in sides
+            open_utility(s, rows, sub_text, sub_agreed, groups) - s.reservation[rows] for s in sides
         )
         hopeless = ~done & ~hope
         left1 = hopeless & (gain1 < -margin[rows])
@@ -135,9 +139,10 @@ def bargain(
     for j, g in enumerate(groups):
         zopa[:, g] = zopa_groups[j][:, None]
     final = {
-        s.party_id: np.where(agreed, text, _position(s, rounds_held[:, None], rules.deadline)) for s in sides
+        s.party_id: np.where(agreed, text, position_at(s, rounds_held[:, None], rules.deadline))
+        for s in sides
     }
-    history = _History(sides, int(rounds_held.max(initial=0)), rules.deadline)
+    history = PositionHistory(sides, int(rounds_held.max(initial=0)), rules.deadline)
     return TalksOutcome(agreed, text, rounds_held, final, walked, zopa, referred, rejected, history)
 
 
@@ -174,7 +179,7 @@ def _ratify(
 
 
 @register
-class SingleText(Protocol):
+class SingleText(TalksProtocol):
     """The single-text procedure above, fed from the model's parties and drawn values.
 
     The per-party inputs come from :class:`~simulator.model.agents.PartyAgent` methods
@@ -183,6 +188,12 @@ class SingleText(Protocol):
     """
 
     kind = "single_text"
+
+    @classmethod
+    def check(cls, scenario: Scenario) -> Iterator[Problem]:
+        """The single text is drafted between two sides: exactly two principals."""
+        if len(scenario.principals) > 2:
+            yield ("parties",), "the single_text talks take exactly two principals"
 
     def __init__(self) -> None:
         self._zones: Zones | None = None  # one protocol instance serves one model's batch

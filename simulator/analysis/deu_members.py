@@ -35,7 +35,7 @@ from numpy.typing import NDArray
 from simulator.model.protocols.compromise import weighted_mean
 from simulator.model.protocols.expected_utility import run_eum
 from simulator.model.protocols.nash import nash_bargaining
-from simulator.model.rules import accepts_over_reversion, agenda_setter, decide
+from simulator.model.rules import accepts_over_reversion, redraft
 from simulator.scenario.rules import DecisionRule
 
 Array = NDArray[np.float64]
@@ -81,18 +81,12 @@ def adoptable(
 ) -> Array:
     """The text moved into the set the rule adopts against the reversion point (per world).
 
-    The agenda setter redrafts: a text the rule would reject becomes the adoptable text nearest
-    it (:func:`simulator.model.rules.agenda_setter` with the drafted text as the setter's ideal);
-    an adoptable text is kept. With no reversion point every text is adoptable.
+    The agenda setter redrafts, by the model's own path (:func:`simulator.model.rules.redraft`,
+    which the talks call when ``protocol.rule.agenda_setter`` is set): a text the rule would
+    reject becomes the adoptable text nearest it; an adoptable text is kept. With no reversion
+    point every text is adoptable.
     """
-    if np.isnan(reversion):
-        return text
-
-    def rule_fn(accepts: NDArray[np.bool_]) -> NDArray[np.bool_]:
-        return decide(rule, {a: accepts[..., j] for j, a in enumerate(actors)}, principals)
-
-    q = np.full(text.shape, reversion)
-    return agenda_setter(text, ideals, q, rule_fn)
+    return redraft(text, ideals, np.full(text.shape, reversion), rule, actors, principals)
 
 
 __all__ = [

@@ -179,9 +179,7 @@ def prepare(
             SamplingWarning,
             stacklevel=2,
         )
-    chosen = (
-        check_events(events, event_keys(scenario, agents)) if events is not None else default_events(scenario)
-    )
+    chosen = check_events(events, event_keys(scenario)) if events is not None else default_events(scenario)
     design = Design(method, params, n, seed)
     # A row of more than a chunk's worlds is one chunk on its own: check it as what it is.
     per_chunk = rows_per_chunk(replicates) * replicates

@@ -1,9 +1,10 @@
-"""The single-text talks' parts: the sides and rules, the issue groups and their zones, aspirations,
-the text on the table and where each side stands.
+"""The two sides at the single-text talks: what each brings (:class:`Side`), the procedure's rules,
+the issue groups and their zones, each side's aspiration and position round by round, and the
+text on the table.
 
-Separate from ``single_text``, which holds the procedure itself (:func:`bargain`, ratification)
-and the protocol class: these are the pure pieces it is built from, each a formula of
-``docs/model.md`` section "Talks" that a notebook or test can call on its own.
+``single_text`` holds the procedure itself (:func:`bargain`, ratification) and the protocol
+class; these are the pure pieces it is built from, each a formula of ``docs/model.md`` section
+"Talks" that a notebook or test can call on its own.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class Zones:
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _table(
+def tabled_text(
     zone: Zone,
     mediated: np.ndarray,
     a1: np.ndarray,
@@ -122,7 +123,7 @@ def _speed(s: Side, g: np.ndarray) -> np.ndarray:
     return np.where(total > EPS, (sal * e).sum(axis=1) / np.maximum(total, EPS), e.mean(axis=1))
 
 
-def _open_utility(
+def open_utility(
     s: Side, rows: np.ndarray, text: np.ndarray, agreed_g: np.ndarray, groups: list[np.ndarray]
 ) -> np.ndarray:
     """``s``'s utility of the text on the issues not yet agreed, in worlds ``rows`` (1 if none open)."""
@@ -136,7 +137,7 @@ def _open_utility(
     return np.where(total > EPS, (sal * u).sum(axis=1) / np.maximum(total, EPS), 1.0)
 
 
-def _position(s: Side, t: int | np.ndarray, deadline: int) -> np.ndarray:
+def position_at(s: Side, t: int | np.ndarray, deadline: int) -> np.ndarray:
     """Where ``s`` stands on each issue at round ``t``: its ideal, conceding toward its limit.
 
     The limit is its red line, or the point worth exactly its reservation value if that is nearer:
@@ -148,7 +149,7 @@ def _position(s: Side, t: int | np.ndarray, deadline: int) -> np.ndarray:
     return s.ideal + toward * share * reach
 
 
-class _History(Mapping[str, list[np.ndarray]]):
+class PositionHistory(Mapping[str, list[np.ndarray]]):
     """Each principal's position after each round, computed only when asked (notebooks ask)."""
 
     def __init__(self, sides: tuple[Side, Side], rounds: int, deadline: int) -> None:
@@ -157,7 +158,7 @@ class _History(Mapping[str, list[np.ndarray]]):
 
     def __getitem__(self, pid: str) -> list[np.ndarray]:
         side = self._sides[pid]
-        return [_position(side, t, self._deadline) for t in range(1, self._rounds + 1)]
+        return [position_at(side, t, self._deadline) for t in range(1, self._rounds + 1)]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._sides)

@@ -9,7 +9,17 @@ from typing import Any
 
 from simulator.engine.documents import Comparison, Sensitivity, read_raw
 from simulator.errors import UserError
-from simulator.report.blocks import Html, _count, _figures, _num, _p_ci, _pct, _pngs, _table, esc
+from simulator.report.blocks import (
+    Html,
+    count_text,
+    esc,
+    figure_block,
+    html_table,
+    num_text,
+    p_ci,
+    pct_text,
+    png_files,
+)
 from simulator.report.reading import Run, read_run
 
 SWEEP_ROWS = 60
@@ -18,7 +28,7 @@ SWEEP_ROWS = 60
 SWEEP_EVENTS = 6
 
 
-def _extra(run: Run, d: Path) -> tuple[str, str]:
+def folder_section(run: Run, d: Path) -> tuple[str, str]:
     """(section title, body) for a further folder, by what it holds."""
     parts: list[str] = []
     kinds: list[str] = []
@@ -40,7 +50,7 @@ def _extra(run: Run, d: Path) -> tuple[str, str]:
             "(give folders written by negsim compare, run, sensitivity or sweep)"
         )
     if kinds != ["run"]:
-        parts.append(_figures(_pngs(d), "No figures in this folder."))
+        parts.append(figure_block(png_files(d), "No figures in this folder."))
     title = {"comparison": "Comparison", "run": "Another run", "sensitivity": "Sensitivity"}
     return f"{' + '.join(title.get(k, k.capitalize()) for k in kinds)}: {d.name}", "".join(parts)
 
@@ -50,7 +60,7 @@ def _comparison(doc: dict[str, Any]) -> str:
     intro = (
         f"<p>A = <b>{esc(a.get('name', 'A'))}</b> ({esc(a.get('path', ''))}); "
         f"B = <b>{esc(b.get('name', 'B'))}</b> ({esc(b.get('path', ''))}); "
-        f"{_count(doc.get('runs'))} paired worlds, seed {esc(doc.get('seed', '?'))}. "
+        f"{count_text(doc.get('runs'))} paired worlds, seed {esc(doc.get('seed', '?'))}. "
         "The difference is B − A in percentage points with its 95% interval; "
         "<span class='sig'>significant</span> when the interval excludes 0.</p>"
     )
@@ -61,21 +71,21 @@ def _comparison(doc: dict[str, Any]) -> str:
         rows.append(
             [
                 Html(f"<code>{esc(k)}</code>"),
-                _pct(e.get("a")),
-                _pct(e.get("b")),
+                pct_text(e.get("a")),
+                pct_text(e.get("b")),
                 f"{100 * e.get('diff', 0.0):+.1f} pt",
                 f"[{100 * lo:+.1f}, {100 * hi:+.1f}]",
                 sig,
             ]
         )
-    return intro + _table(["Event", "A", "B", "B − A", "95% CI (pt)", "significant"], rows, range(1, 6))
+    return intro + html_table(["Event", "A", "B", "B − A", "95% CI (pt)", "significant"], rows, range(1, 6))
 
 
 def _other_run(first: Run, other: Run) -> str:
     e1, e2 = first.summary["events"], other.summary["events"]
     intro = (
-        f"<p>First run: <b>{esc(first.scenario.name)}</b> ({_count(first.summary.get('runs'))} worlds). "
-        f"This run: <b>{esc(other.scenario.name)}</b> ({_count(other.summary.get('runs'))} worlds, "
+        f"<p>First run: <b>{esc(first.scenario.name)}</b> ({count_text(first.summary.get('runs'))} worlds). "
+        f"This run: <b>{esc(other.scenario.name)}</b> ({count_text(other.summary.get('runs'))} worlds, "
         f"seed {esc(other.summary.get('seed', '?'))}). The runs are independent; for a paired "
         "difference with an interval use <code>negsim compare</code>.</p>"
     )
@@ -83,9 +93,9 @@ def _other_run(first: Run, other: Run) -> str:
     for k in dict.fromkeys([*e1, *e2]):
         p1, p2 = (e1.get(k) or {}).get("p"), (e2.get(k) or {}).get("p")
         diff = f"{100 * (p2 - p1):+.1f} pt" if p1 is not None and p2 is not None else "—"
-        rows.append([Html(f"<code>{esc(k)}</code>"), _p_ci(e1.get(k)), _p_ci(e2.get(k)), diff])
+        rows.append([Html(f"<code>{esc(k)}</code>"), p_ci(e1.get(k)), p_ci(e2.get(k)), diff])
     heads = ["Event", f"first run: {first.scenario.name}", f"this run: {other.scenario.name}", "difference"]
-    return intro + _table(heads, rows, numeric=range(1, 4))
+    return intro + html_table(heads, rows, numeric=range(1, 4))
 
 
 def _sensitivity(doc: dict[str, Any]) -> str:
@@ -93,8 +103,8 @@ def _sensitivity(doc: dict[str, Any]) -> str:
     name = (doc.get("scenario") or {}).get("name", "")
     intro = (
         f"<p>{esc(method.capitalize())} analysis of <b>{esc(name)}</b> over "
-        f"{len(doc.get('parameters') or [])} uncertain parameters: {_count(doc.get('rows'))} parameter "
-        f"sets × {esc(doc.get('replicates', '?'))} worlds = {_count(doc.get('worlds'))} "
+        f"{len(doc.get('parameters') or [])} uncertain parameters: {count_text(doc.get('rows'))} parameter "
+        f"sets × {esc(doc.get('replicates', '?'))} worlds = {count_text(doc.get('worlds'))} "
         f"worlds, seed {esc(doc.get('seed', '?'))}.</p>"
     )
     drivers = "".join(f"<li>{esc(s)}</li>" for s in (doc.get("drivers") or {}).values())
@@ -128,16 +138,16 @@ def _sweep(path: Path) -> str:
     shown = [k for k in events if k in sorted(events, key=lambda k: -spread[k])[:SWEEP_EVENTS]]
     intro = (
         f"<p>Sweep of <b>{esc((meta.get('scenario') or {}).get('name', ''))}</b>: {table.num_rows} points, "
-        f"{_count(meta.get('runs'))} worlds each, seed {esc(meta.get('seed', '?'))}. The table shows "
+        f"{count_text(meta.get('runs'))} worlds each, seed {esc(meta.get('seed', '?'))}. The table shows "
         f"the {len(shown)} events that vary most across the points (all {len(events)} are in the "
         "Parquet file).</p>"
     )
     data = table.select(params + shown).to_pylist()[:SWEEP_ROWS]
-    rows = [[_num(r[p]) for p in params] + [_pct(r[k]) for k in shown] for r in data]
+    rows = [[num_text(r[p]) for p in params] + [pct_text(r[k]) for k in shown] for r in data]
     more = (
         f"<p>… {table.num_rows - SWEEP_ROWS} more rows in the file.</p>"
         if table.num_rows > SWEEP_ROWS
         else ""
     )
     heads = [*params, *shown]
-    return intro + _table(heads, rows, numeric=range(len(heads))) + more
+    return intro + html_table(heads, rows, numeric=range(len(heads))) + more

@@ -1,0 +1,243 @@
+"""The seams a maintainer extends: the event catalogue, the open protocol registry, the run
+folder's ``on_finished`` hook, and settings that are either honoured or refused."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator import plugins
+from simulator.analysis.events import default_events, event_keys
+from simulator.api import run
+from simulator.engine.chunks import Chunk
+from simulator.engine.ensemble import simulate_chunk
+from simulator.engine.tally import events_of
+from simulator.errors import ScenarioError
+from simulator.model.model import NegotiationModel
+from simulator.model.protocols.base import Problem, Table, TalksOutcome, TalksProtocol, register
+from simulator.scenario import events as ke
+from simulator.scenario.load import load_scenario
+from simulator.scenario.protocol import DEFAULT_MEMBERS
+from simulator.scenario.schema import Scenario
+from tests.conftest import ROOT, TWO_PARTY, two_party
+
+BASELINE = ROOT / "scenarios" / "istanbul_2025.yaml"
+CAMPAIGN = ROOT / "scenarios" / "istanbul_2025_campaign.yaml"
+
+
+# --- the event catalogue -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "overrides"),
+    [
+        (BASELINE, []),
+        (CAMPAIGN, []),
+        (TWO_PARTY, ["protocol.kind=expected_utility"]),
+        (TWO_PARTY, ["protocol.kind=ensemble", "protocol.members={nash: 1, single_text: 1}"]),
+    ],
+)
+def test_the_catalogue_lists_exactly_the_events_a_run_reports(path: Path, overrides: list[str]) -> None:
+    scenario = load_scenario(path, overrides)
+    rec = simulate_chunk(scenario, 0, Chunk(0, 0, 3))
+    assert event_keys(scenario) == list(events_of(scenario, rec))
+
+
+def test_every_key_parses_back_to_its_family_and_parts() -> None:
+    assert ke.parse("level.russia.leader") == ke.Parsed(ke.LEVEL, {"party": "russia", "level": "leader"})
+    assert ke.parse("agreement.any").family is ke.AGREEMENT_ANY  # a fixed key wins over a pattern
+    dated = ke.parse("agreement.ceasefire.by.2025-06-30")
+    assert dated is not None and dated.family is ke.AGREEMENT and dated.date == "2025-06-30"
+    assert ke.parse("level.russia") is None  # a record column, not an event
+    assert ke.parse("level.russia", ke.Kind).family is ke.LEVEL_COLUMN  # type: ignore[union-attr]
+    assert ke.parse("param.parties.a.positions.x.ideal", [ke.Kind.RECORD]).parts == {  # type: ignore[union-attr]
+        "path": "parties.a.positions.x.ideal"
+    }
+    for key in event_keys(load_scenario(CAMPAIGN)):
+        assert ke.parse(key) is not None, key
+
+
+def test_outcomes_are_an_enum_in_the_recorded_order() -> None:
+    assert [o.value for o in ke.Outcome] == list(range(5))
+    assert ke.OUTCOMES == ("no_talks", "collapse", "continue", "partial_agreement", "agreement")
+    rec = NegotiationModel(two_party(), worlds=200, rng=1).run().records()
+    agreed = rec["agreed.ceasefire"] & rec["agreed.border"]
+    assert np.all((rec["outcome"] == ke.Outcome.AGREEMENT) == (agreed & rec["talks.direct"]))
+
+
+def test_labels_come_from_the_catalogue() -> None:
+    names = {"russia": "Russia", "ceasefire": "Ceasefire"}
+    assert ke.label("attend.russia", names) == "Russia attends"
+    assert ke.label("level.russia.absent", names) == "Russia stays away"
+    assert ke.label("agreement.ceasefire.by.2025-06-30", names) == "Ceasefire agreed by 2025-06-30"
+    assert ke.label("outcome.collapse") == "the talks collapse"
+    assert ke.label("nonsense") is None
+
+
+#: Event-key heads whose literals belong to the catalogue alone.
+_HEADS = "attend|level|talks|format|agreement|agreed|sanctions|threat|walkout|outcome|meeting|meetings|day"
+_LITERAL = re.compile(rf"""f?["']({_HEADS})\.(\{{|[a-z_]+["'.])""")
+
+
+def test_no_event_key_is_spelled_out_outside_the_catalogue() -> None:
+    """Keys are built with the catalogue's families (docstrings and comments may name them)."""
+    offenders = []
+    for path in sorted((ROOT / "simulator").rglob("*.py")):
+        if path.name == "events.py" and path.parent.name == "scenario":
+            continue
+        in_doc = False
+        for n, line in enumerate(path.read_text().splitlines(), start=1):
+            code = line.split("#", 1)[0]
+            if code.count('"""') == 1:
+                in_doc = not in_doc
+                continue
+            if in_doc or '"""' in code or ">>>" in code:
+                continue
+            if _LITERAL.search(code):
+                offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+    assert offenders == []
+
+
+def test_the_headline_issue_is_a_scenario_field_defaulting_to_the_first_issue() -> None:
+    s = two_party()
+    assert ke.headline_issue(s) == "ceasefire"
+    assert ke.headline_issue(two_party("headline_issue=border")) == "border"
+    assert ke.AGREEMENT.key("border") in default_events(two_party("headline_issue=border"))
+    with pytest.raises(ScenarioError, match="unknown issue 'nope'"):
+        two_party("headline_issue=nope")
+
+
+def test_a_no_ceasefire_threat_follows_the_headline_issue() -> None:
+    # patron sanctions beta "if no ceasefire": with border as the headline, the trigger reads border.
+    base = NegotiationModel(two_party(), worlds=300, rng=2).run()
+    moved = NegotiationModel(two_party("headline_issue=border"), worlds=300, rng=2).run()
+    threats = [t for t, spec in base.spec.threats.items() if spec.trigger == "no_ceasefire"]
+    assert threats
+    for tid in threats:
+        assert np.array_equal(base.triggers()[tid], ~base.records()["agreed.ceasefire"])
+        assert np.array_equal(moved.triggers()[tid], ~moved.records()["agreed.border"])
+
+
+# --- the open protocol seam ----------------------------------------------------------------------
+
+
+class _SplitTheDifference(TalksProtocol):
+    """A toy: the principals agree every issue at the midpoint of their ideals whenever they meet;
+    it takes at most two issues (its own limit, checked at validation)."""
+
+    kind = "toy_split"
+    walkouts = False
+
+    @classmethod
+    def check(cls, scenario: Scenario) -> Iterator[Problem]:
+        if len(scenario.issues) > 2:
+            yield ("issues",), "toy_split takes at most two issues"
+
+    def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
+        a, b = (model.parties[p] for p in model.spec.principals)
+        text = (a.ideal + b.ideal) / 2
+        agreed = np.repeat(table.held[:, None], len(model.issue_ids), axis=1)
+        positions = {p: text.copy() for p in model.spec.principals}
+        rounds = table.held.astype(np.int8)
+        return TalksOutcome(agreed=agreed, text=text, rounds=rounds, positions=positions, walked=None)
+
+
+@pytest.fixture
+def toy() -> Iterator[type[TalksProtocol]]:
+    register(_SplitTheDifference)
+    yield _SplitTheDifference
+    plugins.unregister(_SplitTheDifference.kind)
+
+
+def test_a_protocol_registered_from_a_test_runs_end_to_end(toy: type[TalksProtocol], tmp_path: Path) -> None:
+    scenario = two_party(f"protocol.kind={toy.kind}")
+    out = run(scenario, tmp_path / "run", runs=300, seed=0, figures=False)
+    ev = out.summary["events"]
+    assert ev["agreement.any"]["count"] == ev["talks.direct"]["count"] > 0
+    assert "walkout.alpha" not in ev and "outcome.collapse" not in ev  # a protocol without walk-outs
+    assert ev["outcome.agreement"]["p"] == ev["talks.direct"]["p"]
+    assert out.figures == []
+
+
+def test_a_registered_protocol_can_be_an_ensemble_member(toy: type[TalksProtocol]) -> None:
+    scenario = two_party("protocol.kind=ensemble", f"protocol.members={{{toy.kind}: 1, single_text: 1}}")
+    rec = NegotiationModel(scenario, worlds=400, rng=0).run().records()
+    toy_rows = rec["protocol"] == 0
+    assert np.all(rec["agreed.ceasefire"][toy_rows] == rec["talks.direct"][toy_rows])
+
+
+def test_a_protocols_own_limits_are_checked_at_validation(toy: type[TalksProtocol], tmp_path: Path) -> None:
+    three = tmp_path / "three.yaml"
+    three.write_text(
+        TWO_PARTY.read_text().replace(
+            "  border: {name: Border",
+            '  coast: {name: Coast, low: "a", high: "b"}\n  border: {name: Border',
+        )
+    )
+    with pytest.raises(ScenarioError, match="toy_split takes at most two issues"):
+        load_scenario(three, [f"protocol.kind={toy.kind}"], check_sources=False)
+
+
+def test_an_unknown_kind_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(ScenarioError, match=r"unknown protocol kind 'nsah'; did you mean 'nash'\?") as err:
+        two_party("protocol.kind=nsah")
+    assert "single_text" in str(err.value)
+
+
+def test_the_default_ensemble_is_stated_not_every_registered_kind(toy: type[TalksProtocol]) -> None:
+    weights = two_party("protocol.kind=ensemble").protocol.weights
+    assert weights == DEFAULT_MEMBERS and toy.kind not in weights
+
+
+def _three_principals(tmp_path: Path) -> Path:
+    """The test scenario with the patron made a third principal (positions on both issues)."""
+    position = (
+        "{ideal: {value: 0.5, assumption: test}, red_line: {value: 0.5, assumption: test}, "
+        "salience: {value: 0.5, assumption: test}, concession: {value: 0.5, assumption: test}}"
+    )
+    text = TWO_PARTY.read_text().replace(
+        "    role: third_party\n",
+        "    role: principal\n"
+        "    outside_option: {value: 0.3, assumption: test}\n"
+        "    reactance: {value: 0.0, assumption: test}\n"
+        f"    positions:\n      ceasefire: {position}\n      border: {position}\n",
+    )
+    path = tmp_path / "three.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_three_principals_are_refused_where_a_member_takes_two(tmp_path: Path) -> None:
+    three = _three_principals(tmp_path)
+    with pytest.raises(ScenarioError, match=r"exactly two principals \(ensemble member 'single_text'\)"):
+        load_scenario(three, ["protocol.kind=ensemble"], check_sources=False)
+    # Without a two-principal member, the ensemble runs with three principals.
+    members = "protocol.members={nash: 1, compromise: 1}"
+    scenario = load_scenario(three, ["protocol.kind=ensemble", members], check_sources=False)
+    rec = NegotiationModel(scenario, worlds=50, rng=0).run().records()
+    assert "position.patron.border" in rec
+
+
+# --- settings that do something --------------------------------------------------------------------
+
+
+def test_the_ensemble_keeps_the_zone_of_agreement_and_history() -> None:
+    scenario = two_party("protocol.kind=ensemble", "protocol.members={single_text: 1, nash: 1}")
+    model = NegotiationModel(scenario, worlds=200, rng=0).run()
+    assert "zopa" in model.records()
+    st = NegotiationModel(two_party(), worlds=200, rng=0).run()
+    rows = model.records()["protocol"] == 0  # single_text worlds are the pure run's worlds
+    assert np.array_equal(model.records()["zopa"][rows], st.records()["zopa"][rows])
+    history = model.parties["alpha"].history
+    assert history and np.allclose(history[-1][rows], st.parties["alpha"].history[-1][rows], equal_nan=True)
+
+
+def test_crn_period_holds_in_a_campaign() -> None:
+    scenario = load_scenario(CAMPAIGN)
+    rec = simulate_chunk(scenario, 0, Chunk(0, 0, 40), crn_period=20)
+    for key in ("campaign.meetings", "day.meeting.2", "level.russia", "outcome"):
+        assert np.array_equal(rec[key][:20], rec[key][20:], equal_nan=True), key
