@@ -63,12 +63,12 @@ def timeline(
     from simulator.scenario.asof import parse_when
 
     whens = [parse_when(d) for d in dates]
-    for k in range(1, len(dates)):
-        if whens[k] <= whens[k - 1]:
+    for i in range(1, len(dates)):
+        if whens[i] <= whens[i - 1]:
             raise UserError(
                 printable(
                     f"--as-of: give the dates in increasing order "
-                    f"('{dates[k]}' is not after '{dates[k - 1]}')"
+                    f"('{dates[i]}' is not after '{dates[i - 1]}')"
                 )
             )
     runs_at = []

@@ -182,13 +182,10 @@ class Tally:
         for k in set(self.sums) | set(other.sums):
             out.sums[k] = self.sums.get(k, 0.0) + other.sums.get(k, 0.0)
             out.ns[k] = self.ns.get(k, 0) + other.ns.get(k, 0)
-            a, b = self.sketches.get(k), other.sketches.get(k)
-            if a is None or b is None:  # a statistic only one side has (sums and sketches share keys)
-                out.sketches[k] = (
-                    list(b if a is None else a) if (a, b) != (None, None) else [0] * sketch.BUCKETS
-                )
-            else:
-                out.sketches[k] = (np.asarray(a, np.int64) + np.asarray(b, np.int64)).tolist()
+            # A statistic only one side has counts nothing on the other (sums and sketches share keys).
+            a = self.sketches.get(k) or [0] * sketch.BUCKETS
+            b = other.sketches.get(k) or [0] * sketch.BUCKETS
+            out.sketches[k] = (np.asarray(a, np.int64) + np.asarray(b, np.int64)).tolist()
         for k in sorted(set(self.groups) | set(other.groups)):
             out.groups[k] = self.groups.get(k, Tally()).merge(other.groups.get(k, Tally()))
         return out
