@@ -33,9 +33,14 @@ def read_dataset(path: Path) -> Any:
 
 
 def cmd_import_deu3(args: argparse.Namespace) -> int:
-    from simulator.scenario.importers.deu3_scenarios import write_scenarios
+    import sys
+
+    from simulator.scenario.importers.deu3_scenarios import import_need, write_scenarios
 
     dataset = read_dataset(args.file)
+    need = import_need(dataset, args.out)
+    if need.seconds > 30:
+        print(f"importing {need.describe()}", file=sys.stderr, flush=True)
     written = write_scenarios(dataset, args.out, overwrite=args.overwrite)
     print(f"{len(written)} scenarios written to {args.out} ({len(dataset.issues)} issues)")
     return 0

@@ -139,7 +139,7 @@ def read_part(parts: Path, chunk: Chunk, run: str) -> Tally | None:
             problem = "its tally does not count the chunk's worlds"
         elif not pq_file.is_file() or _sha256(pq_file) != part.parquet_sha256:
             problem = "its Parquet file is missing or fails its checksum"
-        sketches = {k: from_sparse(v).tolist() for k, v in part.tally.sketches.items()}
+        sketches = {k: from_sparse(v) for k, v in part.tally.sketches.items()}
     except (OSError, ValueError, UserError, RecursionError) as exc:
         problem = f"it cannot be read ({exc})"
     if problem is not None:

@@ -52,6 +52,11 @@ def sketch(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def empty() -> np.ndarray:
+    """The sketch of no values."""
+    return np.zeros(BUCKETS, dtype=np.int64)
+
+
 def value_of(bucket: int) -> float:
     """The value bucket ``bucket`` reports (0 for the zero bucket)."""
     if bucket == 0:

@@ -155,7 +155,7 @@ class Tally:
     counts: dict[str, int] = field(default_factory=dict)
     sums: dict[str, float] = field(default_factory=dict)
     ns: dict[str, int] = field(default_factory=dict)
-    sketches: dict[str, list[int]] = field(default_factory=dict)
+    sketches: dict[str, np.ndarray] = field(default_factory=dict)
     groups: dict[str, Tally] = field(default_factory=dict)
 
     @classmethod
@@ -171,7 +171,7 @@ class Tally:
             ok = v[~np.isnan(v)]
             t.sums[k] = float(ok.sum())
             t.ns[k] = int(ok.size)
-            t.sketches[k] = sketch.sketch(ok).tolist()
+            t.sketches[k] = sketch.sketch(ok)
         return t
 
     def merge(self, other: Tally) -> Tally:
@@ -183,9 +183,8 @@ class Tally:
             out.sums[k] = self.sums.get(k, 0.0) + other.sums.get(k, 0.0)
             out.ns[k] = self.ns.get(k, 0) + other.ns.get(k, 0)
             # A statistic only one side has counts nothing on the other (sums and sketches share keys).
-            a = self.sketches.get(k) or [0] * sketch.BUCKETS
-            b = other.sketches.get(k) or [0] * sketch.BUCKETS
-            out.sketches[k] = (np.asarray(a, np.int64) + np.asarray(b, np.int64)).tolist()
+            empty = sketch.empty()
+            out.sketches[k] = self.sketches.get(k, empty) + other.sketches.get(k, empty)
         for k in sorted(set(self.groups) | set(other.groups)):
             out.groups[k] = self.groups.get(k, Tally()).merge(other.groups.get(k, Tally()))
         return out
@@ -210,7 +209,7 @@ class Tally:
         d = json.loads(text)
         d = d.get("tally", d)  # a part file holds its tally beside its chunk index and checksum
         groups = {k: cls.from_json(json.dumps(g)) for k, g in d.get("groups", {}).items()}
-        sketches = {k: sketch.from_sparse(v).tolist() for k, v in d["sketches"].items()}
+        sketches = {k: sketch.from_sparse(v) for k, v in d["sketches"].items()}
         return cls(n=d["n"], counts=d["counts"], sums=d["sums"], ns=d["ns"], sketches=sketches, groups=groups)
 
 

@@ -325,14 +325,25 @@ class SafeDumper(yaml.SafeDumper):
     """
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+def _represent_str(dumper: Any, value: str) -> yaml.ScalarNode:
     style = None if is_plain_string(value) else "'"
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
 SafeDumper.add_representer(str, _represent_str)
 
+if yaml.__with_libyaml__:
+
+    class FastDumper(yaml.CSafeDumper):
+        """:class:`SafeDumper` with libyaml's emitter: the same text, about 4x faster (``negsim
+        import deu3`` writes megabytes of YAML; the pure-Python emitter took minutes)."""
+
+    FastDumper.add_representer(str, _represent_str)
+    _DUMPER: type = FastDumper
+else:  # pragma: no cover - PyYAML built without libyaml
+    _DUMPER = SafeDumper
+
 
 def dump_yaml(data: Any) -> str:
     """Write plain data as YAML that :func:`parse_yaml` reads back identically."""
-    return yaml.dump(data, Dumper=SafeDumper, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=100)

@@ -211,6 +211,8 @@ def proposals(dataset: Deu3Dataset) -> dict[str, list[Deu3Issue]]:
 #: ``negsim validate`` before spending minutes writing it.
 PARTY_BYTES = 2_000
 POSITION_BYTES = 800
+#: About how fast scenarios are built, checked and written as YAML (bytes per second, one core).
+YAML_BYTES_PER_SECOND = 200_000
 
 
 def estimated_bytes(dataset: Deu3Dataset, issues: list[Deu3Issue]) -> int:
@@ -261,6 +263,22 @@ def validated_proposals(dataset: Deu3Dataset, dataset_path: str) -> dict[str, di
     return out
 
 
+def import_need(dataset: Deu3Dataset, out: Path) -> Any:
+    """What importing ``dataset`` into ``out`` needs (:class:`simulator.sizes.Need`): the YAML is
+    built in memory before anything is written (all or nothing), then written under ``out``."""
+    from simulator.sizes import Need
+
+    groups = proposals(dataset)
+    total = sum(estimated_bytes(dataset, issues) for issues in groups.values())
+    return Need(
+        f"{len(groups):,} proposals ({len(dataset.issues):,} issues) as scenarios",
+        memory=3 * total,
+        disk=total,
+        disk_at=out,
+        seconds=total / YAML_BYTES_PER_SECOND,
+    )
+
+
 def build_scenarios(dataset: Deu3Dataset, dataset_path: str) -> dict[str, str]:
     """Every proposal's scenario as YAML text, by file name (``<prnr>.yaml``), each one checked:
     it must validate (:func:`validated_proposals`) and fit ``negsim validate``'s size limit. A
@@ -300,9 +318,11 @@ def write_scenarios(dataset: Deu3Dataset, out: Path, *, overwrite: bool = False)
     dataset lies outside the scenarios' folder tree (where ``negsim validate`` reads datasets
     without ``--allow-outside``), a copy is written beside them and cited instead.
     """
+    from simulator.sizes import check
     from simulator.storage import OutputFolder, write_text
 
     out = Path(out)
+    check(import_need(dataset, out), "import fewer proposals at a time")
     tree = out.resolve().parent  # the folder of out/<x>.yaml and of its default ../seeds
     source = Path(dataset.path).resolve()
     copy = None if source.is_relative_to(tree) else Path(dataset.path).name
