@@ -5,37 +5,25 @@ is internal and may change. Names are imported on first use (PEP 562), so that `
 and ``negsim validate`` do not pay for Mesa, SciPy, matplotlib or pyarrow.
 
 Example:
-    >>> from simulator import load_scenario, NegotiationModel
-    >>> scenario = load_scenario("scenarios/istanbul_2025.yaml")  # doctest: +SKIP
-    >>> model = NegotiationModel(scenario, worlds=1000, rng=0).run()  # doctest: +SKIP
+    >>> from simulator import run, load_scenario, NegotiationModel
+    >>> results = run("istanbul_2025", runs=1000, seed=0)  # a shipped scenario, by name  # doctest: +SKIP
+    >>> results.summary["events"]["talks.direct"]["p"]  # doctest: +SKIP
+    >>> model = NegotiationModel(load_scenario("istanbul_2025"), worlds=1, rng=0)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import importlib
-import os as _os
-import sys as _sys
 from typing import TYPE_CHECKING, Any
-
-if _sys.argv and _os.path.basename(_sys.argv[0]) == "negsim":  # pragma: no cover - the console script
-    # Before the 1-2 s of imports below: Ctrl-C or SIGTERM now ends negsim quietly with 130 (its
-    # main() installs the handlers that keep finished chunks once a command is running).
-    import signal as _signal
-
-    def _early_exit(signum: int, frame: object) -> None:
-        _os.write(2, b"negsim: interrupted\n")
-        _os._exit(130)
-
-    _signal.signal(_signal.SIGINT, _early_exit)
-    _signal.signal(_signal.SIGTERM, _early_exit)
 
 from simulator._version import __version__
 
 if TYPE_CHECKING:
     from simulator.analysis.compare import compare_scenarios
+    from simulator.analysis.discovery import DiscoveryResult, discover, discover_worlds
     from simulator.analysis.sensitivity import SensitivityResult, run_sensitivity
     from simulator.analysis.sweep import SweepResult, sweep
-    from simulator.api import RunOutput, run, start_run
+    from simulator.api import Plots, Results, RunOutput, open_run, run, start_run
     from simulator.engine.ensemble import run_ensemble
     from simulator.engine.tally import Tally, events_of, wilson
     from simulator.errors import Problem, ScenarioError, UserError
@@ -48,7 +36,13 @@ if TYPE_CHECKING:
 
 # Every public name and the module it comes from.
 _EXPORTS: dict[str, str] = {
+    "Plots": "simulator.api",
+    "Results": "simulator.api",
+    "open_run": "simulator.api",
     "compare_scenarios": "simulator.analysis.compare",
+    "DiscoveryResult": "simulator.analysis.discovery",
+    "discover": "simulator.analysis.discovery",
+    "discover_worlds": "simulator.analysis.discovery",
     "SensitivityResult": "simulator.analysis.sensitivity",
     "run_sensitivity": "simulator.analysis.sensitivity",
     "SweepResult": "simulator.analysis.sweep",
@@ -78,12 +72,15 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "LEVELS",
     "OUTCOMES",
+    "DiscoveryResult",
     "Level",
     "NegotiationModel",
     "Outcome",
     "Param",
     "PartyAgent",
+    "Plots",
     "Problem",
+    "Results",
     "RunOutput",
     "Scenario",
     "ScenarioError",
@@ -94,8 +91,11 @@ __all__ = [
     "UserError",
     "__version__",
     "compare_scenarios",
+    "discover",
+    "discover_worlds",
     "events_of",
     "load_scenario",
+    "open_run",
     "run",
     "run_ensemble",
     "run_sensitivity",

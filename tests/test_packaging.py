@@ -120,3 +120,32 @@ def test_negsim_console_script_runs() -> None:
     done = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == f"negsim {simulator.__version__}"
+
+
+def test_the_lock_pins_every_dependency_of_every_extra() -> None:
+    """``pip install -c requirements.lock 'negsim[any,extras]'`` is pinned whatever the extras."""
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    lock = {
+        canonicalize_name(line.split("==")[0]): line.split("==")[1]
+        for line in (REPO / "requirements.lock").read_text(encoding="utf-8").splitlines()
+        if "==" in line and not line.startswith("#")
+    }
+    project = PYPROJECT["project"]
+    extras = project["optional-dependencies"].values()
+    wanted = [*project["dependencies"], *(r for extra in extras for r in extra)]
+    for text in wanted:
+        req = Requirement(text)
+        if canonicalize_name(req.name) == "negsim":
+            continue  # an extra naming another extra
+        name = canonicalize_name(req.name)
+        assert name in lock, f"{req.name} is not pinned in requirements.lock (run bash .ci/lock)"
+        assert Version(lock[name]) in req.specifier, f"{req.name}=={lock[name]} does not satisfy {text}"
+    assert {"dask", "notebooks", "docs", "dev"} <= set(project["optional-dependencies"])
+
+
+def test_no_setup_py_the_build_backend_ships_the_data() -> None:
+    assert not (REPO / "setup.py").exists()
+    hatch = PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["force-include"]
+    assert hatch == {"scenarios": "simulator/_shipped/scenarios", "seeds": "simulator/_shipped/seeds"}

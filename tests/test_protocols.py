@@ -142,7 +142,11 @@ def test_ensemble_shares_pairing_and_events():
     worlds, seed = 4000, 11
     ens = load_scenario(ISTANBUL, ["protocol.kind=ensemble", MEMBERS])
     rec = NegotiationModel(ens, worlds=worlds, rng=seed).run().records()
-    pure = NegotiationModel(load_scenario(ISTANBUL), worlds=worlds, rng=seed).run().records()
+    pure = (
+        NegotiationModel(load_scenario(ISTANBUL, ["protocol.kind=single_text"]), worlds=worlds, rng=seed)
+        .run()
+        .records()
+    )
     for m in range(4):
         lo, hi = wilson(int((rec["protocol"] == m).sum()), worlds)
         assert lo <= 0.25 <= hi
@@ -155,7 +159,8 @@ def test_ensemble_shares_pairing_and_events():
     assert set(by) == {"single_text", "expected_utility", "nash", "compromise"}
     assert "walkout.ukraine" in by["single_text"]["events"]
     assert "walkout.ukraine" not in by["nash"]["events"] and "outcome.collapse" not in by["nash"]["events"]
-    assert "walkout.ukraine" not in doc["events"]  # not every member has walk-outs
+    # Yes/no events come from the process member (single_text, with walk-outs) in every world.
+    assert "walkout.ukraine" in doc["events"]
     assert sum(v["runs"] for v in by.values()) == worlds
     assert Tally.from_json(tally.to_json()).groups["nash"].counts == tally.groups["nash"].counts
 
@@ -190,3 +195,63 @@ def test_an_ensemble_run_writes_its_figures_and_reads_its_summary_back(tmp_path:
     assert (tmp_path / "run" / "figures" / "protocols.png").is_file()
     by_protocol = read_summary(tmp_path / "run")["stats"]["by_protocol"]
     assert set(by_protocol) == {"single_text", "expected_utility", "nash", "compromise"}
+
+
+def test_a_forecast_only_member_contributes_no_yes_no_events():
+    """Whether vs where (#20): compromise, Nash and the EUM say where a settlement lands; in a model
+    average the yes/no events of their worlds come from a process member, and their own groups in
+    stats.by_protocol hold no agreement or outcome events."""
+    from simulator.model.protocols.ensemble import Ensemble
+
+    worlds, seed = 2000, 5
+    ens = load_scenario(ISTANBUL, ["protocol.kind=ensemble", MEMBERS])
+    model = NegotiationModel(ens, worlds=worlds, rng=seed)
+    played = Ensemble.played(model)
+    whether = Ensemble.whether(model, played)
+    assert (whether == 0).all()  # single_text, the only process member, decides every world
+    assert (played != 0).sum() > worlds // 2  # ... though most worlds play a forecast-only member
+    rec = model.run().records()
+    tally = Tally.of(ens, rec)
+    doc = summary_dict(tally, scenario=ens, scenario_path="x", seed=seed, chunk_size=worlds, version="t")
+    by = doc["stats"]["by_protocol"]
+    assert set(by) == {"single_text", "expected_utility", "nash", "compromise"}  # every member kept
+    for kind in ("expected_utility", "nash", "compromise"):
+        assert not any(k.startswith(("agreement.", "outcome.")) for k in by[kind]["events"]), kind
+        assert "attend.russia" in by[kind]["events"]
+    assert "agreement.ceasefire" in by["single_text"]["events"]
+    # The average's agreement is no longer the single text's divided by four: in the worlds each
+    # forecast-only member played, agreements happen as often as in single_text's own worlds.
+    agreed = rec["agreed.ceasefire"].astype(bool)
+    own = agreed[rec["protocol"] == 0].mean()
+    borrowed = agreed[rec["protocol"] != 0].mean()
+    lo, hi = wilson(int(agreed[rec["protocol"] != 0].sum()), int((rec["protocol"] != 0).sum()))
+    assert own > 0 and lo <= own + 0.02 and hi >= own - 0.02, (own, borrowed)
+    # Where: the text of a compromise world is the compromise text, not the single text's.
+    comp = rec["protocol"] == 3
+    held = comp & rec["talks.direct"].astype(bool)
+    assert not np.allclose(rec["text.ceasefire"][held], rec["text.ceasefire"][rec["protocol"] == 0].mean())
+
+
+def test_an_absent_party_pulls_no_text():
+    parties = {
+        "a": _party([0.0], [1.0], [1.0], 0.0, 1.0),
+        "b": _party([1.0], [0.0], [1.0], 0.0, 1.0),
+        "third": _party([1.0], [1.0], [1.0], 0.0, 2.0),
+    }
+    model = _model(parties)
+    h = np.array([True])
+    at = {"a": h, "b": h}
+    away = Table(held=h, leaders=h, mediated=h, formats={}, at_table={**at, "third": np.array([False])})
+    there = Table(held=h, leaders=h, mediated=h, formats={}, at_table={**at, "third": h})
+    assert Compromise.forecast(model, away)[0, 0] == pytest.approx(0.5)  # the principals alone
+    assert Compromise.forecast(model, there)[0, 0] == pytest.approx(0.75)  # (0 + 1 + 2) / 4
+    assert (
+        ExpectedUtility.forecast(model, away)[0][0, 0]
+        != ExpectedUtility.forecast(_model(parties), there)[0][0, 0]
+    )
+    # A party whose only open level is 'absent' (the European side in the baseline) never pulls it.
+    istanbul = NegotiationModel(load_scenario(ISTANBUL, ["protocol.kind=compromise"]), worlds=50, rng=1)
+    from simulator.model.protocols.settle import with_position
+
+    assert "european_union" not in with_position(istanbul, 0)
+    assert "turkey" in with_position(istanbul, 0)

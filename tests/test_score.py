@@ -61,7 +61,18 @@ def test_scores_equal_hand_computed_values(tmp_path: Path, capsys: pytest.Captur
 def test_json_has_exactly_the_contract_shape(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     run = make_run(tmp_path / "run", FORECASTS)
     doc = score_json(capsys, str(run), str(observed(tmp_path, "talks.direct: 1\n")))
-    assert set(doc) == {"brier", "log_score", "reference_brier", "reference_log_score", "events"}
+    # The contract's keys, plus the skill, the facts, the weights and the base-rate reference.
+    assert set(doc) == {
+        "brier",
+        "log_score",
+        "reference_brier",
+        "reference_log_score",
+        "events",
+        "skill",
+        "facts",
+        "weights",
+        "base_rate_reference",
+    }
     assert doc["reference_brier"] == 0.25
     assert doc["reference_log_score"] == pytest.approx(math.log(2))
     assert set(doc["events"]) == {"talks.direct"}
@@ -171,3 +182,91 @@ def test_against_writes_the_figure_to_out_not_into_a_run(tmp_path: Path) -> None
     assert not (run / "figures").exists() and not (other / "figures").exists()
     assert main(["score", str(run), str(obs)]) == 0  # one run: its own figures/ folder
     assert (run / "figures" / "reliability.png").is_file()
+
+
+SHIPPED_OBSERVED = Path(__file__).parents[1] / "scenarios" / "istanbul_2025.observed.yaml"
+
+
+def test_the_shipped_observed_file_scores_against_both_references(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from simulator.scenario.yamlsafe import load_yaml
+
+    keys = [k for k in load_yaml(SHIPPED_OBSERVED).data if k != "seeds"]
+    run = make_run(tmp_path / "run", dict.fromkeys(keys, 0.9))
+    doc = score_json(capsys, str(run), str(SHIPPED_OBSERVED))
+    # Ten events, six facts: the delegations meeting and Putin staying away count once each.
+    assert len(doc["events"]) == 10 and doc["facts"] == 6
+    assert doc["weights"]["talks.direct"] == pytest.approx(1 / 3)
+    assert doc["weights"]["attend.turkey"] == 1.0
+    ref = doc["base_rate_reference"]
+    assert "climatology" in ref["name"]
+    # The fact-weighted observed frequency, forecast for every event.
+    w, o = doc["weights"], {k: e["observed"] for k, e in doc["events"].items()}
+    rate = sum(w[k] * o[k] for k in o) / sum(w.values())
+    assert ref["p"]["talks.leaders"] == pytest.approx(rate) and len(set(ref["p"].values())) == 1
+    assert ref["skill"] == pytest.approx(1 - doc["brier"] / ref["brier"])
+    # A base rate the user gives replaces the climatology.
+    doc = score_json(capsys, str(run), str(SHIPPED_OBSERVED), "--reference", "0.3")
+    assert doc["base_rate_reference"]["brier"] != doc["reference_brier"]
+    assert set(doc["base_rate_reference"]["p"].values()) == {0.3}
+
+
+def test_fact_weights_change_the_means(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = make_run(tmp_path / "run", FORECASTS)
+    plain = score_json(
+        capsys, str(run), str(observed(tmp_path, "talks.direct: 1\ntalks.leaders: 0\nagreement.any: 0\n"))
+    )
+    text = (
+        "talks.direct: 1\ntalks.leaders: {observed: 0, fact: one}\nagreement.any: {observed: 0, fact: one}\n"
+    )
+    grouped = score_json(capsys, str(run), str(observed(tmp_path, text)))
+    assert plain["brier"] == pytest.approx((0.04 + 0.09 + 0.0) / 3)
+    assert grouped["brier"] == pytest.approx((0.04 + (0.09 + 0.0) / 2) / 2)
+
+
+def test_a_misquoted_observed_event_exits_2_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = make_run(tmp_path / "run", FORECASTS)
+    text = 'talks.direct:\n  observed: 1\n  source: {seed: "002", quote: "words no article ever printed"}\n'
+    obs = observed(tmp_path, f"seeds: {Path(__file__).parents[1] / 'seeds'}\n{text}")
+    assert main(["score", str(run), str(obs)]) == 2
+    err = capsys.readouterr().err
+    assert f"{obs}:4:" in err and "quote not found in seed" in err
+    assert main(["score", str(run), str(SHIPPED_OBSERVED.with_name("nope.yaml")), "--reference", "2"]) == 2
+    capsys.readouterr()
+    ok = observed(tmp_path, "talks.direct: 1\n")
+    assert main(["score", str(run), str(ok), "--reference", "1.5"]) == 2
+    assert "strictly between 0 and 1" in capsys.readouterr().err
+
+
+def test_validate_checks_an_observed_file_beside_its_scenario(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", "--no-prior-check", str(SHIPPED_OBSERVED)]) == 0
+    seeds = Path(__file__).parents[1] / "seeds"
+    bad = tmp_path / "x.observed.yaml"
+    bad.write_text(
+        f'seeds: {seeds}\ntalks.direct: {{observed: 2, source: {{seed: "002", quote: "not in it at all"}}}}\n'
+    )
+    assert main(["validate", "--no-prior-check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "quote not found in seed" in err and "expected 0 (did not happen) or 1" in err
+
+
+def test_one_negotiation_is_drawn_as_a_dot_chart_not_a_reliability_curve(tmp_path: Path) -> None:
+    """Issue #22: the events of one run are one case; the figure shows each event's forecast against
+    what happened (one row per event), not bins of one or two events."""
+    from simulator.analysis.score import EventScore, ScoreCard
+    from simulator.figures.score import forecast_figure
+
+    forecasts = {"talks.direct": (0.9, 1), "talks.leaders": (0.07, 0), "agreement.ceasefire": (0.03, 0)}
+    events = {k: EventScore(k, o, p, (p - o) ** 2, 0.0) for k, (p, o) in forecasts.items()}
+    run = make_run(tmp_path / "run", {k: p for k, (p, _) in forecasts.items()})
+    fig = forecast_figure([ScoreCard(run, "Test", events)], tmp_path / "observed.yaml")
+    ax = fig.axes[0]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows == ["talks.direct", "agreement.ceasefire", "talks.leaders"]
+    squares = ax.collections[0].get_offsets()  # what happened: at 100% for the first row, 0% after
+    assert list(squares[:, 0]) == [1.0, 0.0, 0.0]

@@ -27,12 +27,16 @@ from simulator.analysis.deu_forecast import (
     load_weights,
     quantile_table,
 )
-from simulator.analysis.forecast_scores import pit, score_point, score_samples
+from simulator.analysis.deu_paired import noise_baseline, paired_table
+from simulator.analysis.forecast_scores import crps_ensemble, pit, score_point, score_samples
 from simulator.engine.executors import local_executor
 from simulator.scenario.importers.deu3 import Deu3Dataset, to_arrays
 
 #: The baselines written beside negsim (all point forecasts: one column each).
 BASELINE_COLUMNS = ("compromise", "reference_point", "commission", "median_state", "weighted_median")
+#: The probabilistic baselines: a point baseline plus Gaussian noise, its spread fitted by CRPS on
+#: the training folds (:mod:`simulator.analysis.deu_paired`); scored cross-validated.
+NOISE_BASELINES = {"compromise+noise": "compromise", "weighted_median+noise": "weighted_median"}
 QUANTILE_COLUMNS = ("median", "mean", "q05", "q10", "q25", "q75", "q90", "q95")
 
 
@@ -49,6 +53,10 @@ class BenchmarkResult:
     voting: list[str] = field(repr=False)
     pit: np.ndarray = field(repr=False)
     params: dict[str, object] = field(default_factory=dict)
+    #: negsim against each baseline, paired by issue, bootstrapped by proposal (deu_paired).
+    paired: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Each noise baseline's fitted spread per fold.
+    noise_sd: dict[str, list[float]] = field(default_factory=dict)
 
 
 def _chunk(
@@ -116,6 +124,22 @@ def run_benchmark(
     blocks: dict[str, dict[str, float | int | None]] = {"negsim": score_samples(samples, y)}
     for name in BASELINE_COLUMNS:
         blocks[name] = score_point(base[name], y)
+    props = [i.proposal for i in issues]
+    rivals: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    noise_sd: dict[str, list[float]] = {}
+    for name, point in NOISE_BASELINES.items():
+        if len(set(props)) < 2:
+            continue
+        noisy, noise_sd[name] = noise_baseline(base[point], y, props, seed=seed)
+        blocks[name] = score_samples(list(noisy), y)
+        rivals[name] = (
+            np.nanmedian(np.where(np.isfinite(noisy), noisy, np.nan), axis=1),
+            _crps_rows(noisy, y),
+        )
+    for name in BASELINE_COLUMNS:
+        rivals[name] = (base[name], np.abs(base[name] - y))
+    mine = _crps_rows(samples, y)
+    paired = paired_table(table["median"], mine, rivals, y, props, seed=seed) if samples else {}
     return BenchmarkResult(
         columns=["issue", "outcome", *QUANTILE_COLUMNS, *BASELINE_COLUMNS],
         rows=rows,
@@ -126,7 +150,20 @@ def run_benchmark(
         voting=[f"{i.voting_rule}/{i.procedure}" for i in issues],
         pit=pit(np.array([np.asarray(s) for s in samples]), y, seed=seed) if samples else np.empty(0),
         params={"file": FITTED, **describe(params), "members_file": FITTED_WEIGHTS, "members": weights},
+        paired=paired,
+        noise_sd=noise_sd,
     )
+
+
+def _crps_rows(samples: list[np.ndarray] | np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Per-issue CRPS of sample rows (NaN where a row has no finite sample)."""
+    out = np.full(len(y), np.nan)
+    for k, row in enumerate(samples):
+        x = np.asarray(row, float)
+        x = x[np.isfinite(x)]
+        if x.size and np.isfinite(y[k]):
+            out[k] = float(crps_ensemble(x[None, :], y[k : k + 1])[0])
+    return out
 
 
 def _num(value: float) -> float | None:

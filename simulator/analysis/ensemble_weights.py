@@ -27,6 +27,7 @@ from simulator.analysis.deu_forecast import (
     FITTED,
     ForecastParams,
     IssueInput,
+    fitted_record,
     forecast,
     issue_inputs,
     issue_seed,
@@ -107,7 +108,8 @@ def fit_simplex(a: Array, b: Array, tol: float = 1e-12) -> Array:
             f = float(mixture_crps(w, a, b))
             if f < best_f - tol:
                 best_w, best_f = w, f
-    return best_w
+    out: NDArray[np.float64] = best_w
+    return out
 
 
 def cv_weights(a: Array, b: Array, folds: Sequence[tuple[Array, Array]]) -> list[Array]:
@@ -147,6 +149,19 @@ def fit_shrunk(
     return shrunk(full, grid[best]), float(grid[best])
 
 
+def fold_noise_params(path: Path, k: int, seed: int) -> list[ForecastParams] | None:
+    """The noise parameters fitted on each fold's training issues, when the stored fit used the
+    same folds of the same file (``deu3_v2.json``: 5 folds by proposal, seed 0, train.tsv), else None."""
+    record = fitted_record(FITTED)
+    chosen = record.get("cv_chosen_per_fold")
+    same_file = str(record.get("fitted_on", "")).startswith("benchmarks/data/deu3/train.tsv")
+    if not isinstance(chosen, list) or len(chosen) != k or seed != 0 or not same_file:
+        return None
+    if path.name != "train.tsv":
+        return None
+    return [ForecastParams(**c) for c in chosen]
+
+
 def fit_deu3_weights(
     path: Path, *, worlds: int = 1000, seed: int = 0, k: int = 5, label: str | None = None
 ) -> dict[str, Any]:
@@ -157,20 +172,37 @@ def fit_deu3_weights(
     are :func:`fit_shrunk`'s on all issues; ``k`` folds by proposal (seed ``seed``) give the
     cross-validated scores of the whole procedure (fit and shrinkage nested), beside equal weights
     and every member alone.
+
+    No leak: in each fold the members are simulated under the noise parameters fitted on that
+    fold's training issues only (:func:`fold_noise_params`, the stored fit's per-fold picks on the
+    same folds), not under the parameters fitted on every issue. Where the stored folds do not
+    apply (another file, ``k`` or seed) the shipped parameters are used in every fold and the
+    record says the cross-validated scores are optimistic.
     """
     dataset = read_deu3(path)
     issues = list(dataset.with_outcome())
     items = issue_inputs(dataset, issues)
     y = np.array([i.outcome for i in issues], float)
     params = load_params()
-    terms = [
-        crps_terms(member_samples(it, params, worlds, issue_seed(seed, it.issue))[0], t, MEMBERS)
-        for it, t in zip(items, y, strict=True)
-    ]
-    a, b = np.array([t[0] for t in terms]), np.array([t[1] for t in terms])
+
+    def terms_under(p: ForecastParams) -> tuple[Array, Array]:
+        terms = [
+            crps_terms(member_samples(it, p, worlds, issue_seed(seed, it.issue))[0], t, MEMBERS)
+            for it, t in zip(items, y, strict=True)
+        ]
+        return np.array([t[0] for t in terms]), np.array([t[1] for t in terms])
+
+    a, b = terms_under(params)
     props = [i.proposal for i in issues]
     folds = kfold_by_proposal(props, k=k, seed=seed)
-    fitted = [fit_shrunk(a[tr], b[tr], [props[j] for j in tr], k, seed) for tr, _ in folds]
+    per_fold_params = fold_noise_params(path, k, seed)
+    leak_free = per_fold_params is not None
+    fold_params = per_fold_params or [params] * len(folds)
+    fold_terms = [terms_under(p) if p != params else (a, b) for p in fold_params]
+    fitted = [
+        fit_shrunk(fa[tr], fb[tr], [props[j] for j in tr], k, seed)
+        for (tr, _), (fa, fb) in zip(folds, fold_terms, strict=True)
+    ]
     per_fold = [w for w, _ in fitted]
     shipped, lam = fit_shrunk(a, b, props, k, seed)
     raw = fit_simplex(a.mean(axis=0), b.mean(axis=0))
@@ -182,12 +214,10 @@ def fit_deu3_weights(
     # Cross-validated samples: each fold's test issues forecast with the weights of the others.
     pooled: list[np.ndarray] = [np.empty(0)] * len(items)
     exact_cv = np.empty(len(items))
-    for (_, test), w in zip(folds, per_fold, strict=True):
-        for j, s in zip(
-            test, forecast([items[j] for j in test], params, worlds, seed, named(w)), strict=True
-        ):
+    for (_, test), w, p, (fa, fb) in zip(folds, per_fold, fold_params, fold_terms, strict=True):
+        for j, s in zip(test, forecast([items[j] for j in test], p, worlds, seed, named(w)), strict=True):
             pooled[j] = s
-        exact_cv[test] = mixture_crps(w, a[test], b[test])
+        exact_cv[test] = mixture_crps(w, fa[test], fb[test])
     scores = {
         "fitted_cv": score_samples(pooled, y),
         "equal": _scores(items, y, params, worlds, seed, named(equal)),
@@ -214,13 +244,23 @@ def fit_deu3_weights(
             f"disagreement 0) under the noise of {FITTED}, {worlds} worlds per issue, common random "
             f"numbers, seed {seed}. Cross-validation: {k} folds by proposal (kfold_by_proposal, seed "
             f"{seed}); the weights fitted (fit and shrinkage, nested) on the other folds forecast each "
-            "fold. Shipped: the same procedure on all training issues. single_text "
+            "fold, the members simulated under the noise parameters fitted on the same other folds "
+            + (
+                "(the stored per-fold picks of the noise fit: no leak). "
+                if leak_free
+                else "(not available for these folds: the shipped noise parameters, fitted on every "
+                "issue, so the cross-validated scores are optimistic). "
+            )
+            + "Shipped: the same procedure on all training issues. single_text "
             "is a two-principal package procedure with no DEU counterpart: weight 0 (not identified)."
         ),
         "noise_params_file": FITTED,
         "folds": k,
         "seed": seed,
         "worlds": worlds,
+        "cv_noise_params": "fitted per fold (no leak)"
+        if leak_free
+        else "shipped, fitted on every issue (leaks)",
         "cv_weights_per_fold": [named(w) for w in per_fold],
         "cv_shrinkage_per_fold": [lam_f for _, lam_f in fitted],
         "crps_exact": {

@@ -209,7 +209,9 @@ def _relocate(problem: str, n_sets: int, ranges: Sequence[ParamRange], point: tu
 
 def point_events(scenario: Scenario, tally: Tally) -> dict[str, dict[str, Any]]:
     """A point's events as ``summary.json`` has them (``p``, Wilson ``ci95``), in summary order."""
-    doc = summary_dict(tally, scenario=scenario, scenario_path="", seed=0, chunk_size=0, version=__version__)
+    doc = summary_dict(
+        tally, scenario=scenario, scenario_path="", seed=0, chunk_size=DEFAULT_CHUNK, version=__version__
+    )
     events: dict[str, dict[str, Any]] = doc["events"]
     return events
 
@@ -365,7 +367,12 @@ def sweep(
         sample: ``"grid"`` or ``"lhs"``.
         n: Points of a Latin hypercube (default 200); only with ``sample="lhs"``.
         overrides: ``--set`` overrides applied at every point.
-        runs, seed, executor, chunk_size, concurrency, done: As for ``run_sweep``.
+        runs: Worlds per point, as for ``run_sweep``.
+        seed: The root seed, the same at every point (common random numbers).
+        executor: Where chunks run (None: this process), as for ``run_sweep``.
+        chunk_size: Worlds per chunk, as for ``run_sweep``.
+        concurrency: Points in flight at once when there is an executor.
+        done: Called with 1 each time a point finishes.
         agents: The model variant's agent classes (None: ``PartyAgent`` for every party).
 
     Raises:

@@ -25,7 +25,8 @@ from simulator.scenario.load import load_scenario
 def key_events(events: Sequence[str], headline: str) -> list[str]:
     """The events a timeline draws: the headline issue's agreement and sanctions (by the last
     checkpoint, if a campaign), a second round by the first checkpoint, and the first meeting's
-    leaders and headline agreement (``headline``: :func:`simulator.scenario.events.headline_issue`)."""
+    leaders and headline agreement (``headline``: :func:`simulator.scenario.events.headline_issue`),
+    then each threat carried out by the last checkpoint (a strike is no sanction)."""
     dated: dict[str, ke.Parsed] = {}
     for e in sorted(events):
         p = ke.parse(e)
@@ -38,6 +39,7 @@ def key_events(events: Sequence[str], headline: str) -> list[str]:
     keys += [e for e, p in dated.items() if p.family is ke.SANCTIONS and p.date == last]
     keys += [e for e in dated if e == ke.by_date(ke.MEETING_HELD.key(2), first)]
     keys += [e for e in (ke.TALKS_LEADERS.key(), agreed) if e in events]
+    keys += [e for e, p in dated.items() if p.family is ke.THREAT and p.date == last]
     if not dated:
         keys += ke.select(events, ke.SANCTIONS)
     return list(dict.fromkeys(keys))

@@ -84,6 +84,9 @@ COMMANDS = (
     "benchmark",
     "importer",
     "timeline",
+    "discover",
+    "new",
+    "dashboard",
 )
 
 

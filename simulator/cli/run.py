@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,10 @@ def add_command(sub: Any) -> None:
     r.add_argument(
         "--as-of",
         metavar="DATE",
-        help="forecast as of DATE (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC): only sources published by then",
+        help=(
+            "forecast as of DATE (YYYY-MM-DD or YYYY-MM-DDTHH:MM, UTC): only sources published by then "
+            "(default: the cut-off the scenario declares, if any)"
+        ),
     )
     r.set_defaults(func=cmd_run)
 
@@ -98,6 +102,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.out is not None:
             check_out(args.out)
         scenario = load_scenario(path, args.overrides, allow_outside=args.allow_outside, as_of=args.as_of)
+        if scenario.as_of:
+            why = "--as-of" if args.as_of is not None else "the scenario's cut-off; --as-of to change"
+            print(
+                f"forecast as of {scenario.as_of} UTC ({why}): sources published later are not used",
+                file=sys.stderr,
+            )
         chunk = args.chunk_size or default_chunk()
         check_size(args.runs, chunk, workers=args.workers or 1, disk=args.out or Path("runs"))
         out = args.out or new_folder(Path("runs"), path.stem)

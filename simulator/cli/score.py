@@ -35,16 +35,31 @@ def score_text(card: ScoreCard, other: ScoreCard | None, observed_path: Path) ->
             row += f"   |{o.p:>8.3f}{o.brier:>8.3f}{o.log_score:>8.3f}"
         lines.append(row)
     lines.append("")
-    n = len(card.events)
-    label = f"mean over {n} event{'s' if n != 1 else ''}"
+    n, m = len(card.events), card.facts
+    label = f"mean over {m} fact{'s' if m != 1 else ''}" + (f" ({n} events)" if m != n else "")
     mean = f"{label:<36}{'':>8}{card.brier:>8.3f}{card.log_score:>8.3f}"
-    ref = f"{'no-skill reference (p = 0.5)':<36}{'':>8}{REFERENCE_BRIER:>8.3f}{REFERENCE_LOG:>8.3f}"
-    skill = f"{'Brier skill score (1 − Brier/0.25)':<36}{'':>8}{card.skill:>8.3f}"
+    ref = f"{'reference p = 0.5 (no skill)':<36}{'':>8}{REFERENCE_BRIER:>8.3f}{REFERENCE_LOG:>8.3f}"
+    skill = f"{'Brier skill vs p = 0.5':<36}{'':>8}{card.skill:>8.3f}"
     if other is not None:
         mean += f"   |{'':>8}{other.brier:>8.3f}{other.log_score:>8.3f}"
         ref += f"   |{'':>8}{REFERENCE_BRIER:>8.3f}{REFERENCE_LOG:>8.3f}"
         skill += f"{'':>8}   |{'':>8}{other.skill:>8.3f}"
-    lines += [mean, ref, skill, "(skill: 1 = perfect, 0 = no better than 50/50, below 0 = worse)"]
+    lines += [mean, ref, skill]
+    base = card.reference_scores()
+    if base is not None and card.reference is not None:
+        lines.append(f"reference: {card.reference.name}")
+        row = f"{'  its scores':<36}{'':>8}{base['brier']:>8.3f}{base['log_score']:>8.3f}"
+        sk = f"{'Brier skill vs the base rate':<36}{'':>8}{base['skill']:>8.3f}"
+        theirs = other.reference_scores() if other is not None else None
+        if theirs is not None:
+            row += f"   |{'':>8}{theirs['brier']:>8.3f}{theirs['log_score']:>8.3f}"
+            sk += f"{'':>8}   |{'':>8}{theirs['skill']:>8.3f}"
+        lines += [row, sk]
+    lines.append(
+        "(skill = 1 − Brier/Brier_reference: 1 = perfect, 0 = no better than the reference, below 0 = worse)"
+    )
+    if m != n:
+        lines.append("(events naming the same fact in the observed file share one weight in the means)")
     return "\n".join(lines)
 
 
@@ -62,7 +77,11 @@ def add_command(sub: Any) -> None:
             "Brier skill score is 1 − Brier/0.25. With 8 or more scored events, writes "
             "RUN_DIR/figures/reliability.png (forecast vs observed frequency); with --against, the "
             "figure of both runs goes to --out (default reliability-RUN-vs-RUN2.png here), never "
-            "into either run's folder."
+            "into either run's folder. A second reference is a base rate: --reference P (one "
+            "probability for every event) or a YAML file of base rates by event; without it, the "
+            "sample climatology (the observed frequency, in-sample). An event may be written "
+            "{observed: 0|1, source: {seed, quote}, fact: ID}: quotes are checked, and events "
+            "naming the same fact count once in the means."
         ),
     )
     p.add_argument("run", type=Path, metavar="RUN_DIR", help="output folder of `negsim run`")
@@ -75,19 +94,32 @@ def add_command(sub: Any) -> None:
         help="also score a second run (e.g. a what-if) on the same events, side by side",
     )
     p.add_argument("--out", type=Path, metavar="PNG", help="where to write the reliability figure")
+    p.add_argument(
+        "--reference",
+        metavar="P|FILE",
+        help="base-rate reference: a probability for every event, or a YAML file of base rates by "
+        "event (default: the sample climatology)",
+    )
     p.set_defaults(func=cmd_score)
 
 
 def cmd_score(args: argparse.Namespace) -> int:
     """Run ``negsim score``."""
-    from simulator.analysis.score import MIN_RELIABILITY_EVENTS, load_observed, score_run
+    from simulator.analysis.score import (
+        MIN_RELIABILITY_EVENTS,
+        climatology,
+        load_observed,
+        load_reference,
+        score_run,
+    )
     from simulator.engine.rundir import read_summary
     from simulator.figures.score import write_reliability
 
     summary = read_summary(args.run)
     observed = load_observed(args.observed, list(summary["events"]), args.run / "summary.json")
-    card = score_run(args.run, observed, summary)
-    other = score_run(args.against, observed) if args.against is not None else None
+    reference = load_reference(args.reference, list(observed)) if args.reference else climatology(observed)
+    card = score_run(args.run, observed, summary, reference)
+    other = score_run(args.against, observed, reference=reference) if args.against is not None else None
     figure = None
     if len(card.events) >= MIN_RELIABILITY_EVENTS:
         out = args.out
@@ -104,7 +136,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         return 0
     print(score_text(card, other, args.observed))
     if figure is not None:
-        print(f"\nwrote {figure} (reliability: forecast probability against observed frequency)")
+        print(f"\nwrote {figure} (each event's forecast against what happened)")
     else:
         n = len(card.events)
         print(f"\n(no reliability figure: it needs at least {MIN_RELIABILITY_EVENTS} scored events, got {n})")

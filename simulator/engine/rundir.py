@@ -28,7 +28,7 @@ from typing import Any
 from simulator import storage
 from simulator._version import __version__
 from simulator.engine.chunks import DEFAULT_CHUNK, check_size
-from simulator.engine.documents import Manifest, Summary, read_doc, read_raw
+from simulator.engine.documents import Manifest, Summary, check_doc, read_doc, read_raw
 from simulator.engine.ensemble import EnsembleResult, merge_parts, run_ensemble
 from simulator.engine.tally import summary_dict
 from simulator.engine.variant import Agents, agents_from_spec, agents_spec
@@ -268,7 +268,7 @@ def resume_run(
         remove_temporary(out)
         if not (out / RESOLVED).is_file():
             raise UserError(printable(f"{out / RESOLVED} is missing; cannot resume this run"))
-        scenario = load_scenario(out / RESOLVED, check_sources=False, max_bytes=RESOLVED_MAX_BYTES)
+        scenario = load_scenario(out / RESOLVED, check_sources=False, as_of="", max_bytes=RESOLVED_MAX_BYTES)
         if manifest.get("seeds") is not None:
             scenario = scenario.model_copy(update={"seeds": manifest["seeds"]})
         if scenario.sha256() != manifest["sha256"]:
@@ -319,6 +319,9 @@ def _finish(
             ]
         },
     )
+    # Checked against the very model it is read back with, so a run never writes a summary.json
+    # that negsim itself would refuse.
+    check_doc(summary, Summary, "summary.json as built")
     merge_parts(out / PARTS, result.chunks, out / WORLDS)
     storage.write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
     drawn: list[Path] = []
@@ -360,7 +363,7 @@ def read_scenario(run: Path, sha256: str | None) -> Scenario:
     """The scenario a run folder holds, checked against the fingerprint its summary recorded."""
     if not (run / RESOLVED).is_file():
         raise UserError(printable(f"{run}: {RESOLVED} is missing, so the scenario as run is unknown"))
-    scenario = load_scenario(run / RESOLVED, check_sources=False, max_bytes=RESOLVED_MAX_BYTES)
+    scenario = load_scenario(run / RESOLVED, check_sources=False, as_of="", max_bytes=RESOLVED_MAX_BYTES)
     if scenario.sha256() != sha256:
         raise UserError(
             printable(

@@ -17,8 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from simulator.engine import sketch
-from simulator.engine.documents import Summary, check_doc
-from simulator.model.protocols.base import produces_walkouts
+from simulator.model.protocols.base import is_forecast_only, produces_walkouts
 from simulator.scenario import events as ke
 from simulator.scenario.schema import LEVELS, Scenario
 
@@ -36,7 +35,10 @@ def events_of(
     filled with zeros. The keys are exactly :func:`simulator.scenario.events.event_keys`.
     """
     if walkouts is None:
-        walkouts = produces_walkouts(scenario.protocol.weights)
+        # In a model average the yes/no outcome comes from the process members when there are any.
+        kinds = list(scenario.protocol.weights)
+        process = [k for k in kinds if not is_forecast_only(k)]
+        walkouts = produces_walkouts(process or kinds)
     ev: dict[str, np.ndarray] = {}
     for pid in scenario.parties:
         level = rec[ke.LEVEL_COLUMN.key(pid)]
@@ -66,8 +68,33 @@ def events_of(
             ev[ke.WALKOUT.key(pid)] = rec[ke.WALKOUT.key(pid)]
     for o in ke.outcomes(walkouts):
         ev[ke.OUTCOME.key(o.key)] = rec[ke.OUTCOME_COLUMN.key()] == o
+    if ke.TALKS_END.key() in rec:
+        ev.update(path_events(rec, ev[ke.AGREEMENT_ANY.key()], scenario.protocol.rounds))
     if scenario.campaign is not None:
         ev.update(campaign_events(scenario, rec, walkouts=walkouts))
+    return ev
+
+
+def path_events(rec: dict[str, np.ndarray], agreed: np.ndarray, rounds: int) -> dict[str, np.ndarray]:
+    """Where each world's chance of agreement went, and the round agreement came in.
+
+    ``agreement_path.<end>``: every world is on exactly one path (no talks, agreed, or the talks
+    ended without agreement by a walk-out, the hazard, an impasse, the last round, or at
+    ratification), so the parts add up to 1 and ``agreed`` is ``agreement.any``. An agreement the
+    decision rule then fails to adopt counts as lost at ratification.
+    ``rounds_to_agreement.<r>``: agreement reached in round ``r``; these add up to ``agreement.any``.
+    """
+    end, held = rec[ke.TALKS_END.key()], rec[ke.TALKS_DIRECT.key()]
+    lost = held & ~agreed
+    code = {name: i for i, name in enumerate(ke.TALKS_ENDS)}
+    ev = {ke.AGREEMENT_PATH.key("no_talks"): ~held, ke.AGREEMENT_PATH.key("agreed"): agreed}
+    for name in ("walkout", "hazard", "impasse", "deadline"):
+        ev[ke.AGREEMENT_PATH.key(name)] = lost & (end == code[name])
+    refused = (end == code["ratification"]) | (end == code["agreed"])
+    ev[ke.AGREEMENT_PATH.key("ratification")] = lost & refused
+    at = rec[ke.AGREED_ROUND.key()]
+    for r in range(1, rounds + 1):
+        ev[ke.ROUNDS_TO_AGREEMENT.key(r)] = agreed & (at == r)
     return ev
 
 
@@ -76,6 +103,7 @@ def campaign_events(
 ) -> dict[str, np.ndarray]:
     """A campaign's events: ``meeting.<n>.held``, ``meetings.count.<k>``, and per checkpoint
     ``agreement.<issue>.by.<date>``, ``talks.direct.by.<date>``, ``sanctions.<party>.by.<date>``,
+    ``threat.<id>.by.<date>`` (carried out at a meeting or at a deadline),
     ``meeting.<n>.held.by.<date>``; ``outcome.<category>.by.<horizon>``.
 
     A dated event happened by a date when its first day (``day.*``, days from ``campaign.start``)
@@ -106,6 +134,8 @@ def campaign_events(
         ev[ke.by_date(ke.TALKS_DIRECT.key(), tag)] = by(ke.DAY_MEETING.key(1), day)
         for pid in scenario.parties:
             ev[ke.by_date(ke.SANCTIONS.key(pid), tag)] = by(ke.DAY_SANCTIONS.key(pid), day)
+        for tid in scenario.threats:
+            ev[ke.by_date(ke.THREAT.key(tid), tag)] = by(ke.DAY_THREAT.key(tid), day)
         for k in ke.DATED_MEETINGS:
             if k <= camp.max_meetings:
                 ev[ke.by_date(ke.MEETING_HELD.key(k), tag)] = by(ke.DAY_MEETING.key(k), day)
@@ -115,16 +145,30 @@ def campaign_events(
     return ev
 
 
+#: Events that say WHETHER the talks settle (and what follows from it): a forecast-only member of a
+#: model average has none of its own (they come from a process member, see protocols/ensemble.py).
+YES_NO = ("agreement.", "outcome.", "walkout.", "sanctions.", "threat.")
+
+
 def by_protocol(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
-    """An ensemble's events per member, over the worlds that played it (empty for one protocol)."""
+    """An ensemble's events per member, over the worlds that played it (empty for one protocol).
+
+    Every member is kept. A forecast-only member's yes/no events are left out when a process
+    member supplied them (its worlds' agreements are that member's, not its own).
+    """
     member = rec.get(ke.PROTOCOL_COLUMN.key())
     if member is None:
         return {}
+    kinds = list(scenario.protocol.weights)
+    borrowed = not all(is_forecast_only(k) for k in kinds)
     out = {}
-    for m, kind in enumerate(scenario.protocol.weights):
+    for m, kind in enumerate(kinds):
         rows = member == m
         sub = {k: v[rows] for k, v in rec.items()}
-        out[kind] = events_of(scenario, sub, walkouts=produces_walkouts([kind]))
+        ev = events_of(scenario, sub, walkouts=produces_walkouts([kind]))
+        if borrowed and is_forecast_only(kind):
+            ev = {k: v for k, v in ev.items() if not k.startswith(YES_NO)}
+        out[kind] = ev
     return out
 
 
@@ -268,9 +312,6 @@ def summary_dict(
         "stats": stats,
     }
     doc.update(extra or {})
-    # Checked against the very model it is read back with (engine.documents.Summary), so a run
-    # never writes a summary.json that negsim itself would refuse.
-    check_doc(doc, Summary, "summary.json as built")
     return doc
 
 

@@ -43,6 +43,8 @@ def key_columns(scenario: dict[str, Any], names: list[str]) -> list[tuple[str, s
     issues = scenario.get("issues", {})
     iid = ke.headline_of(issues, scenario.get("headline_issue"))
     out = [(ke.DAY_AGREEMENT.key(iid), f"{issues[iid].get('name', iid)} agreed")]
+    if len(issues) > 1 and scenario.get("protocol", {}).get("agreement") == "package":
+        out = [(ke.DAY_AGREEMENT_ANY.key(), "A deal (the whole package) agreed")]
     if ke.DAY_MEETING.key(2) in names:
         out.append((ke.DAY_MEETING.key(2), "A second round held"))
     for name in names:
@@ -50,6 +52,13 @@ def key_columns(scenario: dict[str, Any], names: list[str]) -> list[tuple[str, s
         if m:
             pid = m["party"]
             out.append((name, f"New sanctions by {parties.get(pid, {}).get('name', pid)}"))
+    threats = scenario.get("threats", {})
+    for name in names:  # threats other than sanctions (a strike), which the lines above miss
+        t = ke.DAY_THREAT.matches(name)
+        if t and threats.get(t["threat"], {}).get("action") != "sanctions":
+            by = threats.get(t["threat"], {}).get("by", "")
+            what = t["threat"].replace("_", " ")
+            out.append((name, f"Threat carried out: {what} ({parties.get(by, {}).get('name', by)})"))
     return [(c, label) for c, label in out if c in names]
 
 
@@ -65,7 +74,7 @@ def campaign_figures(summary: dict[str, Any], scenario: dict[str, Any], worlds: 
     camp = scenario["campaign"]
     start = dt.date.fromisoformat(str(camp["start"]))
     horizon = (dt.date.fromisoformat(str(camp["horizon"])) - start).days
-    day = (ke.DAY_AGREEMENT, ke.DAY_MEETING, ke.DAY_SANCTIONS)
+    day = (ke.DAY_AGREEMENT, ke.DAY_AGREEMENT_ANY, ke.DAY_MEETING, ke.DAY_SANCTIONS, ke.DAY_THREAT)
     names = [n for n in pq.read_schema(worlds).names if any(f.matches(n) for f in day)]
     cols = key_columns(scenario, names)
     table = pq.read_table(worlds, columns=[c for c, _ in cols])
@@ -83,7 +92,7 @@ def campaign_figures(summary: dict[str, Any], scenario: dict[str, Any], worlds: 
         ax.step(dates, k / n, where="post", color=colour, label=f"{label} ({pct(k[-1] / n)} by horizon)")
         ax.fill_between(dates, lo, hi, step="post", color=colour, alpha=0.2, linewidth=0)
     for c in camp.get("checkpoints", []):
-        at = float(date2num(dt.date.fromisoformat(str(c))))
+        at = float(date2num(dt.date.fromisoformat(str(c))))  # type: ignore[no-untyped-call]
         ax.axvline(at, color="#999999", linestyle=":", linewidth=1)
     percent_axis(ax)
     ax.set_ylabel("probability the event has happened by the date")

@@ -1,15 +1,18 @@
 """Figures of the DEU benchmark: is the forecast accurate, and are its intervals honest?
 
-Four small PNGs, each answering one question: predicted vs actual (accuracy, with the 80%
+Small PNGs, each answering one question: predicted vs actual per issue (accuracy, with the 80%
 intervals), the PIT histogram (flat when calibrated; U-shaped when overconfident, hump-shaped when
-underconfident), coverage vs nominal (on the diagonal when calibrated) and the absolute errors by
-voting rule and procedure (where the model does worse).
+underconfident), coverage vs nominal (on the diagonal when calibrated), the absolute errors by
+voting rule and procedure with 95% intervals (where the model does worse, and whether that is more
+than noise), and, given the paired comparison, negsim's difference from each baseline with its 95%
+interval (is it better at all?). Nothing here is Istanbul-shaped: no attendance, no threats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -24,8 +27,9 @@ def write_deu3_figures(
     pit_values: np.ndarray,
     voting: Sequence[str],
     compromise: np.ndarray,
+    paired: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[Path]:
-    """Write the four figures into ``out`` and return their paths."""
+    """Write the figures into ``out`` and return their paths (``paired.png`` only with ``paired``)."""
     y = np.asarray(outcome, float)
     med = np.array([np.median(s) for s in samples])
     lo = np.array([np.quantile(s, 0.1) for s in samples])
@@ -72,13 +76,48 @@ def write_deu3_figures(
     fig = Figure(figsize=(5.0, 3.2))
     ax = fig.subplots()
     xs = np.arange(len(groups))
+    rng = np.random.default_rng(0)
     for shift, e, name in ((-0.2, err, "negsim"), (0.2, cerr, "compromise")):
-        means = [float(np.nanmean(e[[v == g for v in voting]])) for g in groups]
-        ax.bar(xs + shift, means, width=0.4, label=name)
+        means, lows, highs = [], [], []
+        for g in groups:
+            sub = e[[v == g for v in voting]]
+            sub = sub[np.isfinite(sub)]
+            m = float(np.mean(sub)) if sub.size else np.nan
+            boot = (
+                sub[rng.integers(0, sub.size, (1000, sub.size))].mean(axis=1)
+                if sub.size
+                else np.array([np.nan])
+            )
+            means.append(m)
+            lows.append(m - float(np.quantile(boot, 0.025)))
+            highs.append(float(np.quantile(boot, 0.975)) - m)
+        ax.bar(xs + shift, means, width=0.4, label=name, yerr=[lows, highs], capsize=2, error_kw={"lw": 0.7})
     counts = [sum(v == g for v in voting) for g in groups]
     ax.set_xticks(xs, [f"{g}\n(n={c})" for g, c in zip(groups, counts, strict=True)])
-    ax.set(ylabel="mean absolute error", title="Errors by voting rule / procedure")
+    ax.set(ylabel="mean absolute error (95% interval)", title="Errors by voting rule / procedure")
     ax.legend(fontsize=7)
     fig.tight_layout()
     paths.append(save_png(fig, out / "errors_by_rule.png"))
+    if paired:
+        paths.append(_paired_figure(out, paired))
     return paths
+
+
+def _paired_figure(out: Path, paired: Mapping[str, Mapping[str, Any]]) -> Path:
+    """negsim minus each baseline (MAE and CRPS), paired by issue, with bootstrap 95% intervals."""
+    names = [n for n in paired if paired[n]["mae"]["diff"] is not None]
+    fig = Figure(figsize=(7.0, 0.45 * len(names) + 1.4))
+    axes = fig.subplots(1, 2, sharey=True)
+    ys = np.arange(len(names))
+    for ax, metric in zip(axes, ("mae", "crps"), strict=True):
+        d = np.array([paired[n][metric]["diff"] for n in names], float)
+        lo = np.array([paired[n][metric]["ci95"][0] for n in names], float)
+        hi = np.array([paired[n][metric]["ci95"][1] for n in names], float)
+        ax.errorbar(d, ys, xerr=[d - lo, hi - d], fmt="o", ms=4, capsize=3)
+        ax.axvline(0, color="k", lw=0.8, ls="--")
+        ax.set(xlabel=f"negsim − baseline, {metric.upper()} (< 0: negsim better)")
+    axes[0].set_yticks(ys, names)
+    axes[0].invert_yaxis()
+    fig.suptitle("Paired by issue, 95% intervals by resampling proposals", fontsize=9)
+    fig.tight_layout()
+    return save_png(fig, out / "paired.png")

@@ -9,7 +9,7 @@ outcomes, final positions against red lines, and threats carried out. Figures ar
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from simulator.engine.rundir import RESOLVED, WORLDS, read_summary
+from simulator.errors import UserError
 from simulator.figures import names
 from simulator.figures.campaign import campaign_figures
 from simulator.figures.common import save_png
@@ -71,13 +72,7 @@ def run_figures(out: Path) -> list[Path]:
     """
     summary = read_summary(out)  # checks the summary against the resolved scenario
     scenario = load_yaml(out / RESOLVED, limit=RESOLVED_MAX_BYTES).data
-    figures = {
-        names.LEVELS: _levels(summary, scenario),
-        names.EVENTS: _events(summary, scenario),
-        names.OUTCOMES: _outcomes(summary, scenario),
-        names.POSITIONS: _positions(summary, scenario, out / WORLDS),
-        names.THREATS: _threats(summary, scenario),
-    }
+    figures = {name: draw(summary, scenario, out / WORLDS) for name, draw in _DRAWERS.items()}
     if ke.BY_PROTOCOL.key() in summary.get("stats", {}):  # a model average: its members side by side
         figures[names.PROTOCOLS] = protocols_figure(summary)
     if scenario.get("campaign"):  # a campaign: key events against the date, meetings held
@@ -86,6 +81,30 @@ def run_figures(out: Path) -> list[Path]:
     for name, fig in figures.items():
         paths.append(save_png(fig, out / names.png(name)))
     return paths
+
+
+def run_figure(out: Path, name: str) -> Figure:
+    """One figure of the finished run in ``out``, drawn but not saved (the Python API's ``.plot``).
+
+    Args:
+        out: A run's output folder (as for :func:`run_figures`).
+        name: One of :data:`~simulator.figures.names.RUN_FIGURES`, ``protocols`` for a model
+            average, ``campaign`` or ``meetings`` for a campaign.
+
+    Raises:
+        UserError: ``name`` is not a figure this run has.
+    """
+    summary = read_summary(out)
+    scenario = load_yaml(out / RESOLVED).data
+    if name in _DRAWERS:
+        return _DRAWERS[name](summary, scenario, out / WORLDS)
+    if name == names.PROTOCOLS and ke.BY_PROTOCOL.key() in summary.get("stats", {}):
+        return protocols_figure(summary)
+    if scenario.get("campaign"):
+        extra = campaign_figures(summary, scenario, out / WORLDS)
+        if name in extra:
+            return extra[name]
+    raise UserError(f"no figure '{name}' for this run (figures: {', '.join(names.RUN_FIGURES)})")
 
 
 def _title(summary: dict[str, Any], what: str) -> str:
@@ -357,3 +376,14 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
             frameon=False,
         )
     return fig
+
+
+#: How each of a run's figures is drawn from its summary, resolved scenario and worlds file.
+_DRAWERS: dict[str, Callable[[dict[str, Any], dict[str, Any], Path], Figure]] = {
+    names.LEVELS: lambda summary, scenario, worlds: _levels(summary, scenario),
+    names.EVENTS: lambda summary, scenario, worlds: _events(summary, scenario),
+    names.OUTCOMES: lambda summary, scenario, worlds: _outcomes(summary, scenario),
+    names.POSITIONS: _positions,
+    names.THREATS: lambda summary, scenario, worlds: _threats(summary, scenario),
+}
+assert tuple(_DRAWERS) == names.RUN_FIGURES  # drawn in the order the names module gives

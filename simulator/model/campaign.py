@@ -62,7 +62,8 @@ class MeetingStreams(Streams):
 
     def gumbel(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
         u = self.uniform(name, shape)
-        return -np.log(-np.log(np.clip(u, 1e-12, 1 - 1e-12)))
+        out: np.ndarray = -np.log(-np.log(np.clip(u, 1e-12, 1 - 1e-12)))
+        return out
 
 
 def run_campaign(
@@ -93,11 +94,13 @@ def run_campaign(
     issues = list(scenario.issues)
     horizon = camp.horizon_day
     sanctioners = {t.by for t in scenario.threats.values() if t.action == "sanctions"}
+    due = _Deadlines(scenario, seed, n, vals, crn_period)
 
     day = np.full(n, float(camp.day(camp.meetings[0].date)) if camp.meetings else 0.0)
     nan = np.full(n, np.nan)
     first_agreed = {iid: nan.copy() for iid in issues}
     first_sanction = {pid: nan.copy() for pid in sanctioners}
+    first_threat = {tid: nan.copy() for tid in scenario.threats}
     held_days: list[np.ndarray] = []
     held_count = np.zeros(n, dtype=np.int16)
     attempts = np.zeros(n, dtype=np.int16)
@@ -129,6 +132,8 @@ def run_campaign(
             agreed[iid][idx] |= now
         for tid, t in scenario.threats.items():
             done = meeting_rec[ke.THREAT.key(tid)]
+            rows = idx[done & np.isnan(first_threat[tid][idx])]
+            first_threat[tid][rows] = day[rows]
             if t.action == "sanctions":
                 f = first_sanction[t.by]
                 rows = idx[done & np.isnan(f[idx])]
@@ -139,6 +144,10 @@ def run_campaign(
         ended |= np.logical_and.reduce([agreed[i][idx] for i in issues])
         nxt = _next_day(scenario, seed, k, idx, n, out, day[idx], vals, crn_period)
         go = ~ended & (nxt <= horizon) & (k < camp.max_meetings)
+        # Deadlines falling before the next meeting (or, where the campaign stops here, by the
+        # horizon) come due now, in the worlds where nothing has been agreed yet.
+        nothing = ~np.logical_or.reduce([agreed[i][idx] for i in issues])
+        due.come(idx, np.where(go, nxt, float(horizon)), nothing, first_threat, first_sanction)
         active = idx[go]
         if active.size == 0:
             break
@@ -165,9 +174,86 @@ def run_campaign(
         rec[ke.DAY_AGREEMENT.key(iid)] = first_agreed[iid]
     for pid in sorted(sanctioners):
         rec[ke.DAY_SANCTIONS.key(pid)] = first_sanction[pid]
+    for tid in scenario.threats:
+        rec[ke.DAY_THREAT.key(tid)] = first_threat[tid]
+    if issues:
+        rec[ke.DAY_AGREEMENT_ANY.key()] = np.fmin.reduce([first_agreed[i] for i in issues])
+    for did, days in due.day.items():
+        rec[ke.CAMPAIGN_DEADLINE.key(did)] = days
     for j in range(camp.max_meetings):
         rec[ke.DAY_MEETING.key(j + 1)] = held_days[j] if j < len(held_days) else nan.copy()
     return rec
+
+
+class _Deadlines:
+    """The campaign's deadlines in every world: the day each falls, and whether it has come."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: np.random.SeedSequence,
+        n: int,
+        vals: dict[str, np.ndarray],
+        crn_period: int | None = None,
+    ) -> None:
+        camp = scenario.campaign
+        assert camp is not None
+        self.scenario = scenario
+        self.vals = vals
+        # A deadline before the start comes due after the first meeting (the forecast is made before it).
+        self.day = {
+            did: np.maximum(d.days(camp.start, vals[f"campaign.deadlines.{did}.position"]), 0.0)
+            for did, d in camp.deadlines.items()
+        }
+        self.pending = {did: np.ones(n, dtype=bool) for did in self.day}
+        streams = Streams(seed, crn_period)  # world i draws as world i mod P, like the meetings
+        self.u = {
+            (did, tid): streams.uniform(f"campaign:deadline:{did}:{tid}", n)
+            for did, d in camp.deadlines.items()
+            for tid in d.threats
+        }
+
+    def come(
+        self,
+        idx: np.ndarray,
+        until: np.ndarray,
+        nothing_agreed: np.ndarray,
+        first_threat: dict[str, np.ndarray],
+        first_sanction: dict[str, np.ndarray],
+    ) -> None:
+        """Deadlines of the worlds ``idx`` that fall on or before ``until`` (per world) come due:
+        where nothing is agreed, each listed threat not yet spent is carried out with its
+        credibility (docs/model.md, "Campaigns")."""
+        camp = self.scenario.campaign
+        assert camp is not None
+        vals = self.vals
+        for did, deadline in camp.deadlines.items():
+            days = self.day[did][idx]
+            now = self.pending[did][idx] & (days <= until)
+            if not now.any():
+                continue
+            self.pending[did][idx[now]] = False
+            fire = now & nothing_agreed
+            keep = vals["campaign.carry.unfulfilled_credibility"][idx]
+            for tid in deadline.threats:
+                t = self.scenario.threats[tid]
+                cred = vals[f"threats.{tid}.credibility"][idx]
+                done = fire & (self.u[did, tid][idx] < cred)
+                spared = fire & ~done
+                rows = idx[done]
+                first = first_threat[tid]
+                first[rows] = np.fmin(first[rows], days[done])
+                if t.action == "sanctions":
+                    f = first_sanction[t.by]
+                    f[rows] = np.fmin(f[rows], days[done])
+                oo = f"parties.{t.against}.outside_option"
+                if oo in vals:
+                    sev = vals[f"threats.{tid}.severity"][idx]
+                    vals[oo][idx] = np.clip(vals[oo][idx] - np.where(done, sev, 0.0), 0.0, 1.0)
+                for path in (f"threats.{tid}.credibility", f"threats.{tid}.believed"):
+                    if path in vals:
+                        v = vals[path][idx]
+                        vals[path][idx] = np.where(done, 0.0, np.where(spared, v * keep, v))
 
 
 def _next_day(

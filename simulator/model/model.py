@@ -31,7 +31,7 @@ import numpy as np
 from simulator.model import rules
 from simulator.model.agents import LEADER, PartyAgent
 from simulator.model.protocols.base import RunCache, Table, TalksOutcome, protocol_for
-from simulator.model.values import draw_values, threat_pressure
+from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
 from simulator.randomness import Streams, as_seed_sequence
 from simulator.scenario import events as ke
 from simulator.scenario.events import Outcome
@@ -42,11 +42,9 @@ PHASES = ("attendance", "talks", "aftermath")
 #: three passes are cycling (no equilibrium in pure levels given the noise drawn): more passes
 #: change nothing there, so their promises decide (see ``_choose_levels``).
 SETTLING_PASSES = 3
-#: Threat triggers that depend on the talks (believed threats on these lower the outside option).
-TALKS_TRIGGERS = ("no_ceasefire", "no_agreement", "walkout")
 
 
-class NegotiationModel(mesa.Model):
+class NegotiationModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hints
     """A batch of ``worlds`` independent plays of one scenario.
 
     Args:
@@ -127,6 +125,46 @@ class NegotiationModel(mesa.Model):
         while self.phase < len(PHASES):
             self.step()
         return self
+
+    def world(self, index: int = 0, *, params: bool = False) -> dict[str, object]:
+        """One world's story so far, by name: what a notebook stepping through one world shows.
+
+        Returns ``phase`` (the last phase played, None before the first step), then
+        ``announced.<party>`` (the level each party signals now, a name such as ``"minister"``),
+        and every record written so far for world ``index`` as a plain Python value: levels
+        (``level.<party>``), the ``outcome`` and the ``protocol`` played as names, flags as
+        ``bool``, positions and concessions as ``float``; the drawn parameters
+        (``param.<path>``) too with ``params=True`` (or one at a time: :meth:`value`).
+
+        Example:
+            >>> model = NegotiationModel(load_scenario("istanbul_2025"), worlds=1, rng=7)
+            >>> model.step()
+            >>> model.world()["level.russia"] in ("absent", "official", "minister", "leader")
+            True
+        """
+        if not 0 <= index < self.worlds:
+            raise IndexError(f"world {index} is not one of this model's {self.worlds} worlds")
+        kinds = list(self.spec.protocol.weights)  # the ``protocol`` record indexes these
+        story: dict[str, object] = {"phase": PHASES[self.phase - 1] if self.phase else None}
+        for pid, agent in self.parties.items():
+            story[f"announced.{pid}"] = LEVELS[int(agent.announced[index])].value
+        for key, column in self._records.items():
+            if key.startswith(ke.PARAM.prefix()) and not params:
+                continue
+            x = column[index]
+            if ke.LEVEL_COLUMN.matches(key) is not None:
+                story[key] = LEVELS[int(x)].value
+            elif key == ke.OUTCOME_COLUMN.key():
+                story[key] = Outcome(int(x)).key
+            elif key == ke.PROTOCOL_COLUMN.key():
+                story[key] = kinds[int(x)]
+            elif column.dtype == np.bool_:
+                story[key] = bool(x)
+            elif np.issubdtype(column.dtype, np.integer):
+                story[key] = int(x)
+            else:
+                story[key] = float(x)
+        return story
 
     def value(self, path: str) -> np.ndarray:
         """The per-world values of the parameter at dotted ``path``."""
@@ -391,6 +429,10 @@ class NegotiationModel(mesa.Model):
         r[ke.ROUNDS.key()] = outcome.rounds
         if outcome.played is not None:
             r[ke.PROTOCOL_COLUMN.key()] = outcome.played
+        if outcome.ended is not None:
+            r[ke.TALKS_END.key()] = outcome.ended
+        if outcome.agreed_round is not None:
+            r[ke.AGREED_ROUND.key()] = outcome.agreed_round
         if outcome.zopa is not None:
             r[ke.ZOPA.key()] = outcome.zopa.all(axis=1)
             for k, iid in enumerate(self.issue_ids):

@@ -7,8 +7,18 @@ parameter's ``as_of:`` fallback prior (an assumption, whose own quotes must be p
 or the scenario is refused with a ``path:line:col`` problem naming the parameter and the late
 source. Initial signals, commitments and shared factors are treated alike: one citing a later seed
 uses its ``as_of:`` fallback (another signal; a replacement commitment or factor, or ``{absent:
-true}`` to drop it) or is refused. ``D`` is ``YYYY-MM-DD`` (the end of that day, 23:59) or
+true}`` to drop it) or is refused. So are the inputs that are not numbers -- issues, levels,
+formats, mediator, announcement order -- through the scenario's ``provenance:`` table
+(:mod:`simulator.scenario.provenance`). ``D`` is ``YYYY-MM-DD`` (the end of that day, 23:59) or
 ``YYYY-MM-DDTHH:MM``.
+
+A source is not the only way a later article can reach a forecast: an assumption that names a
+later seed ("as 002 reports ...") was written knowing it. Such an input counts as citing that seed
+and needs a fallback too. (A fallback's own assumption may name a later seed to say what it does
+not yet know; it is not read.)
+
+A scenario may declare its own cut-off (``as_of:`` at the top); the loader uses it unless the
+caller gives another date.
 
 The fallback keeps the parameter's path, so its draws come from the same named stream: forecasts
 at several dates share common random numbers. (A dropped commitment moves the ones after it up a
@@ -20,12 +30,13 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from simulator.errors import Problem, ScenarioError, UserError, printable
 from simulator.scenario.params import Strict
+from simulator.scenario.provenance import Fallback, split
 from simulator.scenario.schema import Dropped, Scenario
 from simulator.scenario.sources import SeedLibrary
 from simulator.scenario.yamlsafe import load_yaml
@@ -102,16 +113,29 @@ def late_sources(
 ) -> list[str]:
     """The seeds ``param`` quotes that were published after ``when`` (or have no published date)."""
     late = []
-    for src in param.sources:
-        if src.seed is None:
-            continue
-        seed = library.find(src.seed)
-        stem = seed.id if seed is not None else src.seed
+    cited = [(src.seed, "") for src in param.sources if src.seed is not None]
+    cited += [
+        (sid, ", named in its assumption") for sid in mentioned(getattr(param, "assumption", None), library)
+    ]
+    for sid, how in cited:
+        seed = library.find(sid)
+        stem = seed.id if seed is not None else sid
         date = published.get(stem)
         if date is None or date > when:
             shown = "no published date" if date is None else f"published {date.isoformat(timespec='minutes')}"
-            late.append(f"seed {src.seed} ({shown})")
+            late.append(f"seed {sid} ({shown}{how})")
     return sorted(set(late))
+
+
+_SEED_ID = re.compile(r"(?<![\w.])(\d{3})(?![\w.])")
+
+
+def mentioned(text: str | None, library: SeedLibrary) -> list[str]:
+    """The seed ids an assumption names (``"002"`` in "as 002 reports"), among the library's."""
+    if not text:
+        return []
+    ids = set(library.ids())
+    return sorted({m for m in _SEED_ID.findall(text) if m in ids})
 
 
 def sources_in(obj: Any) -> list[Any]:
@@ -136,7 +160,8 @@ def sources_in(obj: Any) -> list[Any]:
 
 
 def entries(scenario: Scenario) -> list[tuple[str, Loc, Any]]:
-    """The sourced entries that are not parameters: initial signals, commitments, factors."""
+    """The sourced entries that are not parameters: initial signals, commitments, factors, and the
+    provenance of the structural inputs (located at their ``provenance:`` entry)."""
     found: list[tuple[str, Loc, Any]] = []
     for pid, party in scenario.parties.items():
         at: Loc = ("parties", pid, "attendance")
@@ -145,6 +170,7 @@ def entries(scenario: Scenario) -> list[tuple[str, Loc, Any]]:
             ("commitment", (*at, "commitments", i), c) for i, c in enumerate(party.attendance.commitments)
         ]
     found += [("factor", ("factors", fid), f) for fid, f in scenario.factors.items()]
+    found += [("input", ("provenance", path), b) for path, b in scenario.provenance.items()]
     return found
 
 
@@ -154,9 +180,11 @@ def as_of_data(
     seeds_dir: Path,
     text: str,
     problem: Callable[[Loc, str], Problem],
+    overridden: Sequence[tuple[str, ...]] = (),
 ) -> tuple[dict[str, Any], list[Problem]]:
-    """The scenario data as forecast at ``text``: late parameters, initial signals, commitments and
-    factors replaced by their fallbacks (a dropped commitment or factor is removed)."""
+    """The scenario data as forecast at ``text``: late parameters, initial signals, commitments,
+    factors and structural inputs replaced by their fallbacks (a dropped one is removed). An input
+    at or under an ``overridden`` path (a ``--set``) stays as set."""
     when = parse_when(text)
     published = published_dates(seeds_dir)
     library = SeedLibrary(seeds_dir)
@@ -170,15 +198,20 @@ def as_of_data(
     def dotted(loc: Loc) -> str:
         return ".".join(str(p) for p in loc)
 
+    def set_by_caller(loc: Loc) -> bool:
+        here = tuple(map(str, loc))
+        return any(here == o[: len(here)] or o == here[: len(o)] for o in overridden)
+
     # Entries first: a late commitment's fallback decides its audience_cost too. An entry is late by
     # its own sources (a commitment's audience_cost is a parameter, checked below).
     replaced: list[tuple[Loc, Any]] = []
     for kind, loc, entry in entries(scenario):
         own = entry.source if isinstance(entry.source, list) else [entry.source] if entry.source else []
-        cited = late_sources(_Cited(own), library, published, when)
-        if not cited:
+        cited = late_sources(_Cited(own, entry.assumption), library, published, when)
+        target = split(str(loc[1])) if kind == "input" else loc
+        if not cited or set_by_caller(target):
             continue
-        path = dotted(loc)
+        path = loc[1] if kind == "input" else dotted(loc)
         if entry.as_of is None:
             problems.append(
                 problem(
@@ -200,7 +233,7 @@ def as_of_data(
         if not cited:
             continue
         loc = tuple(int(p) if p.isdigit() else p for p in path.split("."))
-        if any(loc[: len(s)] == s for s in settled):
+        if any(loc[: len(s)] == s for s in settled) or set_by_caller(loc):
             continue
         if param.as_of is None:
             problems.append(
@@ -211,22 +244,36 @@ def as_of_data(
                 )
             )
             continue
-        still = late_sources(param.as_of, library, published, when)
+        still = late_sources(_Cited(param.as_of.sources), library, published, when)
         if still:
             problems.append(problem((*loc, "as_of"), f"{path}: its as_of fallback cites {', '.join(still)}"))
             continue
         _node(out, loc[:-1])[loc[-1]] = param.as_of.model_dump(mode="json", exclude_none=True)
 
-    # Replacements in place; removals last, from the end of each list (indices stay valid).
+    # Replacements in place; removals last, from the end of each list (indices stay valid). A
+    # structural input's fallback replaces the input at its path, and its provenance entry becomes
+    # the fallback's own (so the result, reloaded, is the same forecast).
     dropped = []
     for loc, fallback in replaced:
-        if isinstance(fallback, Dropped):
+        if loc[0] == "provenance":
+            target = split(str(loc[1]))
+            if isinstance(fallback, Fallback):
+                if not fallback.keeps:
+                    _node(out, target[:-1])[target[-1]] = copy.deepcopy(fallback.value)
+                out["provenance"][loc[1]] = fallback.model_dump(
+                    mode="json", exclude_none=True, exclude={"value"}
+                )
+            else:
+                dropped.append(target)
+                del out["provenance"][loc[1]]
+        elif isinstance(fallback, Dropped):
             dropped.append(loc)
         else:
             _node(out, loc[:-1])[loc[-1]] = fallback.model_dump(mode="json", exclude_none=True)
     for loc in sorted(dropped, key=_from_the_end):
         del _node(out, loc[:-1])[loc[-1]]
     out["as_of"] = stamp
+    out["cut_off_applied"] = True
     return out, problems
 
 
@@ -242,7 +289,8 @@ def _node(data: Any, loc: Loc) -> Any:
 
 
 class _Cited:
-    """Anything with sources, seen as a parameter's ``sources``."""
+    """Anything with sources (and an assumption), seen as a parameter."""
 
-    def __init__(self, sources: list[Any]) -> None:
+    def __init__(self, sources: list[Any], assumption: str | None = None) -> None:
         self.sources = sources
+        self.assumption = assumption

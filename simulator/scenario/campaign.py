@@ -14,9 +14,11 @@ import datetime as dt
 import re
 from typing import Annotated, Self
 
+import numpy as np
 from pydantic import BeforeValidator, Field, model_validator
 
 from simulator.scenario.params import Multiplier, Param, Strict, Unit, ranged
+from simulator.scenario.parties import Id
 
 #: A weekly drift of a value on the unit interval (trend), per week.
 Trend = Annotated[Param, ranged(-0.1, 0.1)]
@@ -77,6 +79,36 @@ class Carry(Strict):
     )
 
 
+class Deadline(Strict):
+    """A date by which threats fall due, known only to lie between ``earliest`` and ``latest``.
+
+    Each world draws where in that span it falls (``position``: 0 the earliest date, 1 the latest;
+    a two-reading uncertainty such as "two months from the letter or from the first round" is a
+    U-shaped beta). Where nothing has been agreed by that day, each threat in ``threats`` that has
+    not been carried out yet is carried out with its credibility then; one not carried out is a
+    bluff called and loses credibility as a spared threat does. A deadline that falls before
+    ``campaign.start`` (or before the first meeting) comes due right after the first meeting.
+    """
+
+    description: str = ""
+    earliest: dt.date
+    latest: dt.date
+    position: Unit = Field(description="Where the deadline falls between earliest (0) and latest (1).")
+    threats: list[Id] = Field(min_length=1, description="Threats that fall due at the deadline.")
+
+    @model_validator(mode="after")
+    def _span(self) -> Self:
+        if self.latest < self.earliest:
+            raise ValueError("latest must not come before earliest")
+        return self
+
+    def days(self, start: dt.date, position: np.ndarray) -> np.ndarray:
+        """The deadline's day from ``start`` per world, for the drawn positions."""
+        span = (self.latest - self.earliest).days
+        day: np.ndarray = (self.earliest - start).days + np.rint(np.clip(position, 0.0, 1.0) * span)
+        return day
+
+
 class Campaign(Strict):
     """Meetings from ``start`` to ``horizon``; forecasts reported at each checkpoint."""
 
@@ -90,6 +122,9 @@ class Campaign(Strict):
     max_meetings: int = Field(default=10, ge=1, le=MAX_MEETINGS, strict=True)
     drift: dict[str, Drift] = Field(default_factory=dict, description="Outside-option drift per party id.")
     carry: Carry
+    deadlines: dict[Id, Deadline] = Field(
+        default_factory=dict, description="Dates (possibly uncertain) at which threats fall due."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -54,7 +54,7 @@ def entries(scenario: Scenario) -> Iterator[tuple[str, list[Entry]]]:
                 items.append(Entry(path, p.describe(), p.sources, p.assumption))
         heading = f"{party.name} ({pid}) — {party.leader} — {party.role.value}"
         yield heading, items
-    for section in ("threats", "pressures", "protocol"):
+    for section in ("threats", "pressures", "protocol", "campaign"):
         items = [
             Entry(path, s.param.describe(), s.param.sources, s.param.assumption)
             for path, s in slots.items()

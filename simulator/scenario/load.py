@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import difflib
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from simulator.errors import Problem, ScenarioError, printable
+from simulator.errors import Problem, ScenarioError, UserError, printable
 from simulator.scenario.datasets import check_dataset_citations
 from simulator.scenario.params import DIST_KEYS, PROVENANCE_KEYS
 from simulator.scenario.paths import (
@@ -77,7 +78,9 @@ def load_scenario(
     """Load, merge, override, validate and source-check a scenario file.
 
     Args:
-        path: The scenario YAML file.
+        path: The scenario YAML file, or the name of a shipped scenario (``"istanbul_2025"``,
+            ``"whatif_putin_attends"``): a name that is not a file in the current folder is looked
+            up among the scenarios installed with negsim, so a notebook works from any folder.
         overrides: ``KEY=VALUE`` strings, ``KEY`` a dotted path into the scenario.
         check_sources: Check every quote against the seed articles (on by default).
         allow_outside: Let ``extends:`` name files outside the scenario's folder tree.
@@ -85,13 +88,17 @@ def load_scenario(
         max_bytes: The largest file read (a run's own ``scenario.resolved.yaml`` may be larger
             than the file the user wrote: :data:`~simulator.scenario.yamlsafe.RESOLVED_MAX_BYTES`).
         as_of: Forecast as of this date (``YYYY-MM-DD[THH:MM]``): parameters, initial signals,
-            commitments and factors quoting seeds published later use their ``as_of:`` fallback,
-            or the scenario is refused (:mod:`simulator.scenario.asof`).
+            commitments, factors and structural inputs quoting seeds published later use their
+            ``as_of:`` fallback, or the scenario is refused (:mod:`simulator.scenario.asof`).
+            ``None`` (the default) uses the cut-off the scenario declares (``as_of:`` at its
+            top), if any: a scenario that says it is a forecast as of a date is one wherever it
+            is loaded. ``""`` applies no cut-off: for a run's ``scenario.resolved.yaml``, which is
+            the scenario after its cut-off was applied.
 
     Raises:
         ScenarioError: With one located problem per mistake.
     """
-    path = Path(path)
+    path = shipped_or_path(path)
     root = None if allow_outside else _tree(path)
     located = _load_with_extends(path, depth=0, chain=(), root=root, limit=max_bytes)
     for i, text in enumerate(overrides, start=1):
@@ -111,16 +118,39 @@ def load_scenario(
         )
         if problems:
             raise ScenarioError(problems)
-    if as_of is not None:
+    if as_of is None and scenario.as_of and not scenario.cut_off_applied:
+        as_of = scenario.as_of
+    if as_of:
         from simulator.scenario.asof import as_of_data
 
-        data, problems = as_of_data(scenario, located.data, seeds_dir, as_of, located.problem)
+        # An input the caller set (--set) is theirs, not the article's: it stays as set.
+        overridden = [tuple(text.split("=", 1)[0].strip().split(".")) for text in overrides]
+        data, problems = as_of_data(scenario, located.data, seeds_dir, as_of, located.problem, overridden)
         if problems:
             raise ScenarioError(problems)
         scenario = _validate(Located(data, located.where, located.root))
     scenario._seeds_dir = seeds_dir
     scenario._path = path
     return scenario
+
+
+def shipped_or_path(path: str | Path) -> Path:
+    """``path`` as given when it exists (or names a folder), else the shipped scenario so named.
+
+    A bare name that is neither raises a one-line :class:`UserError` listing the shipped names.
+    """
+    from simulator.scenario.shipped import find_scenario, shipped_scenarios
+
+    text = str(path)
+    found = find_scenario(text)
+    if found.exists() or "/" in text or "\\" in text or text.endswith((".yaml", ".yml")):
+        return found
+    names = list(shipped_scenarios())
+    close = difflib.get_close_matches(text, names, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    shipped = ", ".join(names)
+    message = f"no file '{text}' and no shipped scenario of that name{hint} (shipped: {shipped})"
+    raise UserError(printable(message))
 
 
 def _tree(path: Path) -> Path:
@@ -313,7 +343,7 @@ def _data_loc(data: Any, loc: Sequence[str | int]) -> tuple[Loc, str | None]:
         in_dict = isinstance(node, dict) and part in node
         in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
         if in_dict or in_list:
-            node = node[part]  # type: ignore[index]
+            node = node[part]
             out.append(part)
         elif isinstance(node, dict) and isinstance(part, str) and _looks_like_field(part):
             return tuple(out), part
@@ -339,7 +369,10 @@ def check_quotes(scenario: Scenario, located: Located, seeds_dir: Path) -> list[
             message = "quote is empty or too short (8 characters at least)"
             problems.append(located.problem((*loc, "quote"), message))
         elif seed is None:
-            known = ", ".join(library.ids()) or f"none found in {seeds_dir}"
+            known = ", ".join(library.ids()) or (
+                f"none found in {seeds_dir}; the scenario's 'seeds:' names its folder of articles, "
+                "relative to the scenario file"
+            )
             problems.append(located.problem((*loc, "seed"), f"unknown seed '{seed_id}' (seeds: {known})"))
         elif not seed.contains(str(quote)):
             message = f"quote not found in seed '{seed.id}': \"{shown}\""

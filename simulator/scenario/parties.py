@@ -30,12 +30,28 @@ class Position(Strict):
     ``ideal`` is what it asks for, ``red_line`` the farthest point it will ever accept (it may lie
     on either side of the ideal), ``salience`` how much it cares, ``concession`` how it concedes
     over the rounds (exponent e: below 1 holds out to the end, above 1 concedes early).
+
+    Under the ``offers`` protocol a red line is soft when it states an ``audience_cost``: a deal
+    beyond it costs its leader that much at home (Fearon 1994), so a deal past it is made only
+    when it is worth it. Without one, or with ``hard: true``, the line is hard (an infinite cost).
     """
 
     ideal: Unit
     red_line: Unit
     salience: Unit
     concession: Exponent
+    audience_cost: Unit | None = Field(
+        default=None,
+        description="Cost to the leader of a deal beyond the red line (offers protocol); none: hard.",
+    )
+    hard: bool = Field(
+        default=False, description="The red line is never crossed (an infinite audience cost)."
+    )
+
+    @property
+    def soft(self) -> bool:
+        """Whether crossing the red line has a finite price (an audience cost and not ``hard``)."""
+        return self.audience_cost is not None and not self.hard
 
 
 class Condition(Strict):
@@ -132,8 +148,18 @@ class Mandate(Strict):
     official: Unit
 
 
+#: The attendance terms that weigh the party's level against its counterpart's: required when a
+#: ``counterpart`` is named, and doing nothing (so not asked for) when none is.
+COUNTERPART_TERMS = ("legitimacy_cost", "protocol_cost", "empty_chair_cost")
+
+
 class Attendance(Strict):
-    """What drives a party's choice of delegation level (terms in utility units, 0..1)."""
+    """What drives a party's choice of delegation level (terms in utility units, 0..1).
+
+    Every party needs ``initial``, ``talks_value`` and ``leader_cost``; the three terms of
+    :data:`COUNTERPART_TERMS` compare its level with its ``counterpart``'s and are needed only
+    when it has one (a mediator usually has none).
+    """
 
     levels: list[Level] = Field(default_factory=lambda: list(LEVELS))
     initial: Initial
@@ -142,10 +168,18 @@ class Attendance(Strict):
     )
     talks_value: Unit = Field(description="Value of attending with a full (leader's) mandate.")
     leader_cost: Unit = Field(description="Schedule and opportunity cost of the leader going.")
-    legitimacy_cost: Unit = Field(description="Cost of one's leader sitting with the counterpart's.")
-    protocol_cost: Unit = Field(description="Cost of outranking the counterpart by three levels.")
-    empty_chair_cost: Unit = Field(
-        description="Cost of being outranked by (or absent against) the counterpart by three levels."
+    legitimacy_cost: Unit | None = Field(
+        default=None, description="Cost of one's leader sitting with the counterpart's (with a counterpart)."
+    )
+    protocol_cost: Unit | None = Field(
+        default=None, description="Cost of outranking the counterpart by three levels (with a counterpart)."
+    )
+    empty_chair_cost: Unit | None = Field(
+        default=None,
+        description=(
+            "Cost of being outranked by (or absent against) the counterpart by three levels "
+            "(with a counterpart)."
+        ),
     )
     watcher: Watcher | None = None
     commitments: list[Commitment] = Field(default_factory=list)
@@ -174,4 +208,8 @@ class Party(Strict):
         description="Value of no deal (continued war), on the scale of a deal's value.",
     )
     reactance: Reactance | None = None
+    war_cost: Unit | None = Field(
+        default=None,
+        description="Share of the value of going on that each round of war costs (offers protocol); none: 0.",
+    )
     mandate: Mandate | None = Field(default=None, description="Overrides protocol.mandate.")

@@ -18,17 +18,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal, Self
 
-from pydantic import Field, PrivateAttr, ValidationInfo, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from simulator import plugins
 from simulator.scenario.campaign import Campaign
-from simulator.scenario.levels import LEVELS, Level, Role  # noqa: F401  (re-exported)
+from simulator.scenario.levels import LEVELS, Level, Role
 from simulator.scenario.params import (
     Param,
     Strict,
     Unit,
 )
-from simulator.scenario.parties import (  # noqa: F401  (re-exported: the schema's one namespace)
+from simulator.scenario.parties import (
+    COUNTERPART_TERMS,
     ID_PATTERN,
     Attendance,
     Commitment,
@@ -41,7 +42,8 @@ from simulator.scenario.parties import (  # noqa: F401  (re-exported: the schema
     Position,
     Watcher,
 )
-from simulator.scenario.protocol import Factor, Format, Protocol, ProtocolKind  # noqa: F401
+from simulator.scenario.protocol import Factor, Format, Protocol, ProtocolKind
+from simulator.scenario.provenance import Basis, path_problems
 from simulator.scenario.slots import ParamSlot, slots_of
 from simulator.scenario.yamlsafe import dump_yaml
 
@@ -93,7 +95,20 @@ class Scenario(Strict):
 
     name: str
     description: str = ""
-    as_of: str = Field(default="", description="The date the forecast is made as of.")
+    as_of: str = Field(
+        default="",
+        description=(
+            "The forecast's information cut-off (YYYY-MM-DD[THH:MM], UTC): inputs citing seeds "
+            "published later use their as_of: fallbacks. Commands use it unless --as-of says otherwise."
+        ),
+    )
+    cut_off_applied: Literal[True] | None = Field(
+        default=None,
+        description=(
+            "Written by the loader once the as_of cut-off has been applied (a run's resolved copy): "
+            "loading it again does not apply the cut-off twice."
+        ),
+    )
     seeds: str = Field(default="../seeds", description="Folder of seed articles, relative to file.")
     issues: dict[Id, Issue] = Field(min_length=1)
     headline_issue: Id | None = Field(
@@ -111,9 +126,25 @@ class Scenario(Strict):
         default_factory=dict, description="Dataset files cited by sources, by id, relative to the file."
     )
     protocol: Protocol
+    provenance: dict[str, Basis] = Field(
+        default_factory=dict,
+        description="What inputs that are not parameters (issues, levels, formats, ...) rest on, by path.",
+    )
     campaign: Campaign | None = Field(
         default=None, description="Meetings over calendar time (absent: one meeting)."
     )
+
+    @field_validator("as_of")
+    @classmethod
+    def _when(cls, v: str) -> str:
+        if v:
+            import datetime as dt
+
+            try:
+                dt.datetime.fromisoformat(v) if "T" in v else dt.date.fromisoformat(v)
+            except ValueError:
+                raise ValueError(f"'{v}' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)") from None
+        return v
 
     # Where the scenario was loaded from (set by the loader; None for scenarios built in Python).
     _path: Path | None = PrivateAttr(default=None)
@@ -164,6 +195,10 @@ class Scenario(Strict):
             a = p.attendance
             at = ("parties", pid, "attendance")
             yield from ref(a.counterpart, *at, "counterpart")
+            if a.counterpart is not None:
+                missing_terms = [n for n in COUNTERPART_TERMS if getattr(a, n) is None]
+                if missing_terms:
+                    yield at, f"a party with a counterpart needs {', '.join(repr(n) for n in missing_terms)}"
             if a.watcher:
                 yield from ref(a.watcher.party, *at, "watcher", "party")
             if a.initial.level not in a.levels:
@@ -218,12 +253,42 @@ class Scenario(Strict):
             yield ("parties",), "at least two parties need role 'principal'"
         else:  # each protocol's own limits (an ensemble: its members')
             yield from plugins.protocol_class(pr.kind).check(self)
+        yield from self._red_line_problems()
         if self.campaign is not None:
             for pid in self.campaign.drift:
                 yield from ref(pid, "campaign", "drift", pid)
                 if pid in parties and self.parties[pid].outside_option is None:
                     yield ("campaign", "drift", pid), f"'{pid}' has no outside_option to drift"
+            for did, d in self.campaign.deadlines.items():
+                for i, tid in enumerate(d.threats):
+                    if tid not in self.threats:
+                        yield (
+                            ("campaign", "deadlines", did, "threats", i),
+                            f"unknown threat '{tid}' (threats: {', '.join(sorted(self.threats)) or 'none'})",
+                        )
         yield from self._factor_problems()
+        data = self.model_dump(mode="json", exclude_none=True, exclude={"provenance"})
+        yield from path_problems(self.provenance, data, set(self.parameter_slots()))
+
+    def _red_line_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """A principal's red line must lie on one side of its ideal.
+
+        A red line whose range reaches across the ideal's would flip, world by world, which side
+        the principal accepts (``ideal=0.5`` with a red line drawn from 0.2 to 0.7). (A red line
+        on the far side from the other principal is allowed: it accepts every move toward it.)
+        """
+        for pid in self.principals:
+            for iid, pos in self.parties[pid].positions.items():
+                (ilo, ihi), (rlo, rhi) = _range(pos.ideal), _range(pos.red_line)
+                at = ("parties", pid, "positions", iid, "red_line")
+                if rlo < ihi - 1e-12 and rhi > ilo + 1e-12:
+                    yield (
+                        at,
+                        (
+                            f"red line range [{rlo:g}, {rhi:g}] reaches across the ideal's "
+                            f"[{ilo:g}, {ihi:g}]: it must lie on one side of the ideal"
+                        ),
+                    )
 
     def _factor_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         uncertain = self.uncertain_parameters()
@@ -258,3 +323,42 @@ class Scenario(Strict):
     def uncertain_parameters(self) -> dict[str, ParamSlot]:
         """The parameters drawn per world (the ones sensitivity analysis varies)."""
         return {k: s for k, s in self.parameter_slots().items() if s.param.uncertain}
+
+
+def _range(p: Param) -> tuple[float, float]:
+    """Where a unit-scale parameter's values lie: its support, or its 0.1%..99.9% range if unbounded."""
+    lo, hi = p.support()
+    if math.isinf(lo) or math.isinf(hi):
+        import numpy as np  # here, not at the top: `negsim validate` stays light
+
+        lo, hi = (float(v) for v in p.ppf(np.array([0.001, 0.999]), 0.0, 1.0))
+    return lo, hi
+
+
+#: The schema's one namespace: its own classes and every name it re-exports.
+__all__ = [
+    "COUNTERPART_TERMS",
+    "ID_PATTERN",
+    "LEVELS",
+    "Attendance",
+    "Commitment",
+    "Condition",
+    "Dropped",
+    "Factor",
+    "Format",
+    "Id",
+    "Initial",
+    "Issue",
+    "Level",
+    "Mandate",
+    "ParamSlot",
+    "Party",
+    "Position",
+    "Pressure",
+    "Protocol",
+    "ProtocolKind",
+    "Role",
+    "Scenario",
+    "Threat",
+    "Watcher",
+]

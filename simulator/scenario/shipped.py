@@ -1,7 +1,7 @@
 """The scenarios shipped with negsim (the baseline and its what-ifs) and the seed articles.
 
 The repository's ``scenarios/`` and ``seeds/`` folders are the source of truth. A wheel carries
-copies of them in ``simulator/_shipped/`` (``setup.py`` copies them at build time); an editable
+copies of them in ``simulator/_shipped/`` (``pyproject.toml``'s hatch ``force-include``); an editable
 install or a source checkout reads the repository's folders directly. Either way ``negsim run``
 works from any folder, and a scenario can be named instead of given as a path
 (``negsim run whatif_putin_attends``).

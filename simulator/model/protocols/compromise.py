@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from simulator.model.protocols.base import register
+from simulator.model.protocols.base import Table, register
 from simulator.model.protocols.settle import ForecastProtocol, weights_on, with_position
 
 if TYPE_CHECKING:
@@ -87,11 +87,12 @@ class Compromise(ForecastProtocol):
     kind = "compromise"
 
     @staticmethod
-    def forecast(model: NegotiationModel) -> Array:
-        """The capability x salience weighted mean per world and issue, ``(worlds, issues)``."""
+    def forecast(model: NegotiationModel, table: Table | None = None) -> Array:
+        """The capability x salience weighted mean per world and issue, ``(worlds, issues)``, of
+        the parties at the table (of every party that can attend, without one)."""
         text = np.full((model.worlds, len(model.issue_ids)), np.nan)
         for k in range(len(model.issue_ids)):
             pids = with_position(model, k)
             if pids:
-                text[:, k] = weighted_mean(*weights_on(model, pids, k))
+                text[:, k] = weighted_mean(*weights_on(model, pids, k, table))
         return text

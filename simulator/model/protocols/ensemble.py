@@ -8,6 +8,15 @@ plays ``single_text`` under the ensemble is the very world a pure ``single_text`
 seed plays (common random numbers stay paired). Parties look ahead to the protocol their world
 will play (each member's ``expected_gain``), so attendance is paired too.
 
+Whether and where are different questions. A forecast-only member (compromise, Nash, the EUM:
+``Protocol.forecast_only``) says where a settlement lands, not whether one happens: under its
+own rule check it would give no agreement by construction wherever its text misses a red line, and
+the average's yes/no events would be the process members' figures diluted by its weight. So in a
+world drawn for a forecast-only member the yes/no outcome (agreed, walk-outs, rounds, final
+positions) comes from a process member, drawn by the process members' weights on its own stream
+(``protocol:ensemble:whether``), and the member contributes only its text. With no process member
+among the members, each member settles its own text as before.
+
 Example:
     >>> outcome = protocol_for("ensemble").negotiate(model, table)  # doctest: +SKIP
 """
@@ -24,6 +33,7 @@ from simulator.model.protocols.base import (
     Table,
     TalksOutcome,
     TalksProtocol,
+    is_forecast_only,
     produces_walkouts,
     protocol_for,
     register,
@@ -34,6 +44,7 @@ if TYPE_CHECKING:
     from simulator.scenario.schema import Scenario
 
 STREAM = "protocol:ensemble"
+WHETHER = "protocol:ensemble:whether"
 
 
 def assignment(weights: dict[str, float], u: np.ndarray) -> np.ndarray:
@@ -65,28 +76,29 @@ class Ensemble(TalksProtocol):
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
         kinds = list(model.spec.protocol.weights)
         played = self.played(model)
+        whether = self.whether(model, played)
         outs = [protocol_for(k).negotiate(model, table) for k in kinds]
         n, k = outs[0].agreed.shape
 
-        def pick(get: object, shape: tuple[int, ...], fill: object) -> np.ndarray:
+        def pick(get: object, shape: tuple[int, ...], fill: object, by: np.ndarray = whether) -> np.ndarray:
             out = np.full(shape, fill)
             for m, o in enumerate(outs):
                 value = get(o)  # type: ignore[operator]
                 if value is not None:
-                    rows = played == m
+                    rows = by == m
                     out[rows] = value[rows]
             return out
 
         principals = model.spec.principals
         walked = None
-        if not all(not produces_walkouts([kind]) for kind in kinds):
+        if any(produces_walkouts([kinds[m]]) for m in np.unique(whether)):
             walked = {p: pick(lambda o, p=p: (o.walked or {}).get(p), (n,), False) for p in principals}
         zopa = None
         if any(o.zopa is not None for o in outs):  # NaN-free: False where a member defines none
             zopa = pick(lambda o: o.zopa, (n, k), False).astype(bool)
         return TalksOutcome(
             agreed=pick(lambda o: o.agreed, (n, k), False),
-            text=pick(lambda o: o.text, (n, k), np.nan),
+            text=pick(lambda o: o.text, (n, k), np.nan, by=played),
             rounds=pick(lambda o: o.rounds, (n,), 0).astype(np.int8),
             positions={p: pick(lambda o, p=p: o.positions[p], (n, k), np.nan) for p in principals},
             walked=walked,
@@ -96,6 +108,20 @@ class Ensemble(TalksProtocol):
             history=_History(outs, played),
             played=played,
         )
+
+    @staticmethod
+    def whether(model: NegotiationModel, played: np.ndarray) -> np.ndarray:
+        """The member whose process decides each world's yes/no outcome: the member played, or
+        where that one is forecast-only, a process member drawn by the process members' weights."""
+        weights = model.spec.protocol.weights
+        process = [(m, kind, w) for m, (kind, w) in enumerate(weights.items()) if not is_forecast_only(kind)]
+        if not process or len(process) == len(weights):
+            return played
+        index = np.array([m for m, _, _ in process], dtype=np.int8)
+        drawn = index[
+            assignment({kind: w for _, kind, w in process}, model.streams.uniform(WHETHER, model.worlds))
+        ]
+        return np.where(np.isin(played, index), played, drawn).astype(np.int8)
 
     def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
         """Each world's look-ahead is that of the member it will play."""

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: The forecast and the principals' final positions, computed once per batch.
 FORECAST: CacheKey[tuple[Array, dict[str, Array]]] = CacheKey("expected_utility.forecast")
+#: The forecast among the parties at the table (the talks; FORECAST is the look-ahead's).
+AT_TABLE: CacheKey[tuple[Array, dict[str, Array]]] = CacheKey("expected_utility.forecast.at_table")
 
 
 @register
@@ -34,9 +36,10 @@ class ExpectedUtility(TalksProtocol):
 
     kind = "expected_utility"
     walkouts = False
+    forecast_only = True
 
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
-        text, positions = self.forecast(model)
+        text, positions = self.forecast(model, table)
         return settle(model, table, text, positions, model.spec.protocol.rounds)
 
     def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
@@ -44,20 +47,23 @@ class ExpectedUtility(TalksProtocol):
         return gain_at(model, self.forecast(model)[0])
 
     @staticmethod
-    def forecast(model: NegotiationModel) -> tuple[Array, dict[str, Array]]:
-        """The forecast ``(worlds, issues)`` and the principals' final positions (once per batch)."""
-        # The same in every world whoever attends: run once, for the look-ahead and the talks.
-        return model.cache.get(FORECAST, lambda: ExpectedUtility._forecast(model))
+    def forecast(model: NegotiationModel, table: Table | None = None) -> tuple[Array, dict[str, Array]]:
+        """The forecast ``(worlds, issues)`` and the principals' final positions, per world on its
+        drawn positions and saliences; with the ``table``, among the parties at it (once per batch
+        each: the look-ahead without a table, the talks with it)."""
+        if table is None:
+            return model.cache.get(FORECAST, lambda: ExpectedUtility._forecast(model, None))
+        return model.cache.get(AT_TABLE, lambda: ExpectedUtility._forecast(model, table))
 
     @staticmethod
-    def _forecast(model: NegotiationModel) -> tuple[Array, dict[str, Array]]:
+    def _forecast(model: NegotiationModel, table: Table | None) -> tuple[Array, dict[str, Array]]:
         text = np.full((model.worlds, len(model.issue_ids)), np.nan)
         positions = {p: model.parties[p].ideal.copy() for p in model.spec.principals}
         for k in range(len(model.issue_ids)):
             pids = with_position(model, k)
             if not pids:
                 continue
-            x, c, s = weights_on(model, pids, k)
+            x, c, s = weights_on(model, pids, k, table)
             if len(pids) > 1:
                 x = run_eum(x, c, s, model.spec.protocol.rounds, low=0.0, high=1.0).positions[-1]
             text[:, k] = weighted_mean(x, c, s)

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from simulator.model.protocols.base import register
+from simulator.model.protocols.base import Table, register
 from simulator.model.protocols.settle import ForecastProtocol, agreement_groups
 
 if TYPE_CHECKING:
@@ -185,7 +185,7 @@ class Nash(ForecastProtocol):
     kind = "nash"
 
     @staticmethod
-    def forecast(model: NegotiationModel) -> Array:
+    def forecast(model: NegotiationModel, table: Table | None = None) -> Array:
         """The Nash package per world and issue, ``(worlds, issues)`` (NaN: no zone of agreement)."""
         sides = [model.parties[p] for p in model.spec.principals]
         k = len(model.issue_ids)

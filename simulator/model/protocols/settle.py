@@ -95,14 +95,37 @@ def gain_at(model: NegotiationModel, text: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def with_position(model: NegotiationModel, k: int) -> list[str]:
-    """The parties with a position on issue ``k`` (principals and third parties alike)."""
-    return [pid for pid, a in model.parties.items() if not np.isnan(a.ideal[:, k]).all()]
+    """The parties with a position on issue ``k`` that can ever sit at the table (principals and
+    third parties alike; a party whose only open level is ``absent`` pulls no text)."""
+    return [
+        pid
+        for pid, a in model.parties.items()
+        if not np.isnan(a.ideal[:, k]).all() and can_attend(model, pid)
+    ]
 
 
-def weights_on(model: NegotiationModel, pids: list[str], k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Positions (ideals), capabilities and saliences of ``pids`` on issue ``k``, each ``(worlds, n)``."""
+def can_attend(model: NegotiationModel, pid: str) -> bool:
+    """Whether ``pid`` has an open level other than ``absent`` (a party built without a scenario
+    entry is taken to attend)."""
+    spec = getattr(model.spec, "parties", {}).get(pid)
+    return spec is None or any(level != "absent" for level in spec.attendance.levels)
+
+
+def weights_on(
+    model: NegotiationModel, pids: list[str], k: int, table: Table | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions (ideals), capabilities and saliences of ``pids`` on issue ``k``, each ``(worlds, n)``.
+
+    With the ``table``, a party not at it in a world has no weight there: only parties at the table
+    pull a text.
+    """
     x = np.stack([model.parties[p].ideal[:, k] for p in pids], axis=1)
     c = np.stack([np.broadcast_to(model.parties[p].power(), (model.worlds,)) for p in pids], axis=1)
+    if table is not None:
+        present = np.stack([table.at_table.get(p, np.zeros(model.worlds, bool)) for p in pids], axis=1)
+        # Where nobody sits down no text is settled (settle blanks it): keep the weights finite there.
+        present[~present.any(axis=1)] = True
+        c = c * present
     s = np.stack([model.parties[p].salience[:, k] for p in pids], axis=1)
     return x, c, s
 
@@ -115,14 +138,16 @@ class ForecastProtocol(TalksProtocol):
     """
 
     walkouts = False
+    forecast_only = True
 
     @staticmethod
     @abstractmethod
-    def forecast(model: NegotiationModel) -> np.ndarray:
-        """The forecast text per world and issue, ``(worlds, issues)`` (NaN: none)."""
+    def forecast(model: NegotiationModel, table: Table | None = None) -> np.ndarray:
+        """The forecast text per world and issue, ``(worlds, issues)`` (NaN: none); with the
+        ``table``, pulled only by the parties at it (without: by every party that can attend)."""
 
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
-        return settle(model, table, self.forecast(model))
+        return settle(model, table, self.forecast(model, table))
 
     def expected_gain(self, model: NegotiationModel) -> dict[str, np.ndarray]:
         """Each principal's surplus at the forecast, where the principals would accept it."""
