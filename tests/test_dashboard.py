@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 import threading
 from pathlib import Path
 
@@ -124,6 +125,8 @@ def test_the_command_is_registered_with_its_options() -> None:
 def test_bad_port_and_bad_scenario_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["dashboard", "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+    # Solara is first imported by the server, after it has switched Solara's telemetry off.
+    assert "solara" not in sys.modules
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nissues: 3\n")
     assert main(["dashboard", str(bad)]) == 2
