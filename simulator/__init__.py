@@ -20,6 +20,7 @@ from simulator._version import __version__
 
 if TYPE_CHECKING:
     from simulator.analysis.compare import compare_scenarios
+    from simulator.analysis.discovery import DiscoveryResult, discover, discover_worlds
     from simulator.analysis.sensitivity import SensitivityResult, run_sensitivity
     from simulator.analysis.sweep import SweepResult, sweep
     from simulator.api import Plots, Results, RunOutput, open_run, run, start_run
@@ -39,6 +40,9 @@ _EXPORTS: dict[str, str] = {
     "Results": "simulator.api",
     "open_run": "simulator.api",
     "compare_scenarios": "simulator.analysis.compare",
+    "DiscoveryResult": "simulator.analysis.discovery",
+    "discover": "simulator.analysis.discovery",
+    "discover_worlds": "simulator.analysis.discovery",
     "SensitivityResult": "simulator.analysis.sensitivity",
     "run_sensitivity": "simulator.analysis.sensitivity",
     "SweepResult": "simulator.analysis.sweep",
@@ -68,6 +72,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "LEVELS",
     "OUTCOMES",
+    "DiscoveryResult",
     "Level",
     "NegotiationModel",
     "Outcome",
@@ -86,6 +91,8 @@ __all__ = [
     "UserError",
     "__version__",
     "compare_scenarios",
+    "discover",
+    "discover_worlds",
     "events_of",
     "load_scenario",
     "open_run",

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from simulator.engine import rundir
-from simulator.engine.rundir import RESOLVED, WORLDS, RunOutput, read_summary
+from simulator.engine.rundir import WORLDS, RunOutput, read_summary
 from simulator.errors import UserError
 from simulator.figures.names import FIGURE_FILES, FOLDER
 from simulator.scenario.load import load_scenario
@@ -163,8 +163,8 @@ class Results(RunOutput):
 
     @cached_property
     def scenario(self) -> Scenario:
-        """The scenario exactly as run (``scenario.resolved.yaml``)."""
-        return load_scenario(self.out / RESOLVED, check_sources=False)
+        """The scenario exactly as run (``scenario.resolved.yaml``, checked against the summary)."""
+        return rundir.read_scenario(self.out, self.summary["scenario"]["sha256"])
 
 
 def run(

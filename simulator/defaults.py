@@ -17,3 +17,8 @@ Method = Literal["sobol", "morris"]
 METHODS: tuple[Method, ...] = ("sobol", "morris")
 DEFAULT_N: dict[str, int] = {"sobol": 512, "morris": 64}
 DEFAULT_REPLICATES = 16
+
+#: ``negsim discover``: refused below this many worlds where the event happens (or fails to), and
+#: PRIM's chosen box holds at least this share of the event's worlds (see analysis/discovery.py).
+DISCOVERY_MIN_EVENT_WORLDS = 30
+DISCOVERY_MIN_COVERAGE = 0.5

@@ -71,4 +71,5 @@ class Streams:
     def gumbel(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
         """Standard Gumbel draws (for logit choice) from the stream ``name``."""
         u = self._draw(name, shape, "random")
-        return -np.log(-np.log(np.clip(u, 1e-12, 1 - 1e-12)))
+        out: np.ndarray = -np.log(-np.log(np.clip(u, 1e-12, 1 - 1e-12)))
+        return out

@@ -91,7 +91,8 @@ def test_what_if_without_sanctions_gives_a_significant_drop(
 
 
 def test_results_are_identical_on_one_and_two_workers() -> None:
-    a, b = load_scenario(TWO_PARTY), load_scenario(NO_SANCTIONS)
+    single = ["protocol.kind=single_text"]  # the rule tests of the single-text procedure's threats
+    a, b = load_scenario(TWO_PARTY, single), load_scenario(NO_SANCTIONS, single)
     here = compare_scenarios(a, b, runs=1000, seed=1, chunk_size=250)
     pool = local_executor(2)
     assert pool is not None
@@ -150,3 +151,31 @@ def test_a_changed_rule_can_be_compared_on_common_random_numbers():
     assert events["level.alpha.leader"].diff > 0 and events["level.alpha.leader"].significant
     same = compare_scenarios(s, s, runs=3000, seed=2).events()
     assert all(e.diff == 0 for e in same.values())
+
+
+def test_the_terminal_table_stars_only_differences_big_enough_to_matter() -> None:
+    """Issue #22: a 0.1-point difference can be real over many paired worlds, but it earns no star;
+    the table says the rule (interval excludes 0 and at least SMALL_POINTS points)."""
+    from simulator.cli.compare import comparison_table
+    from simulator.figures.compare import SMALL_POINTS
+
+    def event(a: float, b: float, lo: float, hi: float) -> dict[str, object]:
+        return {"a": a, "b": b, "diff": b - a, "ci95": [lo, hi], "significant": lo > 0 or hi < 0}
+
+    side = {"name": "X", "path": "x.yaml", "overrides": []}
+    doc = {
+        "a": side,
+        "b": side,
+        "runs": 100_000,
+        "seed": 0,
+        "events": {
+            "talks.direct": event(0.500, 0.530, 0.025, 0.035),  # 3 points: starred
+            "talks.leaders": event(0.070, 0.071, 0.0005, 0.0015),  # 0.1 point, real: not starred
+            "agreement.any": event(0.030, 0.031, -0.002, 0.004),  # not significant
+        },
+    }
+    rows = {line.split()[0]: line for line in comparison_table(doc).splitlines() if line.strip()}
+    assert rows["talks.direct"].endswith(" *")
+    assert rows["talks.leaders"].endswith("(s)") and "*" not in rows["talks.leaders"]
+    assert not rows["agreement.any"].endswith(("*", "(s)"))
+    assert f"at least {SMALL_POINTS:g} pt" in comparison_table(doc)

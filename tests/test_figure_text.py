@@ -170,3 +170,35 @@ def test_reliability_figures(tmp_path: Path, written: list[tuple[str, Figure]]) 
         == 0
     )
     check(written, 2)
+
+
+def test_discovery_figures(tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
+    """Long labels and paths (a user's own names) stay inside both discovery figures."""
+    from simulator.analysis.discovery import Box, DiscoveryResult, Limit, Step
+    from simulator.figures.discovery import write_figures
+
+    long = "parties.the_federal_republic_of_somewhere.positions.a_very_long_issue_name.red_line"
+    limits = (
+        Limit(
+            long, "The Federal Republic of Somewhere: A very long issue name red line", 0.2, 0.5, (0.0, 1.0)
+        ),
+        Limit("protocol.choice_noise", "talks: choice noise", 0.03, 0.06, (0.03, 0.1)),
+    )
+    prim = Box("prim", limits, coverage=0.8, density=0.45, mass=0.05, worlds=500, event_worlds=225)
+    cart = Box("cart", limits[:1], coverage=0.7, density=0.25, mass=0.1, worlds=1000, event_worlds=250)
+    steps = [Step(1 - i * 0.01, 0.03 + i * 0.02, 1 - i * 0.05, min(i, 2)) for i in range(20)]
+    result = DiscoveryResult(
+        event="agreement.a_very_long_issue_name",
+        label="A very long issue name agreed between every party of the scenario",
+        method="prim",
+        worlds=10_000,
+        event_worlds=281,
+        box=prim,
+        other=cart,
+        trajectory=steps,
+        chosen=19,
+        labels={lim.path: lim.label for lim in limits},
+    )
+    paths = write_figures(result, tmp_path)
+    assert [p.name for p in paths] == ["discovery_trajectory.png", "discovery_box.png"]
+    check(written, 2)

@@ -318,3 +318,18 @@ def test_sweep_sensitivity_and_timeline(tmp_path: Path) -> None:
     assert doc["dates"][0].startswith("2025-04-13")
     assert "agreement.enrichment.by.2025-12-31" in doc["key_events"]
     assert any(k.startswith("threat.israel_strike.by.") for k in doc["key_events"])
+
+
+def test_the_notebook_api_steps_one_world_through_the_next_round() -> None:
+    """As notebooks/03 does with Istanbul: one world, phase by phase."""
+    from simulator import NegotiationModel
+
+    model = NegotiationModel(load_scenario(BASE), worlds=1, rng=42)
+    model.step()  # attendance
+    levels = {pid: int(a.level[0]) for pid, a in model.parties.items()}
+    assert levels["israel"] == 0 and levels["e3"] == 0  # never at the table
+    model.step()
+    model.step()
+    rec = model.records()
+    assert rec["outcome"].shape == (1,)
+    assert set(rec) >= {f"threat.{t}" for t in THREATS}

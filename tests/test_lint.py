@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).parents[1]
 BIN = Path(sys.executable).parent
 
@@ -14,16 +16,19 @@ def _run(*cmd: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
 
 
+@pytest.mark.slow  # a whole-package static check: the full suite (.ci/run) runs it
 def test_ruff_finds_nothing():
     result = _run(str(BIN / "ruff"), "check", "simulator", "tests", "benchmarks")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # a whole-package static check: the full suite (.ci/run) runs it
 def test_mypy_finds_nothing_in_the_package():
     result = _run(sys.executable, "-m", "mypy", "--no-incremental", "--cache-dir=/dev/null")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow  # a whole-package static check: the full suite (.ci/run) runs it
 def test_import_contracts_are_kept():
     """Layers (cli -> report/figures -> analysis -> engine -> model -> scenario), argparse, cycles."""
     result = _run(str(BIN / "lint-imports"), "--no-cache")

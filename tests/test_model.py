@@ -45,7 +45,7 @@ def test_expected_gain_is_the_surplus_at_the_nash_text_hand_computed():
     # Each issue: texts between .4 and .6; alpha's utility 1 - z, beta's z (z from alpha's ideal);
     # reservation values .3 and o_b - .1 (the patron's threat: credibility .5 x severity .2).
     # Equal power: z* = (.7 + B_b) / 2, so alpha's surplus is (.7 - B_b) / 2 = (.8 - o_b) / 2.
-    model = NegotiationModel(two_party(), worlds=50, rng=0)
+    model = NegotiationModel(two_party("protocol.kind=single_text"), worlds=50, rng=0)
     o_b = model.value("parties.beta.outside_option")
     np.testing.assert_allclose(model.expected_gain("alpha"), (0.8 - o_b) / 2)
     np.testing.assert_allclose(model.expected_gain("beta"), (0.8 - o_b) / 2)
@@ -129,8 +129,13 @@ def test_positions_concede_toward_the_nearer_of_red_line_and_reservation_value()
         "parties.beta.attendance.levels=[absent, leader]",
         "parties.beta.attendance.initial.level=leader",
         "parties.beta.attendance.legitimacy_cost=0",
+        "protocol.kind=single_text",  # the single-text procedure's concession schedule
     )
-    s = two_party("parties.alpha.positions.ceasefire.concession=2.0", "protocol.walkout_hazard=0", *sure)
+    s = two_party(
+        "parties.alpha.positions.ceasefire.concession=2.0",
+        "protocol.walkout_hazard=0",
+        *sure,
+    )
     model = NegotiationModel(s, worlds=1, rng=0).run()
     alpha = model.parties["alpha"]
     assert model.records()["rounds"][0] >= 2
@@ -210,6 +215,7 @@ def test_positions_and_agreements_respect_red_lines_and_mandates(
     a_ideal, a_red, b_ideal, b_red, mandate, e, seed
 ):
     s = two_party(
+        "protocol.kind=single_text",
         f"parties.alpha.positions.ceasefire.ideal={a_ideal}",
         f"parties.alpha.positions.ceasefire.red_line={a_red}",
         f"parties.alpha.positions.ceasefire.concession={e}",
@@ -272,8 +278,9 @@ def test_only_if_leader_never_comes_without_the_other_leader():
 
 
 def test_removing_red_lines_never_lowers_agreement():
-    with_lines = NegotiationModel(two_party(), worlds=20000, rng=6).run().records()
+    with_lines = NegotiationModel(two_party("protocol.kind=single_text"), worlds=20000, rng=6).run().records()
     s = two_party(
+        "protocol.kind=single_text",
         "parties.alpha.positions.ceasefire.red_line=0",
         "parties.alpha.positions.border.red_line=1",
         "parties.beta.positions.ceasefire.red_line=1",

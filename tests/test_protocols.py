@@ -142,7 +142,11 @@ def test_ensemble_shares_pairing_and_events():
     worlds, seed = 4000, 11
     ens = load_scenario(ISTANBUL, ["protocol.kind=ensemble", MEMBERS])
     rec = NegotiationModel(ens, worlds=worlds, rng=seed).run().records()
-    pure = NegotiationModel(load_scenario(ISTANBUL), worlds=worlds, rng=seed).run().records()
+    pure = (
+        NegotiationModel(load_scenario(ISTANBUL, ["protocol.kind=single_text"]), worlds=worlds, rng=seed)
+        .run()
+        .records()
+    )
     for m in range(4):
         lo, hi = wilson(int((rec["protocol"] == m).sum()), worlds)
         assert lo <= 0.25 <= hi

@@ -144,10 +144,30 @@ def test_report_with_further_folders(run_dir: Path, tmp_path: Path) -> None:
     (sens_dir / "sensitivity.json").write_text(json.dumps(sens))
     table = pa.table({"threats.x.credibility": [0.0, 1.0], "talks.direct": [0.125, 0.875]})
     pq.write_table(table, sweep_dir / "sweep.parquet")
+    disc_dir = tmp_path / "disc"
+    disc_dir.mkdir()
+    limit = {"path": "parties.beta.outside_option", "label": "Beta: outside option", "low": 0.2, "high": 0.27}
+    box = {
+        "method": "prim",
+        "coverage": 0.8,
+        "density": 0.6,
+        "mass": 0.1,
+        "limits": [{**limit, "range": [0.2, 0.4]}],
+    }
+    sentence = "agreement.ceasefire happens in 60.0% of worlds inside this box (against 7.5% in all) ..."
+    disc = {"event": "agreement.ceasefire", "label": "Ceasefire agreed", "method": "prim", "worlds": 4000}
+    disc |= {"event_worlds": 300, "base_rate": 0.075, "box": box, "sentence": sentence}
+    disc |= {"whatif": ["parties.beta.outside_option=uniform(0.2, 0.27)"], "scenario": {"path": "b.yaml"}}
+    (disc_dir / "discovery.json").write_text(json.dumps(disc))
     out = tmp_path / "full.html"
-    dirs = [str(d) for d in (cmp_dir, run_dir, sens_dir, sweep_dir)]
+    dirs = [str(d) for d in (cmp_dir, run_dir, sens_dir, sweep_dir, disc_dir)]
     assert main(["report", str(run_dir), *dirs, "--out", str(out)]) == 0
     page = out.read_text(encoding="utf-8")
+    # Section titles say what each folder holds, not its name.
+    assert "Comparison: A &lt;x&gt; against B</h2>" in page and ">cmp</h2>" not in page
+    assert "Where it happens: Ceasefire agreed (scenario discovery)</h2>" in page
+    assert html.escape(sentence) in page and "<code>parties.beta.outside_option</code>" in page
+    assert "--set &#x27;parties.beta.outside_option=uniform(0.2, 0.27)&#x27;" in page
     assert "A &lt;x&gt;" in page and "+25.0 pt" in page and "[+20.0, +30.0]" in page
     assert html.escape(drivers["sanctions.patron"]) in page
     assert "87.5%" in page and "Another run" in page
@@ -204,3 +224,19 @@ def test_explain_lists_the_seed_articles(capsys: pytest.CaptureFixture[str]) -> 
     sources = out.split("== Sources (the seed articles quoted above)")[1]
     assert "[002_3e8c5e429eda4eb2] What can actually happen at Turkey peace talks" in sources
     assert "The Independent UK; written Friday 16 May 2025" in sources
+
+
+def test_statistics_in_their_units_and_no_quantiles_for_yes_no(run_dir: Path, tmp_path: Path) -> None:
+    """Issue #22: rounds are shown in rounds (the summary stores a share of the allowed rounds), and
+    a yes/no statistic (a zone of agreement exists) is a share of worlds, without quantiles."""
+    out = tmp_path / "r.html"
+    assert main(["report", str(run_dir), "--out", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    summary = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
+    allowed = load_scenario(run_dir / "scenario.resolved.yaml", check_sources=False).protocol.rounds
+    row = re.search(r"<code>rounds</code> \(rounds held, of (\d+)\)</td>(.*?)</tr>", page)
+    assert row is not None and int(row.group(1)) == allowed
+    mean = summary["stats"]["rounds"]["mean"] * allowed
+    assert f"{mean:.3f}" in row.group(2)
+    zopa = re.search(r"<code>zopa</code></td>(.*?)</tr>", page)
+    assert zopa is not None and zopa.group(1).count("—") == 3 and "%" in zopa.group(1)

@@ -253,3 +253,20 @@ def test_validate_checks_an_observed_file_beside_its_scenario(
     assert main(["validate", "--no-prior-check", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "quote not found in seed" in err and "expected 0 (did not happen) or 1" in err
+
+
+def test_one_negotiation_is_drawn_as_a_dot_chart_not_a_reliability_curve(tmp_path: Path) -> None:
+    """Issue #22: the events of one run are one case; the figure shows each event's forecast against
+    what happened (one row per event), not bins of one or two events."""
+    from simulator.analysis.score import EventScore, ScoreCard
+    from simulator.figures.score import forecast_figure
+
+    forecasts = {"talks.direct": (0.9, 1), "talks.leaders": (0.07, 0), "agreement.ceasefire": (0.03, 0)}
+    events = {k: EventScore(k, o, p, (p - o) ** 2, 0.0) for k, (p, o) in forecasts.items()}
+    run = make_run(tmp_path / "run", {k: p for k, (p, _) in forecasts.items()})
+    fig = forecast_figure([ScoreCard(run, "Test", events)], tmp_path / "observed.yaml")
+    ax = fig.axes[0]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    assert rows == ["talks.direct", "agreement.ceasefire", "talks.leaders"]
+    squares = ax.collections[0].get_offsets()  # what happened: at 100% for the first row, 0% after
+    assert list(squares[:, 0]) == [1.0, 0.0, 0.0]

@@ -163,6 +163,29 @@ def test_a_protocol_registered_from_a_test_runs_end_to_end(toy: type[TalksProtoc
     assert out.figures == []
 
 
+def test_an_entry_point_registers_a_protocol(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another package's protocol arrives through the ``negsim.protocols`` entry points."""
+
+    class EntryPoint:
+        def load(self) -> type[TalksProtocol]:
+            return _SplitTheDifference
+
+    groups: list[str] = []
+
+    def entry_points(group: str) -> list[EntryPoint]:
+        groups.append(group)
+        return [EntryPoint()]
+
+    monkeypatch.setattr(plugins, "entry_points", entry_points)
+    monkeypatch.setattr(plugins, "_discovered", False)
+    try:
+        assert _SplitTheDifference.kind in plugins.kinds()
+        assert groups == [plugins.GROUP]
+        assert two_party(f"protocol.kind={_SplitTheDifference.kind}").protocol.kind == "toy_split"
+    finally:
+        plugins.unregister(_SplitTheDifference.kind)
+
+
 def test_a_registered_protocol_can_be_an_ensemble_member(toy: type[TalksProtocol]) -> None:
     scenario = two_party("protocol.kind=ensemble", f"protocol.members={{{toy.kind}: 1, single_text: 1}}")
     rec = NegotiationModel(scenario, worlds=400, rng=0).run().records()
@@ -229,7 +252,7 @@ def test_the_ensemble_keeps_the_zone_of_agreement_and_history() -> None:
     scenario = two_party("protocol.kind=ensemble", "protocol.members={single_text: 1, nash: 1}")
     model = NegotiationModel(scenario, worlds=200, rng=0).run()
     assert "zopa" in model.records()
-    st = NegotiationModel(two_party(), worlds=200, rng=0).run()
+    st = NegotiationModel(two_party("protocol.kind=single_text"), worlds=200, rng=0).run()
     rows = model.records()["protocol"] == 0  # single_text worlds are the pure run's worlds
     assert np.array_equal(model.records()["zopa"][rows], st.records()["zopa"][rows])
     history = model.parties["alpha"].history

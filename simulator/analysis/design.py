@@ -83,10 +83,14 @@ def _sample(design: Design) -> np.ndarray:
         with warnings.catch_warnings():
             # scipy's own power-of-2 warning; ours (SamplingWarning) is raised in run_sensitivity.
             warnings.filterwarnings("ignore", message=".*balance properties of Sobol", category=UserWarning)
-            return sobol.sample(design.problem, design.n, calc_second_order=False, seed=design.seed)
+            out: np.ndarray = sobol.sample(
+                design.problem, design.n, calc_second_order=False, seed=design.seed
+            )
+            return out
     from SALib.sample import morris
 
-    return morris.sample(design.problem, design.n, num_levels=MORRIS_LEVELS, seed=design.seed)
+    levels: np.ndarray = morris.sample(design.problem, design.n, num_levels=MORRIS_LEVELS, seed=design.seed)
+    return levels
 
 
 def is_power_of_two(n: int) -> bool:

@@ -108,7 +108,8 @@ def fit_simplex(a: Array, b: Array, tol: float = 1e-12) -> Array:
             f = float(mixture_crps(w, a, b))
             if f < best_f - tol:
                 best_w, best_f = w, f
-    return best_w
+    out: NDArray[np.float64] = best_w
+    return out
 
 
 def cv_weights(a: Array, b: Array, folds: Sequence[tuple[Array, Array]]) -> list[Array]:

@@ -47,7 +47,8 @@ Block = dict[str, float | int | None]
 
 def crps_point(forecast: np.ndarray, outcome: np.ndarray) -> np.ndarray:
     """CRPS of a point forecast (a point mass): the absolute error ``|x - y|``."""
-    return np.abs(np.asarray(forecast, float) - np.asarray(outcome, float))
+    out: np.ndarray = np.abs(np.asarray(forecast, float) - np.asarray(outcome, float))
+    return out
 
 
 def crps_ensemble(samples: np.ndarray, outcome: np.ndarray) -> np.ndarray:
@@ -63,7 +64,8 @@ def crps_ensemble(samples: np.ndarray, outcome: np.ndarray) -> np.ndarray:
     first = np.mean(np.abs(x - y[:, None]), axis=1)
     coef = 2.0 * np.arange(1, m + 1) - m - 1
     pairwise = 2.0 / m**2 * (x @ coef)
-    return first - 0.5 * pairwise
+    out: np.ndarray = first - 0.5 * pairwise
+    return out
 
 
 def crps_quantiles(quantiles: np.ndarray, levels: Sequence[float], outcome: np.ndarray) -> np.ndarray:
@@ -77,7 +79,8 @@ def crps_quantiles(quantiles: np.ndarray, levels: Sequence[float], outcome: np.n
     tau = np.asarray(levels, float)[None, :]
     diff = np.asarray(outcome, float).reshape(-1, 1) - q
     loss = np.maximum(tau * diff, (tau - 1.0) * diff)
-    return 2.0 * loss.mean(axis=1)
+    out: np.ndarray = 2.0 * loss.mean(axis=1)
+    return out
 
 
 def central_interval(samples: np.ndarray, probability: float) -> tuple[np.ndarray, np.ndarray]:

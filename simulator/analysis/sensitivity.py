@@ -134,7 +134,7 @@ class SensitivityResult:
         elif share >= 0.5:
             return (
                 f"{event}: no parameter stands out above the replicate noise ({share:.0%} of its "
-                "variance; raise --replicates or add --crn to see more)."
+                "variance; raise --replicates (or N) to see more)."
             )
         else:
             top, s, _ = scored[0]
@@ -181,7 +181,7 @@ def run_sensitivity(
     executor: cf.Executor | None = None,
     progress: Callable[[int], None] | None = None,
     agents: Agents = None,
-    crn: bool = False,
+    crn: bool = True,
 ) -> SensitivityResult:
     """Sample the scenario's uncertain parameters, play every row and analyse each event.
 

@@ -84,6 +84,7 @@ COMMANDS = (
     "benchmark",
     "importer",
     "timeline",
+    "discover",
     "new",
     "dashboard",
 )

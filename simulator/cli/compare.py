@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 def comparison_table(doc: dict[str, Any]) -> str:
     """A terminal table of the key events: A, B, the difference and its 95% interval."""
     from simulator.analysis.compare import key_events
-    from simulator.figures.compare import sets_phrase
+    from simulator.figures.compare import SMALL_POINTS, sets_phrase
 
     a, b = doc["a"], doc["b"]
     lines = [
@@ -28,9 +28,17 @@ def comparison_table(doc: dict[str, Any]) -> str:
         e = doc["events"][k]
         lo, hi = e["ci95"]
         ci = f"[{100 * lo:+.1f}, {100 * hi:+.1f}]"
-        mark = " *" if e["significant"] else ""
+        # A star marks a difference that is both real (interval excludes 0) and big enough to
+        # matter; a 0.1-point effect over 100,000 paired worlds is real but not worth a star.
+        mark = " *" if e["significant"] and abs(100 * e["diff"]) >= SMALL_POINTS else ""
+        mark = mark or (" (s)" if e["significant"] else "")
         lines.append(f"{k:<32}{e['a']:>8.1%}{e['b']:>8.1%}{100 * e['diff']:>+8.1f}pt   {ci:<18}{mark}")
-    lines += ["", "* the 95% interval of the difference excludes 0 (pt = percentage points)"]
+    lines += [
+        "",
+        f"* the difference's 95% interval excludes 0 and it is at least {SMALL_POINTS:g} pt;",
+        f"(s) the interval excludes 0 but the difference is under {SMALL_POINTS:g} pt "
+        "(real, too small to matter; pt = percentage points)",
+    ]
     return "\n".join(lines)
 
 

@@ -75,6 +75,16 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--chunk-size", type=positive_int, default=None, help=argparse.SUPPRESS)
 
 
+def add_format_option(p: argparse.ArgumentParser) -> None:
+    """``--format png|svg|pdf``: the file format of the figures a command writes."""
+    p.add_argument(
+        "--format",
+        choices=("png", "svg", "pdf"),
+        default="png",
+        help="file format of the figures (default png; svg and pdf keep text as text)",
+    )
+
+
 def scenario_arg(text: str) -> Path:
     """An argparse type: a scenario file, or the name of a shipped scenario (``whatif_putin_attends``)."""
     import difflib
@@ -159,11 +169,11 @@ def dask_executor(address: str | None, workers: int) -> Iterator[cf.Executor]:
         raise UserError("--backend dask needs Dask: pip install 'negsim[dask]'") from None
     if address:
         try:
-            client = Client(address, timeout="10s")
+            client = Client(address, timeout="10s")  # type: ignore[no-untyped-call]
         except OSError as exc:
             raise UserError(f"cannot reach the Dask scheduler at {address}: {exc}") from None
         with client:
-            yield client.get_executor()
+            yield client.get_executor()  # type: ignore[no-untyped-call]
         return
     with (
         # Dask's nanny sets MALLOC_TRIM_THRESHOLD_ in its workers, which turns off glibc's adaptive
@@ -172,10 +182,10 @@ def dask_executor(address: str | None, workers: int) -> Iterator[cf.Executor]:
         dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}),
         # The scheduler serves HTTP even without a dashboard, on port 8787 unless told otherwise
         # (and warns when 8787 is taken): ask for any free port on this machine only.
-        LocalCluster(
+        LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address="127.0.0.1:0"
         ) as cluster,
-        Client(cluster) as client,
+        Client(cluster) as client,  # type: ignore[no-untyped-call]
     ):
         yield client.get_executor()
 

@@ -136,7 +136,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         return 0
     print(score_text(card, other, args.observed))
     if figure is not None:
-        print(f"\nwrote {figure} (reliability: forecast probability against observed frequency)")
+        print(f"\nwrote {figure} (each event's forecast against what happened)")
     else:
         n = len(card.events)
         print(f"\n(no reliability figure: it needs at least {MIN_RELIABILITY_EVENTS} scored events, got {n})")

@@ -46,9 +46,11 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     p.add_argument(
         "--crn",
-        action="store_true",
-        help="common random numbers: every sample row plays the same --replicates worlds, so rows "
-        "differ only by their parameters and the noise floor drops",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="common random numbers (the default): every sample row plays the same --replicates "
+        "worlds, so rows differ only by their parameters and the noise floor drops; --no-crn gives "
+        "each row its own worlds",
     )
     add_engine_options(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")

@@ -118,6 +118,39 @@ class Sensitivity(Doc):
     scenario: dict[str, Any] = Field(default_factory=dict)
 
 
+class DiscoveryLimit(Doc):
+    path: StrictStr
+    label: StrictStr = ""
+    low: Num
+    high: Num
+    range: tuple[Num, Num]
+
+
+class DiscoveryBox(Doc):
+    method: StrictStr
+    coverage: Prob
+    density: Prob
+    mass: Prob
+    limits: list[DiscoveryLimit] = Field(default_factory=list)
+
+
+class Discovery(Doc):
+    """``discovery.json`` (``negsim discover``): the chosen box and the second view."""
+
+    event: StrictStr
+    label: StrictStr = ""
+    method: StrictStr
+    worlds: Count
+    event_worlds: Count
+    base_rate: Prob
+    box: DiscoveryBox
+    other: DiscoveryBox | None = None
+    sentence: StrictStr = ""
+    whatif: list[StrictStr] = Field(default_factory=list)
+    warning: StrictStr | None = None
+    scenario: dict[str, Any] = Field(default_factory=dict)
+
+
 def read_doc[M: BaseModel](path: Path, model: type[M], what: str) -> M:
     """Read and validate the JSON file ``path`` as ``model`` (a UserError naming the problem)."""
     return read_raw(path, model, what)[0]

@@ -68,8 +68,33 @@ def events_of(
             ev[ke.WALKOUT.key(pid)] = rec[ke.WALKOUT.key(pid)]
     for o in ke.outcomes(walkouts):
         ev[ke.OUTCOME.key(o.key)] = rec[ke.OUTCOME_COLUMN.key()] == o
+    if ke.TALKS_END.key() in rec:
+        ev.update(path_events(rec, ev[ke.AGREEMENT_ANY.key()], scenario.protocol.rounds))
     if scenario.campaign is not None:
         ev.update(campaign_events(scenario, rec, walkouts=walkouts))
+    return ev
+
+
+def path_events(rec: dict[str, np.ndarray], agreed: np.ndarray, rounds: int) -> dict[str, np.ndarray]:
+    """Where each world's chance of agreement went, and the round agreement came in.
+
+    ``agreement_path.<end>``: every world is on exactly one path (no talks, agreed, or the talks
+    ended without agreement by a walk-out, the hazard, an impasse, the last round, or at
+    ratification), so the parts add up to 1 and ``agreed`` is ``agreement.any``. An agreement the
+    decision rule then fails to adopt counts as lost at ratification.
+    ``rounds_to_agreement.<r>``: agreement reached in round ``r``; these add up to ``agreement.any``.
+    """
+    end, held = rec[ke.TALKS_END.key()], rec[ke.TALKS_DIRECT.key()]
+    lost = held & ~agreed
+    code = {name: i for i, name in enumerate(ke.TALKS_ENDS)}
+    ev = {ke.AGREEMENT_PATH.key("no_talks"): ~held, ke.AGREEMENT_PATH.key("agreed"): agreed}
+    for name in ("walkout", "hazard", "impasse", "deadline"):
+        ev[ke.AGREEMENT_PATH.key(name)] = lost & (end == code[name])
+    refused = (end == code["ratification"]) | (end == code["agreed"])
+    ev[ke.AGREEMENT_PATH.key("ratification")] = lost & refused
+    at = rec[ke.AGREED_ROUND.key()]
+    for r in range(1, rounds + 1):
+        ev[ke.ROUNDS_TO_AGREEMENT.key(r)] = agreed & (at == r)
     return ev
 
 

@@ -92,7 +92,7 @@ def campaign_figures(summary: dict[str, Any], scenario: dict[str, Any], worlds: 
         ax.step(dates, k / n, where="post", color=colour, label=f"{label} ({pct(k[-1] / n)} by horizon)")
         ax.fill_between(dates, lo, hi, step="post", color=colour, alpha=0.2, linewidth=0)
     for c in camp.get("checkpoints", []):
-        at = float(date2num(dt.date.fromisoformat(str(c))))
+        at = float(date2num(dt.date.fromisoformat(str(c))))  # type: ignore[no-untyped-call]
         ax.axvline(at, color="#999999", linestyle=":", linewidth=1)
     percent_axis(ax)
     ax.set_ylabel("probability the event has happened by the date")

@@ -1,9 +1,17 @@
-"""What every figure shares: the resolution, the atomic PNG writer and the percentage labels."""
+"""What every figure shares: the resolution, the atomic writer (PNG, SVG or PDF) and the labels.
+
+The file format is chosen once per command (``--format png|svg|pdf``) with :func:`figure_format`;
+every writer goes through :func:`save_figure`, which swaps the suffix, so no drawing code needs to
+know the format.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -12,14 +20,36 @@ from matplotlib.figure import Figure
 from simulator.storage import atomic_path
 
 DPI = 150
+FigureFormat = Literal["png", "svg", "pdf"]
+FORMATS: tuple[FigureFormat, ...] = ("png", "svg", "pdf")
+_FORMAT: contextvars.ContextVar[FigureFormat] = contextvars.ContextVar("figure_format", default="png")
 
 
-def save_png(fig: Figure, path: Path) -> Path:
-    """Save ``fig`` as a PNG at ``path`` atomically (creating its folder), without pyplot state."""
+@contextlib.contextmanager
+def figure_format(fmt: FigureFormat) -> Iterator[None]:
+    """Within the block, :func:`save_figure` writes ``fmt`` files (the CLI's ``--format``)."""
+    token = _FORMAT.set(fmt)
+    try:
+        yield
+    finally:
+        _FORMAT.reset(token)
+
+
+def save_figure(fig: Figure, path: Path) -> Path:
+    """Save ``fig`` at ``path`` atomically (creating its folder), without pyplot state, in the
+    format :func:`figure_format` chose (``path``'s suffix is replaced to match); returns the path."""
+    fmt = _FORMAT.get()
+    path = path.with_suffix(f".{fmt}")
     FigureCanvasAgg(fig)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI)
+        # SVG and PDF keep text as text; metadata without a date keeps the files reproducible.
+        meta: dict[str, None] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
+        fig.savefig(tmp, format=fmt, dpi=DPI, metadata=meta)
     return path
+
+
+#: The name the figure modules used before ``--format``; the format follows :func:`figure_format`.
+save_png = save_figure
 
 
 def pct(p: float) -> str:

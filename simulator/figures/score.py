@@ -1,4 +1,11 @@
-"""The reliability figure of ``negsim score``: forecast probability against observed frequency."""
+"""The figure of ``negsim score``: each event's forecast against what happened.
+
+A run scores the events of one negotiation: a single case, whose events are correlated (the same
+talks decide them all). Binning them into a reliability curve gives bins of one or two events that
+say nothing about calibration, so the figure is a dot chart instead: one row per event, the
+forecast probability of each run as a dot with its 95% interval, and what happened as a mark at 0%
+or 100%, the gap between them being what the Brier score squares. (A reliability curve needs many
+cases: :func:`reliability_figure` draws one for those.)"""
 
 from __future__ import annotations
 
@@ -73,12 +80,58 @@ def reliability_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figur
     return fig
 
 
+def forecast_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figure:
+    """One row per event: each run's forecast (dot, 95% interval) and what happened (0% or 100%)."""
+    keys = sorted(cards[0].events, key=lambda k: (-cards[0].events[k].observed, cards[0].events[k].p))
+    fig = Figure(figsize=(8.5, 2.6 + 0.34 * len(keys)), layout="constrained")
+    ax = fig.add_subplot()
+    y = np.arange(len(keys))
+    observed = np.array([cards[0].events[k].observed for k in keys], dtype=float)
+    ax.scatter(observed, y, marker="s", s=70, color="black", zorder=4, label="what happened (0% or 100%)")
+    offsets = np.linspace(-0.18, 0.18, len(cards)) if len(cards) > 1 else np.zeros(1)
+    for i, card in enumerate(cards):
+        p = np.array([card.events[k].p if k in card.events else np.nan for k in keys])
+        runs = _runs(card)
+        if runs:
+            bounds = np.array([wilson(round(v * runs), runs) if np.isfinite(v) else (v, v) for v in p])
+            err = np.clip(np.vstack([p - bounds[:, 0], bounds[:, 1] - p]), 0, None)
+            ax.errorbar(p, y + offsets[i], xerr=err, fmt="none", ecolor=f"C{i}", capsize=2, lw=1)
+        label = textwrap.fill(f"{card.name} ({card.run.name}): mean Brier {card.brier:.3f}", 60)
+        ax.scatter(p, y + offsets[i], s=36, color=f"C{i}", zorder=5, label=label)
+        for row, (v, o) in enumerate(zip(p, observed, strict=True)):
+            if np.isfinite(v):  # the miss the Brier score squares
+                ax.plot([v, o], [row + offsets[i]] * 2, color=f"C{i}", lw=0.8, alpha=0.35, zorder=1)
+    ax.set_yticks(y, keys, fontsize=8.5)
+    ax.set_ylim(len(keys) - 0.5, -0.5)
+    ticks = np.linspace(0, 1, 6)
+    ax.set_xticks(ticks, [f"{t:.0%}" for t in ticks])
+    ax.set_xlim(-0.04, 1.04)
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_xlabel("forecast probability (dot; bar: 95% interval) against what happened (square)")
+    n = len(keys)
+    title = textwrap.fill(f"{cards[0].name}: {n} forecasts of one negotiation", 70)
+    fig.suptitle(f"{title}\nagainst what happened ({observed_path.name})", fontsize=11)
+    fig.legend(loc="outside lower center", fontsize=8, frameon=False)
+    return fig
+
+
+def _runs(card: ScoreCard) -> int:
+    """The run's number of worlds, for the forecasts' intervals (0 when unknown)."""
+    import json
+
+    try:
+        runs = json.loads((card.run / "summary.json").read_text(encoding="utf-8")).get("runs", 0)
+    except (OSError, ValueError):
+        return 0
+    return runs if isinstance(runs, int) and not isinstance(runs, bool) and runs > 0 else 0
+
+
 def write_reliability(cards: Sequence[ScoreCard], observed_path: Path, out: Path | None = None) -> Path:
-    """Write the reliability figure to ``out`` (atomically); by default, for a single run, into
+    """Write the forecast-against-outcome figure to ``out`` (atomically); by default, for a single run, into
     that run's ``figures/reliability.png``. Several runs need ``out``: a figure comparing runs is
     no one run's, and must not appear in that run's report."""
     if out is None:
         if len(cards) > 1:
             raise ValueError("a reliability figure of several runs needs an output path")
         out = cards[0].run / names.png(names.RELIABILITY)
-    return save_png(reliability_figure(cards, observed_path), out)
+    return save_png(forecast_figure(cards, observed_path), out)

@@ -27,7 +27,7 @@ LEADER = Level.leader.rank
 EPS = 1e-9
 
 
-class PartyAgent(mesa.Agent):
+class PartyAgent(mesa.Agent):  # type: ignore[misc]  # Mesa ships no type hints
     """One party to the negotiation, over a batch of worlds.
 
     Attributes:
@@ -153,14 +153,16 @@ class PartyAgent(mesa.Agent):
         u[:, LEADER] -= self.param("attendance.leader_cost")
         u[:, 1:] += self.model.pressure_on(self.party_id)[:, None]
         u[:, 0] -= self.model.threat_pressure(self.party_id, ("absent",))
-        return u
+        out: np.ndarray = u
+        return out
 
     @functools.cached_property
     def _deal_term(self) -> np.ndarray:
         """Expected surplus of a deal x the delegation's mandate, ``(worlds, 4)``; 0 if not a principal."""
         if not self.is_principal:
             return np.zeros((self.model.worlds, N_LEVELS))
-        return self.model.expected_gain(self.party_id)[:, None] * self.mandate_table
+        out: np.ndarray = self.model.expected_gain(self.party_id)[:, None] * self.mandate_table
+        return out
 
     def allowed(self, announced: dict[str, np.ndarray]) -> np.ndarray:
         """Which levels the party may choose, ``(worlds, 4)``: open and not barred by ``only_if``."""
@@ -188,7 +190,8 @@ class PartyAgent(mesa.Agent):
     def condition_holds(self, cond: object, announced: dict[str, np.ndarray]) -> np.ndarray:
         if cond is None:
             return np.ones(self.model.worlds, dtype=bool)
-        return announced[cond.party] >= cond.level.rank  # type: ignore[attr-defined]
+        out: np.ndarray = announced[cond.party] >= cond.level.rank  # type: ignore[attr-defined]
+        return out
 
     # --- phase 2: talks ---------------------------------------------------------------------
 

@@ -52,7 +52,8 @@ def package_utility(x: np.ndarray, ideal: np.ndarray, salience: np.ndarray) -> n
     """Salience-weighted mean utility of packages ``x`` ``(worlds, issues)``: 1 at the ideal."""
     u = 1.0 - np.abs(x - ideal)
     w = np.where(np.isnan(ideal), 0.0, salience)
-    return np.nansum(w * u, axis=-1) / np.maximum(w.sum(axis=-1), EPS)
+    out: np.ndarray = np.nansum(w * u, axis=-1) / np.maximum(w.sum(axis=-1), EPS)
+    return out
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,8 @@ class Zone:
         return self._position(z)
 
     def _position(self, z: np.ndarray) -> np.ndarray:
-        return self.start + self.step * z
+        out: np.ndarray = self.start + self.step * z
+        return out
 
 
 def _normalised(w: np.ndarray) -> np.ndarray:

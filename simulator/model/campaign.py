@@ -62,7 +62,8 @@ class MeetingStreams(Streams):
 
     def gumbel(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
         u = self.uniform(name, shape)
-        return -np.log(-np.log(np.clip(u, 1e-12, 1 - 1e-12)))
+        out: np.ndarray = -np.log(-np.log(np.clip(u, 1e-12, 1 - 1e-12)))
+        return out
 
 
 def run_campaign(

@@ -31,7 +31,7 @@ import numpy as np
 from simulator.model import rules
 from simulator.model.agents import LEADER, PartyAgent
 from simulator.model.protocols.base import RunCache, Table, TalksOutcome, protocol_for
-from simulator.model.values import draw_values, threat_pressure
+from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
 from simulator.randomness import Streams, as_seed_sequence
 from simulator.scenario import events as ke
 from simulator.scenario.events import Outcome
@@ -42,11 +42,9 @@ PHASES = ("attendance", "talks", "aftermath")
 #: three passes are cycling (no equilibrium in pure levels given the noise drawn): more passes
 #: change nothing there, so their promises decide (see ``_choose_levels``).
 SETTLING_PASSES = 3
-#: Threat triggers that depend on the talks (believed threats on these lower the outside option).
-TALKS_TRIGGERS = ("no_ceasefire", "no_agreement", "walkout")
 
 
-class NegotiationModel(mesa.Model):
+class NegotiationModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hints
     """A batch of ``worlds`` independent plays of one scenario.
 
     Args:
@@ -431,6 +429,10 @@ class NegotiationModel(mesa.Model):
         r[ke.ROUNDS.key()] = outcome.rounds
         if outcome.played is not None:
             r[ke.PROTOCOL_COLUMN.key()] = outcome.played
+        if outcome.ended is not None:
+            r[ke.TALKS_END.key()] = outcome.ended
+        if outcome.agreed_round is not None:
+            r[ke.AGREED_ROUND.key()] = outcome.agreed_round
         if outcome.zopa is not None:
             r[ke.ZOPA.key()] = outcome.zopa.all(axis=1)
             for k, iid in enumerate(self.issue_ids):

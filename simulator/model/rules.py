@@ -78,7 +78,8 @@ def accepts(
 
 def unanimity(accepts: Sequence[np.ndarray]) -> np.ndarray:
     """Agreed where every principal accepts (the elementwise AND of their acceptances)."""
-    return np.logical_and.reduce(list(accepts))
+    out: np.ndarray = np.logical_and.reduce(list(accepts))
+    return out
 
 
 BoolArray = NDArray[np.bool_]

@@ -17,6 +17,9 @@ from simulator.randomness import Streams
 from simulator.scenario.params import Param
 from simulator.scenario.schema import ParamSlot, Scenario
 
+#: Threat triggers that the talks can set off: these threats weigh on a principal's value of no deal.
+TALKS_TRIGGERS = ("no_ceasefire", "no_agreement", "walkout")
+
 
 def draw_values(
     slots: Mapping[str, ParamSlot],

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from simulator.engine.documents import Comparison, Sensitivity, read_raw
+from simulator.engine.documents import Comparison, Discovery, Sensitivity, read_raw
 from simulator.errors import UserError
 from simulator.report.blocks import (
     Html,
@@ -29,30 +29,82 @@ SWEEP_EVENTS = 6
 
 
 def folder_section(run: Run, d: Path) -> tuple[str, str]:
-    """(section title, body) for a further folder, by what it holds."""
+    """(section title, body) for a further folder, by what it holds; the title says what that is
+    (the scenarios compared, the event discovered, ...), not the folder's name."""
     parts: list[str] = []
-    kinds: list[str] = []
+    titles: list[str] = []
     if (d / "comparison.json").is_file():
-        kinds.append("comparison")
-        parts.append(_comparison(read_raw(d / "comparison.json", Comparison, "comparison.json")[1]))
+        doc = read_raw(d / "comparison.json", Comparison, "comparison.json")[1]
+        a, b = (doc.get(side) or {} for side in ("a", "b"))
+        titles.append(f"Comparison: {a.get('name', 'A')} against {b.get('name', 'B')}")
+        parts.append(_comparison(doc))
     if (d / "summary.json").is_file():
-        kinds.append("run")
-        parts.append(_other_run(run, read_run(d)))
+        other = read_run(d)
+        titles.append(f"Another run: {other.scenario.name}")
+        parts.append(_other_run(run, other))
     if (d / "sensitivity.json").is_file():
-        kinds.append("sensitivity")
-        parts.append(_sensitivity(read_raw(d / "sensitivity.json", Sensitivity, "sensitivity.json")[1]))
+        doc = read_raw(d / "sensitivity.json", Sensitivity, "sensitivity.json")[1]
+        titles.append(f"What drives the events ({str(doc.get('method', '')).capitalize()} sensitivity)")
+        parts.append(_sensitivity(doc))
     if (d / "sweep.parquet").is_file():
-        kinds.append("sweep")
+        titles.append("Parameter sweep")
         parts.append(_sweep(d / "sweep.parquet"))
-    if not kinds:
+    if (d / "discovery.json").is_file():
+        found = read_raw(d / "discovery.json", Discovery, "discovery.json")[0]
+        titles.append(f"Where it happens: {found.label or found.event} (scenario discovery)")
+        parts.append(_discovery(found))
+    if not titles:
         raise UserError(
-            f"{d}: holds none of comparison.json, summary.json, sensitivity.json, sweep.parquet "
-            "(give folders written by negsim compare, run, sensitivity or sweep)"
+            f"{d}: holds none of comparison.json, summary.json, sensitivity.json, sweep.parquet, "
+            "discovery.json (give folders written by negsim compare, run, sensitivity, sweep or discover)"
         )
-    if kinds != ["run"]:
+    if not (len(titles) == 1 and (d / "summary.json").is_file()):
         parts.append(figure_block(png_files(d), "No figures in this folder."))
-    title = {"comparison": "Comparison", "run": "Another run", "sensitivity": "Sensitivity"}
-    return f"{' + '.join(title.get(k, k.capitalize()) for k in kinds)}: {d.name}", "".join(parts)
+    return " + ".join(titles), "".join(parts)
+
+
+def _discovery(doc: Discovery) -> str:
+    """The chosen box in a sentence and a table of its limits by ``--set`` path, then CART's view."""
+    name = doc.scenario.get("name", "")
+    intro = (
+        f"<p>Scenario discovery over the {count_text(doc.worlds)} worlds of <b>{esc(name)}</b>: where "
+        f"does <code>{esc(doc.event)}</code> ({esc(doc.label)}) happen? It happens in "
+        f"{count_text(doc.event_worlds)} worlds ({pct_text(doc.base_rate)}). PRIM peels the worlds "
+        "down to a box of parameter limits in which it is much more common; CART's densest leaf is "
+        "the second view. Coverage: the share of the worlds where it happens that lie in the box; "
+        "density: the share of the box's worlds where it happens; mass: the box's share of all "
+        "worlds.</p>"
+        f"<p><b>{esc(doc.sentence)}</b></p>"
+    )
+    if doc.warning:
+        intro += f"<p class='note'>{esc(doc.warning)}</p>"
+    out = intro
+    for box in (doc.box, doc.other):
+        if box is None:
+            continue
+        rows = [
+            [
+                esc(lim.label),
+                Html(f"<code>{esc(lim.path)}</code>"),
+                f"{lim.low:.3g} – {lim.high:.3g}",
+                f"{lim.range[0]:.3g} – {lim.range[1]:.3g}",
+            ]
+            for lim in box.limits
+        ]
+        out += (
+            f"<h3>{esc(box.method.upper())}: density {pct_text(box.density)}, coverage "
+            f"{pct_text(box.coverage)}, mass {pct_text(box.mass)}</h3>"
+        )
+        out += (
+            html_table(["Parameter", "--set path", "box", "stated range"], rows, range(2, 4))
+            if rows
+            else ("<p>No parameter limited.</p>")
+        )
+    if doc.whatif:
+        sets = " ".join(f"--set '{w}'" for w in doc.whatif)
+        scenario = doc.scenario.get("path") or "SCENARIO"
+        out += f"<p>As a what-if: <code>negsim run {esc(scenario)} {esc(sets)}</code></p>"
+    return out
 
 
 def _comparison(doc: dict[str, Any]) -> str:

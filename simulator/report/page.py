@@ -9,7 +9,17 @@ from typing import Any
 
 from simulator.engine.rundir import REPORT_MARK, refuse_to_overwrite
 from simulator.errors import UserError, printable
-from simulator.report.blocks import CSS, Html, esc, figure_block, html_table, num_text, p_ci, png_files
+from simulator.report.blocks import (
+    CSS,
+    Html,
+    esc,
+    figure_block,
+    html_table,
+    num_text,
+    p_ci,
+    pct_text,
+    png_files,
+)
 from simulator.report.folders import folder_section
 from simulator.report.reading import Run, read_run
 from simulator.scenario import events as ke
@@ -142,12 +152,22 @@ def _stats(run: Run) -> str:
     others = [k for k in stats if k not in conc]
     heads = ["Statistic", "worlds", "mean", "5%", "50%", "95%"]
 
+    allowed = run.scenario.protocol.rounds
+    yes_no = {ke.ZOPA.key(), *ke.select(stats, ke.ZOPA_ISSUE)}
+
+    def row(k: str) -> list[str]:
+        st = stats[k]
+        head: list[str] = [Html(f"<code>{esc(k)}</code>"), f"{st.get('n', 0):,}"]
+        if k in yes_no:  # a yes/no per world: its share of worlds; quantiles of 0s and 1s say nothing
+            return [*head, pct_text(st.get("mean")), "—", "—", "—"]
+        if k == ke.ROUNDS.key():  # stored as a share of the allowed rounds; shown in rounds
+            head[0] = Html(f"<code>{esc(k)}</code> (rounds held, of {allowed})")
+            values = [st.get(q) for q in ("mean", "q05", "q50", "q95")]
+            return [*head, *(num_text(None if v is None else float(v) * allowed) for v in values)]
+        return [*head, *(num_text(st.get(q)) for q in ("mean", "q05", "q50", "q95"))]
+
     def rows(keys: list[str]) -> list[list[str]]:
-        return [
-            [Html(f"<code>{esc(k)}</code>"), f"{stats[k].get('n', 0):,}"]
-            + [num_text(stats[k].get(q)) for q in ("mean", "q05", "q50", "q95")]
-            for k in keys
-        ]
+        return [row(k) for k in keys]
 
     out = ""
     if conc:
@@ -158,7 +178,8 @@ def _stats(run: Run) -> str:
         )
     if others:
         out += (
-            "<details><summary>Other statistics (positions, tabled texts, rounds)</summary>"
+            "<details><summary>Other statistics (positions, tabled texts, rounds; a zone of agreement "
+            "as the share of worlds that have one)</summary>"
             + html_table(heads, rows(others), numeric=range(1, 6))
             + "</details>"
         )

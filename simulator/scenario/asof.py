@@ -236,6 +236,7 @@ def as_of_data(
     for loc in sorted(dropped, key=_from_the_end):
         del _node(out, loc[:-1])[loc[-1]]
     out["as_of"] = stamp
+    out["cut_off_applied"] = True
     return out, problems
 
 

@@ -92,7 +92,8 @@ class Deadline(Strict):
     def days(self, start: dt.date, position: np.ndarray) -> np.ndarray:
         """The deadline's day from ``start`` per world, for the drawn positions."""
         span = (self.latest - self.earliest).days
-        return (self.earliest - start).days + np.rint(np.clip(position, 0.0, 1.0) * span)
+        day: np.ndarray = (self.earliest - start).days + np.rint(np.clip(position, 0.0, 1.0) * span)
+        return day
 
 
 class Campaign(Strict):

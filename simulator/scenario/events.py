@@ -87,8 +87,23 @@ OVER = {
     "meeting": "a campaign's meetings, from 1",
     "count": "a number of meetings, from 0",
     "path": "a parameter's dotted path",
+    "end": "how held talks ended (the names in TALKS_ENDS)",
+    "round": "a round of the meeting, from 1",
     "deadline": "a campaign's deadlines",
 }
+
+#: How the talks ended, per world (the ``talks.end`` column holds the index; ``offers`` protocol):
+#: no talks, agreed, a walk-out, the breakdown hazard, an impasse (nothing left to hope for, no
+#: walk-out), the meeting's last round, or every agreement refused at ratification.
+TALKS_ENDS: tuple[str, ...] = (
+    "no_talks",
+    "agreed",
+    "walkout",
+    "hazard",
+    "impasse",
+    "deadline",
+    "ratification",
+)
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -162,6 +177,8 @@ SANCTIONS = Family("sanctions.{party}", "{party} imposes new sanctions", E, date
 THREAT = Family("threat.{threat}", "threat carried out: {threat}", E, recorded=True, dated=True)
 WALKOUT = Family("walkout.{principal}", "{principal} walks out", E, recorded=True)
 OUTCOME = Family("outcome.{outcome}", "{outcome}", E)
+AGREEMENT_PATH = Family("agreement_path.{end}", "the chance of agreement ends: {end}", E)
+ROUNDS_TO_AGREEMENT = Family("rounds_to_agreement.{round}", "agreement comes in round {round}", E)
 MEETING_HELD = Family("meeting.{meeting}.held", "meeting {meeting} is held", E, dated=True)
 MEETINGS_COUNT = Family("meetings.count.{count}", "{count} meetings are held", E)
 
@@ -184,6 +201,8 @@ OUTCOME_COLUMN = Family("outcome", "how the talks end", R)
 PROTOCOL_COLUMN = Family("protocol", "the ensemble member played", R)
 REFERRED = Family("ratification.{principal}.referred", "{principal}'s delegation agreed ad referendum", R)
 REJECTED = Family("ratification.{principal}.rejected", "{principal}'s leader refused to ratify", R)
+TALKS_END = Family("talks.end", "how the talks ended (an index into TALKS_ENDS)", R)
+AGREED_ROUND = Family("talks.agreed_round", "the round of the first surviving agreement (0: none)", R)
 CAMPAIGN_MEETINGS = Family("campaign.meetings", "meetings held", R)
 CAMPAIGN_ATTEMPTS = Family("campaign.attempts", "meetings attempted", R)
 CAMPAIGN_OUTCOME = Family("campaign.outcome", "how the campaign stands at its horizon", R)
@@ -210,6 +229,8 @@ FAMILIES: tuple[Family, ...] = (
     THREAT,
     WALKOUT,
     OUTCOME,
+    AGREEMENT_PATH,
+    ROUNDS_TO_AGREEMENT,
     ROUNDS,
     CONCESSION,
     POSITION,
@@ -224,6 +245,8 @@ FAMILIES: tuple[Family, ...] = (
     PROTOCOL_COLUMN,
     REFERRED,
     REJECTED,
+    TALKS_END,
+    AGREED_ROUND,
     CAMPAIGN_MEETINGS,
     CAMPAIGN_ATTEMPTS,
     CAMPAIGN_OUTCOME,
@@ -315,6 +338,9 @@ def event_keys(scenario: Scenario, *, walkouts: bool) -> list[str]:
     if walkouts:
         keys += [WALKOUT.key(pid) for pid in scenario.principals]
     keys += [OUTCOME.key(o.key) for o in outcomes(walkouts)]
+    if decomposes(scenario):
+        keys += [AGREEMENT_PATH.key(end) for end in TALKS_ENDS]
+        keys += [ROUNDS_TO_AGREEMENT.key(r) for r in range(1, scenario.protocol.rounds + 1)]
     camp = scenario.campaign
     if camp is not None:
         keys += [MEETING_HELD.key(k) for k in range(1, camp.max_meetings + 1)]
@@ -329,6 +355,13 @@ def event_keys(scenario: Scenario, *, walkouts: bool) -> list[str]:
             keys += [by_date(MEETING_HELD.key(k), tag) for k in DATED_MEETINGS if k <= camp.max_meetings]
         keys += [by_date(OUTCOME.key(o.key), camp.horizon.isoformat()) for o in outcomes(walkouts)]
     return keys
+
+
+def decomposes(scenario: Scenario) -> bool:
+    """Whether the scenario's protocol records how the talks ended (``agreement_path.*`` events)."""
+    from simulator import plugins
+
+    return bool(getattr(plugins.protocol_class(scenario.protocol.kind), "records_paths", False))
 
 
 def outcomes(walkouts: bool) -> list[Outcome]:

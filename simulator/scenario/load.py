@@ -115,7 +115,7 @@ def load_scenario(
         )
         if problems:
             raise ScenarioError(problems)
-    if as_of is None and scenario.as_of:
+    if as_of is None and scenario.as_of and not scenario.cut_off_applied:
         as_of = scenario.as_of
     if as_of:
         from simulator.scenario.asof import as_of_data
@@ -331,7 +331,7 @@ def _data_loc(data: Any, loc: Sequence[str | int]) -> tuple[Loc, str | None]:
         in_dict = isinstance(node, dict) and part in node
         in_list = isinstance(node, list) and isinstance(part, int) and part < len(node)
         if in_dict or in_list:
-            node = node[part]  # type: ignore[index]
+            node = node[part]
             out.append(part)
         elif isinstance(node, dict) and isinstance(part, str) and _looks_like_field(part):
             return tuple(out), part

@@ -257,7 +257,8 @@ def bounds_of(metadata: list[object]) -> tuple[float, float]:
     for m in metadata:
         b = getattr(getattr(m, "func", None), "bounds", None)
         if b is not None:
-            return b
+            out: tuple[float, float] = b
+            return out
     return (-math.inf, math.inf)
 
 

@@ -30,12 +30,28 @@ class Position(Strict):
     ``ideal`` is what it asks for, ``red_line`` the farthest point it will ever accept (it may lie
     on either side of the ideal), ``salience`` how much it cares, ``concession`` how it concedes
     over the rounds (exponent e: below 1 holds out to the end, above 1 concedes early).
+
+    Under the ``offers`` protocol a red line is soft when it states an ``audience_cost``: a deal
+    beyond it costs its leader that much at home (Fearon 1994), so a deal past it is made only
+    when it is worth it. Without one, or with ``hard: true``, the line is hard (an infinite cost).
     """
 
     ideal: Unit
     red_line: Unit
     salience: Unit
     concession: Exponent
+    audience_cost: Unit | None = Field(
+        default=None,
+        description="Cost to the leader of a deal beyond the red line (offers protocol); none: hard.",
+    )
+    hard: bool = Field(
+        default=False, description="The red line is never crossed (an infinite audience cost)."
+    )
+
+    @property
+    def soft(self) -> bool:
+        """Whether crossing the red line has a finite price (an audience cost and not ``hard``)."""
+        return self.audience_cost is not None and not self.hard
 
 
 class Condition(Strict):
@@ -192,4 +208,8 @@ class Party(Strict):
         description="Value of no deal (continued war), on the scale of a deal's value.",
     )
     reactance: Reactance | None = None
+    war_cost: Unit | None = Field(
+        default=None,
+        description="Share of the value of going on that each round of war costs (offers protocol); none: 0.",
+    )
     mandate: Mandate | None = Field(default=None, description="Overrides protocol.mandate.")

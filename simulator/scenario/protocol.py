@@ -45,6 +45,21 @@ def _known_kind(kind: str) -> str:
     return kind
 
 
+class Mediation(Strict):
+    """What the mediator does at the table (``offers`` protocol), each a parameter with its reason.
+
+    ``information``: the share by which it narrows each principal's belief about the other's
+    reservation value toward the truth (its credibility net of its bias; Kydd 2003).
+    ``formulation``: the chance each round that it tables its own text (the package it judges most
+    likely to be accepted by both). ``leverage``: what its guarantees or side payments add to each
+    principal's value of a deal (Beardsley 2008). A role left out is not played.
+    """
+
+    information: Unit | None = None
+    formulation: Unit | None = None
+    leverage: Unit | None = None
+
+
 class Protocol(Strict):
     """How attendance is settled and how the talks run.
 
@@ -52,13 +67,15 @@ class Protocol(Strict):
     exchanges the meeting allows and ``deadline`` the round by which each side's aspiration has
     fallen to its reservation value (default: the last round). ``walkout_hazard`` is the chance
     per round that the talks break down for reasons outside the model (an incident, a leak).
+    ``kind`` defaults to ``offers`` (offers and responses under private values,
+    ``simulator.model.protocols.offers``); ``mediation`` gives the mediator's roles there.
     ``kind: ensemble`` is a model average: each world plays one of ``members``, drawn with
     probability proportional to its weight (equal weights when ``members`` is left out: an
     assumption). ``members`` may also name fitted weights (``deu3_v1``: fitted on DEU III,
     ``simulator.scenario.fitted``), read when the scenario is validated.
     """
 
-    kind: ProtocolKind = "single_text"
+    kind: ProtocolKind = "offers"
     members: dict[ProtocolKind, Annotated[float, Field(gt=0, allow_inf_nan=False)]] | None = None
     announcement_order: list[Id]
     announcement_rounds: int = Field(default=3, ge=1, le=20, strict=True)
@@ -66,6 +83,7 @@ class Protocol(Strict):
     rounds: int = Field(default=6, ge=1, le=50, strict=True)
     deadline: int | None = Field(default=None, ge=1, le=50, strict=True)
     mediator: Id | None = None
+    mediation: Mediation = Field(default_factory=Mediation)
     agreement: Literal["package", "issue_by_issue"] = "issue_by_issue"
     formats: dict[Id, Format] = Field(default_factory=dict)
     mandate: Mandate

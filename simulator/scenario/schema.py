@@ -22,13 +22,13 @@ from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_
 
 from simulator import plugins
 from simulator.scenario.campaign import Campaign
-from simulator.scenario.levels import LEVELS, Level, Role  # noqa: F401  (re-exported)
+from simulator.scenario.levels import LEVELS, Level, Role
 from simulator.scenario.params import (
     Param,
     Strict,
     Unit,
 )
-from simulator.scenario.parties import (  # noqa: F401  (re-exported: the schema's one namespace)
+from simulator.scenario.parties import (
     COUNTERPART_TERMS,
     ID_PATTERN,
     Attendance,
@@ -42,7 +42,7 @@ from simulator.scenario.parties import (  # noqa: F401  (re-exported: the schema
     Position,
     Watcher,
 )
-from simulator.scenario.protocol import Factor, Format, Protocol, ProtocolKind  # noqa: F401
+from simulator.scenario.protocol import Factor, Format, Protocol, ProtocolKind
 from simulator.scenario.provenance import Basis, path_problems
 from simulator.scenario.slots import ParamSlot, slots_of
 from simulator.scenario.yamlsafe import dump_yaml
@@ -100,6 +100,13 @@ class Scenario(Strict):
         description=(
             "The forecast's information cut-off (YYYY-MM-DD[THH:MM], UTC): inputs citing seeds "
             "published later use their as_of: fallbacks. Commands use it unless --as-of says otherwise."
+        ),
+    )
+    cut_off_applied: Literal[True] | None = Field(
+        default=None,
+        description=(
+            "Written by the loader once the as_of cut-off has been applied (a run's resolved copy): "
+            "loading it again does not apply the cut-off twice."
         ),
     )
     seeds: str = Field(default="../seeds", description="Folder of seed articles, relative to file.")
@@ -246,6 +253,7 @@ class Scenario(Strict):
             yield ("parties",), "at least two parties need role 'principal'"
         else:  # each protocol's own limits (an ensemble: its members')
             yield from plugins.protocol_class(pr.kind).check(self)
+        yield from self._red_line_problems()
         if self.campaign is not None:
             for pid in self.campaign.drift:
                 yield from ref(pid, "campaign", "drift", pid)
@@ -261,6 +269,26 @@ class Scenario(Strict):
         yield from self._factor_problems()
         data = self.model_dump(mode="json", exclude_none=True, exclude={"provenance"})
         yield from path_problems(self.provenance, data, set(self.parameter_slots()))
+
+    def _red_line_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
+        """A principal's red line must lie on one side of its ideal.
+
+        A red line whose range reaches across the ideal's would flip, world by world, which side
+        the principal accepts (``ideal=0.5`` with a red line drawn from 0.2 to 0.7). (A red line
+        on the far side from the other principal is allowed: it accepts every move toward it.)
+        """
+        for pid in self.principals:
+            for iid, pos in self.parties[pid].positions.items():
+                (ilo, ihi), (rlo, rhi) = _range(pos.ideal), _range(pos.red_line)
+                at = ("parties", pid, "positions", iid, "red_line")
+                if rlo < ihi - 1e-12 and rhi > ilo + 1e-12:
+                    yield (
+                        at,
+                        (
+                            f"red line range [{rlo:g}, {rhi:g}] reaches across the ideal's "
+                            f"[{ilo:g}, {ihi:g}]: it must lie on one side of the ideal"
+                        ),
+                    )
 
     def _factor_problems(self) -> Iterator[tuple[tuple[str | int, ...], str]]:
         uncertain = self.uncertain_parameters()
@@ -295,3 +323,42 @@ class Scenario(Strict):
     def uncertain_parameters(self) -> dict[str, ParamSlot]:
         """The parameters drawn per world (the ones sensitivity analysis varies)."""
         return {k: s for k, s in self.parameter_slots().items() if s.param.uncertain}
+
+
+def _range(p: Param) -> tuple[float, float]:
+    """Where a unit-scale parameter's values lie: its support, or its 0.1%..99.9% range if unbounded."""
+    lo, hi = p.support()
+    if math.isinf(lo) or math.isinf(hi):
+        import numpy as np  # here, not at the top: `negsim validate` stays light
+
+        lo, hi = (float(v) for v in p.ppf(np.array([0.001, 0.999]), 0.0, 1.0))
+    return lo, hi
+
+
+#: The schema's one namespace: its own classes and every name it re-exports.
+__all__ = [
+    "COUNTERPART_TERMS",
+    "ID_PATTERN",
+    "LEVELS",
+    "Attendance",
+    "Commitment",
+    "Condition",
+    "Dropped",
+    "Factor",
+    "Format",
+    "Id",
+    "Initial",
+    "Issue",
+    "Level",
+    "Mandate",
+    "ParamSlot",
+    "Party",
+    "Position",
+    "Pressure",
+    "Protocol",
+    "ProtocolKind",
+    "Role",
+    "Scenario",
+    "Threat",
+    "Watcher",
+]

@@ -66,6 +66,10 @@ class TalksOutcome:
         history: Per principal, its position after each round (for step-by-step notebooks; a
             protocol may compute it only when asked).
         played: Per world, the index of the ensemble member that played it (None: one protocol).
+        ended: Per world, how the talks ended, an index into ``events.TALKS_ENDS`` (None: not
+            recorded by this protocol).
+        agreed_round: Per world, the round in which its first surviving agreement was reached
+            (0: none; None: not recorded).
     """
 
     agreed: np.ndarray
@@ -78,6 +82,8 @@ class TalksOutcome:
     rejected: dict[str, np.ndarray] = field(default_factory=dict)
     history: Mapping[str, list[np.ndarray]] = field(default_factory=dict)
     played: np.ndarray | None = None
+    ended: np.ndarray | None = None
+    agreed_round: np.ndarray | None = None
 
 
 class TalksProtocol(ABC):
@@ -97,6 +103,9 @@ class TalksProtocol(ABC):
     #: Nash, the EUM: no process of offers that can fail). In a model average such a member
     #: forecasts the text conditional on agreement; yes/no events come from the process members.
     forecast_only: ClassVar[bool] = False
+    #: Whether its outcome says how the talks ended (``ended``, ``agreed_round``): the run then
+    #: reports ``agreement_path.*`` and ``rounds_to_agreement.*``.
+    records_paths: ClassVar[bool] = False
 
     @abstractmethod
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
@@ -178,3 +187,17 @@ class RunCache:
 
     def __contains__(self, key: CacheKey[Any]) -> bool:
         return key in self._values
+
+
+__all__ = [
+    "CacheKey",
+    "Problem",
+    "Protocol",
+    "RunCache",
+    "Table",
+    "TalksOutcome",
+    "TalksProtocol",
+    "produces_walkouts",
+    "protocol_for",
+    "register",
+]

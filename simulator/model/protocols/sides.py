@@ -120,7 +120,8 @@ def _speed(s: Side, g: np.ndarray) -> np.ndarray:
     sal = np.where(np.isnan(s.ideal[:, g]), 0.0, s.salience[:, g])
     e = np.nan_to_num(s.concession[:, g], nan=1.0)
     total = sal.sum(axis=1)
-    return np.where(total > EPS, (sal * e).sum(axis=1) / np.maximum(total, EPS), e.mean(axis=1))
+    out: np.ndarray = np.where(total > EPS, (sal * e).sum(axis=1) / np.maximum(total, EPS), e.mean(axis=1))
+    return out
 
 
 def open_utility(
@@ -146,7 +147,8 @@ def position_at(s: Side, t: int | np.ndarray, deadline: int) -> np.ndarray:
     toward = np.sign(s.red_line - s.ideal)
     reach = np.minimum(np.abs(s.red_line - s.ideal), 1.0 - s.reservation[:, None])
     share = np.minimum(1.0, np.asarray(t) / deadline) ** (1.0 / s.concession)
-    return s.ideal + toward * share * reach
+    out: np.ndarray = s.ideal + toward * share * reach
+    return out
 
 
 class PositionHistory(Mapping[str, list[np.ndarray]]):
