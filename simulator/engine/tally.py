@@ -218,6 +218,19 @@ class Tally:
             t.sketches[k] = sketch.sketch(ok)
         return t
 
+    def __eq__(self, other: object) -> bool:
+        """Equal counts, sums and sketches (sketches are arrays: compared element by element)."""
+        if not isinstance(other, Tally):
+            return NotImplemented
+        return (
+            (self.n, self.counts, self.sums, self.ns, self.groups)
+            == (other.n, other.counts, other.sums, other.ns, other.groups)
+            and self.sketches.keys() == other.sketches.keys()
+            and all(np.array_equal(v, other.sketches[k]) for k, v in self.sketches.items())
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
     def merge(self, other: Tally) -> Tally:
         """The tally of both sets of worlds (merge in a fixed order for bit-identical sums)."""
         out = Tally(n=self.n + other.n)
