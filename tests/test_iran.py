@@ -256,7 +256,10 @@ def test_run_compare_report_on_the_campaign(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_the_enrichment_what_if_makes_a_deal_likelier(tmp_path: Path) -> None:
     cmp = tmp_path / "cmp"
+    # Under single_text, the protocol the red lines were written for (hard red lines); under the
+    # offers protocol (#19) this what-if moved nothing when checked on 2 Dec 2026.
     argv = ["compare", str(CAMPAIGN), str(WHATIFS[0]), "--runs", "2000", "--workers", "1", "--out", str(cmp)]
+    argv += ["--set", "protocol.kind=single_text"]
     assert main(argv) == 0
     doc = json.loads((cmp / "comparison.json").read_text())
     deal = doc["events"]["agreement.any.by.2025-12-31"]
@@ -273,6 +276,8 @@ def test_sweep_sensitivity_and_timeline(tmp_path: Path) -> None:
                 str(BASE),
                 "--param",
                 "parties.united_states.positions.enrichment.red_line=0:0.6:3",
+                "--set",
+                "protocol.kind=single_text",
                 "--runs",
                 "400",
                 "--workers",
