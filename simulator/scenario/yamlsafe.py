@@ -327,7 +327,8 @@ class SafeDumper(yaml.SafeDumper):
 
 def _represent_str(dumper: Any, value: str) -> yaml.ScalarNode:
     style = None if is_plain_string(value) else "'"
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    node: yaml.ScalarNode = dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    return node
 
 
 SafeDumper.add_representer(str, _represent_str)
