@@ -11,14 +11,18 @@ import difflib
 from collections.abc import Sequence
 
 from simulator.errors import UserError
-from simulator.model.protocols.base import produces_walkouts
+from simulator.model.protocols.base import is_forecast_only, produces_walkouts
 from simulator.scenario import events as ke
 from simulator.scenario.schema import Scenario
 
 
 def event_keys(scenario: Scenario) -> list[str]:
     """Every event key the scenario produces, in the order the tally builds them."""
-    return ke.event_keys(scenario, walkouts=produces_walkouts(scenario.protocol.weights))
+    # As the tally decides (engine/tally.py: events_of): in a model average the yes/no outcome
+    # comes from the process members when there are any.
+    kinds = list(scenario.protocol.weights)
+    process = [k for k in kinds if not is_forecast_only(k)]
+    return ke.event_keys(scenario, walkouts=produces_walkouts(process or kinds))
 
 
 def default_events(scenario: Scenario) -> list[str]:

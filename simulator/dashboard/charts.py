@@ -53,7 +53,7 @@ def measures(rows: Sequence[tuple[str, float]], name: str, test_id: str = "measu
     for i, (label, v) in enumerate(rows):
         y = 6 + i * ROW
         body += [
-            f'<g><title>{escape(f"{label}: {name} = {v:.4g}")}</title>'
+            f"<g><title>{escape(f'{label}: {name} = {v:.4g}')}</title>"
             f'<text x="{LABEL - 6}" y="{y + 13}" text-anchor="end">{escape(_short(label))}</text>',
             f'<rect x="{LABEL}" y="{y + 2}" width="{max(0.5, span * v / top):.1f}" height="{ROW - 8}" '
             f'fill="{BLUE}"/>',

@@ -76,7 +76,11 @@ class Protocol(Strict):
     """
 
     kind: ProtocolKind = "offers"
-    members: dict[ProtocolKind, Annotated[float, Field(gt=0, allow_inf_nan=False)]] | None = None
+    # Strict (a boolean or a string is never a number) and bounded (weights of 1e308 would
+    # overflow their sum, and every world would play one member).
+    members: (
+        dict[ProtocolKind, Annotated[float, Field(gt=0, le=1e12, strict=True, allow_inf_nan=False)]] | None
+    ) = None
     announcement_order: list[Id]
     announcement_rounds: int = Field(default=3, ge=1, le=20, strict=True)
     choice_noise: Noise
