@@ -53,7 +53,7 @@ def _parse_int(text: str, what: str) -> int:
 
 def _guarded(
     work: Callable[[threading.Event, Callable[[int], None]], Any], on_progress: Callable[[int], None]
-):
+) -> Callable[[threading.Event], tuple[str, Any]]:
     """A ``use_thread`` callback: the work's result tagged ok / error / cancelled, never raising."""
 
     def run(cancel: threading.Event) -> tuple[str, Any]:
