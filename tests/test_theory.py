@@ -32,7 +32,8 @@ PRINCIPAL_ISSUES = [
 
 @functools.cache
 def records(*overrides: str) -> dict[str, np.ndarray]:
-    scenario = load_scenario(BASELINE, list(overrides))
+    # The theory is that of the offers protocol (opt-in): everything else is the shipped baseline.
+    scenario = load_scenario(BASELINE, ["protocol.kind=offers", *overrides])
     return NegotiationModel(scenario, worlds=WORLDS, rng=SEED).run().records()
 
 
