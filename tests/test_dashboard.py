@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import sys
 import threading
 from pathlib import Path
 
@@ -124,6 +125,8 @@ def test_the_command_is_registered_with_its_options() -> None:
 def test_bad_port_and_bad_scenario_exit_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["dashboard", "--port", "70000"]) == 2
     assert "--port" in capsys.readouterr().err
+    # Solara is first imported by the server, after it has switched Solara's telemetry off.
+    assert "solara" not in sys.modules
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nissues: 3\n")
     assert main(["dashboard", str(bad)]) == 2
@@ -141,3 +144,15 @@ def test_timeline_as_of_two_dates_draws_hoverable_points() -> None:
     assert svg.count("<circle") == 2 and f"{key} by {doc['dates'][0]}:" in svg
     with pytest.raises(UserError):
         session.timeline(path, [], runs=500, seed=0)
+
+
+@pytest.mark.slow
+def test_discovery_on_a_forecast_folder(tmp_path: Path) -> None:
+    scenario = load_scenario(TWO)
+    run = session.forecast(scenario, tmp_path / "f1", runs=3000, seed=0)
+    assert session.latest_forecast(tmp_path, scenario) == run.out
+    assert session.latest_forecast(tmp_path, load_scenario(BASELINE)) is None
+    doc = session.discovery(run.out, "talks.leaders")
+    assert doc["event"] == "talks.leaders" and 0 <= doc["base_rate"] <= 1 and doc["sentence"]
+    with pytest.raises(UserError):
+        session.discovery(run.out, "no.such.event")

@@ -230,7 +230,10 @@ def test_every_page_in_a_real_browser(page: Any, deu: Path, tmp_path: Path) -> N
 
 
 def test_a_second_tab_does_not_share_state(server: str, page: Any) -> None:
+    open_scenario(page, "istanbul_2025_campaign")
+    page.get_by_text("campaign").first.wait_for()
     other = page.context.new_page()
+    other.set_default_timeout(SLOW)
     other.goto(server, timeout=SLOW)
     other.get_by_role("tab", name="What if").click()
     other.get_by_text("Pick a parameter").wait_for(timeout=SLOW)

@@ -140,5 +140,10 @@ def test_validate_refuses_a_red_line_across_the_ideal() -> None:
     assert "istanbul_2025.yaml:" in text  # named at its place in the file
 
 
-def test_the_offers_protocol_is_the_default() -> None:
-    assert two_party().protocol.kind == "offers"
+def test_the_offers_protocol_is_opt_in_and_single_text_stays_the_default() -> None:
+    # offers is registered and selectable; the default stays single_text until the campaign
+    # behaviour of offers is fixed (a second meeting agreed almost always in the Iran campaign).
+    from simulator import plugins
+
+    assert two_party().protocol.kind == "single_text"
+    assert "offers" in plugins.kinds()

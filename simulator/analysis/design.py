@@ -23,7 +23,7 @@ import numpy as np
 
 from simulator.analysis.events import check_events, default_events, event_keys
 from simulator.defaults import DEFAULT_N, DEFAULT_REPLICATES, METHODS, Method
-from simulator.engine.chunks import DEFAULT_CHUNK, Chunk, plan
+from simulator.engine.chunks import DEFAULT_CHUNK, Chunk, check_size, plan
 from simulator.engine.ensemble import simulate_chunk
 from simulator.engine.executors import map_chunks
 from simulator.engine.tally import events_of
@@ -184,4 +184,8 @@ def prepare(
             stacklevel=2,
         )
     chosen = check_events(events, event_keys(scenario)) if events is not None else default_events(scenario)
-    return Design(method, params, n, seed), chosen
+    design = Design(method, params, n, seed)
+    # A row of more than a chunk's worlds is one chunk on its own: check it as what it is.
+    per_chunk = rows_per_chunk(replicates) * replicates
+    check_size(design.rows * replicates, per_chunk, chunk_worlds=per_chunk)
+    return design, chosen

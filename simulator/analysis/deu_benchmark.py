@@ -9,7 +9,6 @@ Issues without an outcome cannot be scored and are skipped (the count is returne
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +29,7 @@ from simulator.analysis.deu_forecast import (
 )
 from simulator.analysis.deu_paired import noise_baseline, paired_table
 from simulator.analysis.forecast_scores import crps_ensemble, pit, score_point, score_samples
+from simulator.engine.executors import local_executor
 from simulator.scenario.importers.deu3 import Deu3Dataset, to_arrays
 
 #: The baselines written beside negsim (all point forecasts: one column each).
@@ -94,12 +94,17 @@ def run_benchmark(
         (items[i : i + size], params, worlds, seeds[i : i + size], weights)
         for i in range(0, len(items), size)
     ]
-    if workers > 1 and len(chunks) > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+    # The one local pool (simulator.engine.executors): capped at the cores and the chunks, its
+    # workers ignore Ctrl-C and die with this process, even after kill -9.
+    pool = local_executor(workers, len(chunks))
+    if pool is not None:
+        try:
             for part in pool.map(_chunk, chunks):
                 samples.extend(part)
                 if progress:
                     progress(len(part))
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         for chunk in chunks:
             part = _chunk(chunk)

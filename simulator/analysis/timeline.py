@@ -61,6 +61,18 @@ def timeline(
     ``{"scenario", "runs", "seed", "dates": [...], "events": {KEY: [{"p", "ci95", "count"}, ...]}}``
     with one entry per date, in the order given; an event a date's run does not produce is 0.
     """
+    from simulator.errors import UserError, printable
+    from simulator.scenario.asof import parse_when
+
+    whens = [parse_when(d) for d in dates]
+    for i in range(1, len(dates)):
+        if whens[i] <= whens[i - 1]:
+            raise UserError(
+                printable(
+                    f"--as-of: give the dates in increasing order "
+                    f"('{dates[i]}' is not after '{dates[i - 1]}')"
+                )
+            )
     runs_at = []
     for d in dates:
         scenario = load_scenario(path, overrides, allow_outside=allow_outside, as_of=d)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -32,22 +33,35 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         ),
     )
     e.add_argument("actors", type=Path, metavar="ACTORS.csv")
-    e.add_argument("--rounds", type=int, default=10, help="rounds to run (default 10)")
+    e.add_argument("--rounds", type=_rounds, default=10, help="rounds to run (default 10)")
     e.add_argument("--json", type=Path, default=None, metavar="OUT.json", help="also write the result here")
+    e.add_argument(
+        "--overwrite", action="store_true", help="replace --json even if it is not an earlier result"
+    )
     e.set_defaults(func=cmd_benchmark_eum)
     _add_deu3(models)
 
 
 def _add_deu3(models: Any) -> None:
     """``negsim benchmark deu3``: forecast every DEU issue, score negsim and the baselines."""
+    from simulator.cli.options import positive_int, seed_int
+
     b = models.add_parser("deu3", help="forecast every DEU issue, score negsim and the baselines")
     b.add_argument("file", type=Path, help="a DEU-format tab-separated file")
     b.add_argument("--out", type=Path, required=True, help="output folder (predictions.csv, ...)")
-    b.add_argument("--runs", type=int, default=1000, help="worlds per issue (default 1000)")
-    b.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    b.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    b.add_argument("--runs", type=positive_int, default=1000, help="worlds per issue (default 1000)")
+    b.add_argument("--seed", type=seed_int, default=0, help="random seed (default 0)")
+    b.add_argument("--workers", type=positive_int, default=1, help="processes (default 1; at most the cores)")
     b.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    b.add_argument("--overwrite", action="store_true", help="replace an earlier benchmark in --out")
     b.set_defaults(func=cmd_benchmark_deu3)
+
+
+def _rounds(text: str) -> int:
+    """An argparse type: a whole number of rounds, 0 or more (``1e3`` allowed)."""
+    from simulator.cli.options import positive_int
+
+    return 0 if text.strip() in ("0", "+0", "-0") else positive_int(text)
 
 
 def cmd_benchmark_eum(args: argparse.Namespace) -> int:
@@ -57,9 +71,9 @@ def cmd_benchmark_eum(args: argparse.Namespace) -> int:
     if args.rounds < 0:
         print("negsim: --rounds must be >= 0", file=sys.stderr)
         return 2
-    result = eum_benchmark(args.actors, args.rounds, args.json)
+    result = eum_benchmark(args.actors, args.rounds, args.json, overwrite=args.overwrite)
     if args.json is None:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result, indent=2, allow_nan=False))
     else:
         last = result["rounds"][-1]
         print(
@@ -69,28 +83,70 @@ def cmd_benchmark_eum(args: argparse.Namespace) -> int:
     return 0
 
 
+#: Memory a benchmark holds per world and actor while an issue is forecast (about ten float64
+#: arrays of worlds x actors), and per world and issue for the samples kept for scoring.
+BYTES_PER_WORLD_ACTOR = 10 * 8
+BYTES_PER_SAMPLE = 8
+
+
+def check_benchmark_size(dataset: Any, runs: int, workers: int) -> None:
+    """Refuse (exit 2, with the estimate) a benchmark whose arrays cannot fit in memory."""
+    from simulator.engine.chunks import SECONDS_PER_WORLD
+    from simulator.sizes import Need, check
+
+    issues = dataset.with_outcome()
+    actors = max((sum(a.position is not None for a in i.actors) for i in issues), default=0)
+    per_issue = runs * actors * BYTES_PER_WORLD_ACTOR
+    kept = runs * len(issues) * BYTES_PER_SAMPLE
+    what = f"--runs {runs:,} for {len(issues)} issues of up to {actors} actors"
+    check(
+        Need(
+            what,
+            memory=per_issue * workers + kept,
+            seconds=runs * len(issues) * SECONDS_PER_WORLD,
+            cores=workers,
+        ),
+        "ask for fewer --runs",
+    )
+
+
 def cmd_benchmark_deu3(args: argparse.Namespace) -> int:
+    from simulator.engine.rundir import check_out
+    from simulator.storage import OutputFolder
+
+    check_out(args.out)
+    with OutputFolder(args.out, command="benchmark", overwrite=args.overwrite) as folder:
+        return _benchmark_deu3(args, folder)
+
+
+def _benchmark_deu3(args: argparse.Namespace, folder: Any) -> int:
+    from simulator import storage
     from simulator.analysis.deu_benchmark import run_benchmark
     from simulator.analysis.deu_paired import REPS
     from simulator.cli.importer import read_dataset
+    from simulator.engine.executors import worker_count
     from simulator.errors import UserError
+    from simulator.scenario.importers.deu3_scenarios import validated_proposals
 
-    if args.runs < 10 or args.workers < 1:
-        raise UserError("--runs must be at least 10 and --workers at least 1")
+    if args.runs < 10:
+        raise UserError("--runs must be at least 10")
     dataset = read_dataset(args.file)
+    validated_proposals(dataset, dataset.path)  # each proposal must make a valid scenario
     n = len(dataset.with_outcome())
+    workers = worker_count(args.workers, -(-n // 10))
+    check_benchmark_size(dataset, args.runs, workers)
     if dataset.n_without_outcome:
         print(f"skipped {dataset.n_without_outcome} issues without an outcome", file=sys.stderr)
     with progress_bar(n, "deu3") as tick:
-        result = run_benchmark(dataset, worlds=args.runs, seed=args.seed, workers=args.workers, progress=tick)
+        result = run_benchmark(dataset, worlds=args.runs, seed=args.seed, workers=workers, progress=tick)
     out: Path = args.out
-    out.mkdir(parents=True, exist_ok=True)
-    with (out / "predictions.csv").open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=result.columns)
-        writer.writeheader()
-        writer.writerows({k: ("" if v is None else v) for k, v in row.items()} for row in result.rows)
-    # benchmark.json is exactly {model: block} (docs/output-format.md); how it was run goes to run.json.
-    (out / "benchmark.json").write_text(json.dumps(result.blocks, indent=2) + "\n", encoding="utf-8")
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=result.columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: _cell(v) for k, v in row.items()} for row in result.rows)
+    storage.write_text(out / "predictions.csv", buf.getvalue())
+    # benchmark.json is exactly {model: block} (contracts.md); how it was run goes to run.json.
+    storage.write_text(out / "benchmark.json", json_text(result.blocks))
     run = {
         "file": str(args.file),
         "runs": args.runs,
@@ -100,7 +156,7 @@ def cmd_benchmark_deu3(args: argparse.Namespace) -> int:
         "params": result.params,
         "noise_baselines_sd_per_fold": result.noise_sd,
     }
-    (out / "run.json").write_text(json.dumps(run, indent=2) + "\n", encoding="utf-8")
+    storage.write_text(out / "run.json", json_text(run))
     paired = {
         "about": (
             "negsim minus each baseline, mean over the issues both score, 95% interval from "
@@ -111,7 +167,7 @@ def cmd_benchmark_deu3(args: argparse.Namespace) -> int:
         ),
         "comparisons": result.paired,
     }
-    (out / "paired.json").write_text(json.dumps(paired, indent=2) + "\n", encoding="utf-8")
+    storage.write_text(out / "paired.json", json_text(paired))
     if not args.no_figures and result.rows:
         import numpy as np
 
@@ -149,3 +205,18 @@ def cmd_benchmark_deu3(args: argparse.Namespace) -> int:
             f"{out / 'paired.json'}"
         )
     return 0
+
+
+def _cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text, never runs as a formula (``=HYPERLINK(...``):
+    text starting with ``= + - @``, a tab or a carriage return gets a leading apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def json_text(doc: Any) -> str:
+    """``doc`` as JSON text; NaN or infinity (invalid JSON) is a bug here, never written."""
+    return json.dumps(doc, indent=2, allow_nan=False) + "\n"

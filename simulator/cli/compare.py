@@ -79,17 +79,25 @@ def add_command(sub: Any) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    """Run ``negsim compare``."""
-    from simulator.analysis.compare import compare_scenarios, comparison_dict, write_comparison
-    from simulator.cli.options import executor_for, progress_bar
-    from simulator.engine.chunks import DEFAULT_CHUNK, check_size
+    """Run ``negsim compare``: the output folder is held for the whole command."""
     from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
-    from simulator.figures.compare import write_figure
-    from simulator.scenario.load import load_scenario
+    from simulator.storage import OutputFolder
 
     if args.out is not None:
         check_out(args.out)
         refuse_to_overwrite(args.out / "comparison.json", args.overwrite, "a comparison")
+    out = args.out or new_folder(Path("runs"), f"compare-{args.a.stem}-vs-{args.b.stem}")
+    with OutputFolder(out, command="compare", overwrite=args.overwrite):
+        return _compare(args, out)
+
+
+def _compare(args: argparse.Namespace, out: Path) -> int:
+    from simulator.analysis.compare import compare_scenarios, comparison_dict, write_comparison
+    from simulator.cli.options import executor_for, progress_bar
+    from simulator.engine.chunks import DEFAULT_CHUNK, check_size
+    from simulator.figures.compare import write_figure
+    from simulator.scenario.load import load_scenario
+
     a = load_scenario(args.a, args.overrides, allow_outside=args.allow_outside)
     labels = [f"--set[{i}]" for i in range(1, len(args.overrides) + 1)]
     labels += [f"--set-b[{i}]" for i in range(1, len(args.overrides_b) + 1)]
@@ -98,7 +106,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     )
     chunk = args.chunk_size or DEFAULT_CHUNK
     check_size(args.runs, chunk, workers=args.workers or 1)
-    out = args.out or new_folder(Path("runs"), f"compare-{args.a.stem}-vs-{args.b.stem}")
     with (
         executor_for(args, chunks=-(-args.runs // chunk)) as ex,
         progress_bar(args.runs, f"{args.a.stem} vs {args.b.stem}") as tick,

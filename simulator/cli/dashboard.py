@@ -37,12 +37,14 @@ def add_command(sub: Any) -> None:
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     """Run ``negsim dashboard`` until interrupted."""
+    import importlib.util
+
     from simulator.errors import UserError, printable
 
-    try:
-        import solara  # noqa: F401  (only to say what to install)
-    except ImportError:
-        raise UserError("the dashboard needs its extra: pip install 'negsim[dashboard]'") from None
+    # Found, not imported: Solara reads its settings (telemetry off) from the environment that
+    # serve() sets up before the first import.
+    if importlib.util.find_spec("solara") is None:
+        raise UserError("the dashboard needs its extra: pip install 'negsim[dashboard]'")
     from simulator.dashboard.server import LOOPBACK, bind, serve, url_of
 
     if not 0 <= args.port <= 65535:

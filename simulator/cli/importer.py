@@ -20,28 +20,27 @@ def add_command(sub: Any) -> None:
     d = isub.add_parser("deu3", help="one scenario YAML per proposal of a DEU-format .tsv")
     d.add_argument("file", type=Path, help="a DEU-format tab-separated file")
     d.add_argument("--out", type=Path, required=True, help="folder for the scenario files")
+    d.add_argument("--overwrite", action="store_true", help="replace an earlier import in --out")
     d.set_defaults(func=cmd_import_deu3)
 
 
 def read_dataset(path: Path) -> Any:
-    """The DEU-format file at ``path``, read strictly (a UserError or ScenarioError otherwise)."""
-    from simulator.errors import ScenarioError, UserError
+    """The DEU-format file at ``path``, read strictly by the one reader of user files
+    (:mod:`simulator.inputs`: a regular file of at most 5 MB; a ScenarioError otherwise)."""
     from simulator.scenario.importers.deu3 import read_deu3
 
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
-    try:
-        return read_deu3(path)
-    except ScenarioError:
-        raise
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read: {exc}") from None
+    return read_deu3(path)
 
 
 def cmd_import_deu3(args: argparse.Namespace) -> int:
-    from simulator.scenario.importers.deu3_scenarios import write_scenarios
+    import sys
+
+    from simulator.scenario.importers.deu3_scenarios import import_need, write_scenarios
 
     dataset = read_dataset(args.file)
-    written = write_scenarios(dataset, args.out)
+    need = import_need(dataset, args.out)
+    if need.seconds > 30:
+        print(f"importing {need.describe()}", file=sys.stderr, flush=True)
+    written = write_scenarios(dataset, args.out, overwrite=args.overwrite)
     print(f"{len(written)} scenarios written to {args.out} ({len(dataset.issues)} issues)")
     return 0

@@ -141,17 +141,18 @@ def default_chunk() -> int:
 @contextlib.contextmanager
 def executor_for(args: argparse.Namespace, chunks: int) -> Iterator[cf.Executor | None]:
     """The executor the options ask for (None: run chunks in this process)."""
-    from simulator.engine.executors import local_executor
+    from simulator.engine.executors import local_executor, worker_count
 
-    workers = args.workers or os.cpu_count() or 1
     if args.backend == "dask":
-        # As for the local pool: never more workers than chunks.
-        with dask_executor(args.address, max(1, min(workers, chunks))) as client_ex:
+        # As for the local pool: never more workers than chunks (nor, on this machine, than cores).
+        wanted = args.workers or os.cpu_count() or 1
+        n = max(1, min(wanted, chunks)) if args.address else worker_count(args.workers, chunks)
+        with dask_executor(args.address, n) as client_ex:
             yield client_ex
         return
     if args.address:
         raise UserError("--address needs --backend dask")
-    ex = local_executor(max(1, min(workers, chunks)))
+    ex = local_executor(args.workers, chunks)
     try:
         yield ex
     finally:

@@ -59,16 +59,30 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    """Run ``negsim sensitivity``."""
+    """Run ``negsim sensitivity``: the output folder is held (and an earlier analysis' files
+    removed with ``--overwrite``) for the whole command."""
+    from simulator.storage import OutputFolder
+
+    refuse_early(args.out, "sensitivity.json", args.overwrite, "an analysis")
+    with OutputFolder(args.out, command="sensitivity", overwrite=args.overwrite):
+        return _sensitivity(args)
+
+
+def refuse_early(out: Path, name: str, overwrite: bool, what: str) -> None:
+    """Refuse a bad ``--out`` or an earlier result before anything is loaded or locked."""
+    from simulator.engine.rundir import check_out, refuse_to_overwrite
+
+    check_out(out)
+    refuse_to_overwrite(out / name, overwrite, what)
+
+
+def _sensitivity(args: argparse.Namespace) -> int:
     from simulator.analysis.design import SamplingWarning, prepare, rows_per_chunk
     from simulator.analysis.sensitivity import run_sensitivity, write_outputs
     from simulator.cli.options import executor_for, progress_bar
-    from simulator.engine.rundir import check_out, refuse_to_overwrite
     from simulator.figures.sensitivity import write_figures
     from simulator.scenario.load import load_scenario
 
-    check_out(args.out)
-    refuse_to_overwrite(args.out / "sensitivity.json", args.overwrite, "an analysis")
     scenario = load_scenario(args.scenario, args.overrides, allow_outside=args.allow_outside)
     with warnings.catch_warnings(record=True) as said:  # every check is run_sensitivity's own
         warnings.simplefilter("always", SamplingWarning)

@@ -140,33 +140,36 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     )
     per_point = -(-args.runs // chunk)
     out = args.out or new_folder(Path("runs"), f"sweep-{args.scenario.stem}")
-    with (
-        executor_for(args, chunks=n_points * per_point) as ex,
-        tqdm(total=n_points, unit=" points", desc="sweep", disable=not sys.stderr.isatty()) as bar,
-    ):
-        # Enough points in flight to keep every worker busy, no more (each sends its scenario).
-        workers = args.workers or os.cpu_count() or 1
-        result = sweep(
-            args.scenario,
-            args.params,
-            sample=args.sample,
-            n=args.n,
-            overrides=args.overrides,
-            runs=args.runs,
-            seed=args.seed,
-            executor=ex,
-            chunk_size=chunk,
-            concurrency=-(-workers // per_point) + 1,
-            done=bar.update,
-            allow_outside=args.allow_outside,
+    from simulator.storage import OutputFolder
+
+    with OutputFolder(out, command="sweep", overwrite=args.overwrite):
+        with (
+            executor_for(args, chunks=n_points * per_point) as ex,
+            tqdm(total=n_points, unit=" points", desc="sweep", disable=not sys.stderr.isatty()) as bar,
+        ):
+            # Enough points in flight to keep every worker busy, no more (each sends its scenario).
+            workers = args.workers or os.cpu_count() or 1
+            result = sweep(
+                args.scenario,
+                args.params,
+                sample=args.sample,
+                n=args.n,
+                overrides=args.overrides,
+                runs=args.runs,
+                seed=args.seed,
+                executor=ex,
+                chunk_size=chunk,
+                concurrency=-(-workers // per_point) + 1,
+                done=bar.update,
+                allow_outside=args.allow_outside,
+            )
+        write_sweep(result, out)
+        events = list(args.events or result.default_events())
+        png = write_figure(result, out, events)
+        table = result.table
+        print(text_table(table, result.ranges, events))
+        print(
+            f"\nwrote {out}/: sweep.parquet ({table.num_rows} rows, {len(result.keys)} events), "
+            f"{png.relative_to(out)}"
         )
-    write_sweep(result, out)
-    events = list(args.events or result.default_events())
-    png = write_figure(result, out, events)
-    table = result.table
-    print(text_table(table, result.ranges, events))
-    print(
-        f"\nwrote {out}/: sweep.parquet ({table.num_rows} rows, {len(result.keys)} events), "
-        f"{png.relative_to(out)}"
-    )
-    return 0
+        return 0

@@ -37,6 +37,13 @@ def add_command(sub: Any) -> None:
 
 def cmd_timeline(args: argparse.Namespace) -> int:
     """Run ``negsim timeline`` (imports the engine only now: ``negsim --help`` stays light)."""
+    from simulator.storage import OutputFolder
+
+    with OutputFolder(args.out, command="timeline", overwrite=args.overwrite):
+        return _timeline(args)
+
+
+def _timeline(args: argparse.Namespace) -> int:
     from simulator import storage
     from simulator.analysis.timeline import timeline
     from simulator.cli.options import default_chunk, executor_for

@@ -199,6 +199,7 @@ def Page() -> None:
                 WhatIfPage(opened)
             with solara.lab.Tab("Drivers"):
                 DriversPage(opened, roots)
+                DiscoveryPanel(opened, tmp)
             with solara.lab.Tab("Over time"):
                 OverTimePage(opened, tmp)
             with solara.lab.Tab("Downloads"):
@@ -519,6 +520,49 @@ def DriversPage(opened: session.Opened, roots: list[Path]) -> None:
         vals = sorted(((p, v.get(measure) or 0.0) for p, v in indices.items()), key=lambda t: -t[1])[:8]
         Md(f"#### {escape(event)}" + (f" — {escape(drivers[event])}" if event in drivers else ""))
         Svg(charts.measures(vals, measure, f"drivers-chart-{event}"))
+
+
+@solara.component
+def DiscoveryPanel(opened: session.Opened, tmp: Path) -> None:
+    """Scenario discovery on this tab's latest forecast (``negsim discover``)."""
+    from simulator.scenario import events as ke
+
+    default = ke.AGREEMENT.key(ke.headline_issue(opened.scenario))
+    event, set_event = solara.use_state(default)
+    request, set_request = solara.use_state(_NONE)
+    input_error, set_input_error = solara.use_state(_NONE)
+
+    def work(req: Any, cancel: threading.Event, report: Callable[[int], None]) -> dict[str, Any]:
+        _, run, key = req
+        return session.discovery(run, key)
+
+    doc, error, state, _, _ = use_job(request, work)
+    Md("### Scenario discovery: where does an event happen? (`negsim discover`)")
+    run = session.latest_forecast(tmp, opened.scenario)
+    if run is None:
+        solara.Info("Run a forecast first: discovery reads its worlds (more worlds, sharper boxes).")
+        return
+
+    def start() -> None:
+        set_input_error(None)
+        set_request((next(_nonce), run, event))
+
+    with solara.Row():
+        solara.InputText("Event key", value=event, on_value=set_event, classes=["discover-event"])
+        solara.Button("Find the box", on_click=start, color="primary")
+    for msg in (input_error, error):
+        if msg:
+            Pre(msg, "discover-error")
+    if state == "running":
+        solara.ProgressLinear(True)
+    if doc is None:
+        return
+    Pre(doc["sentence"], "discover-sentence")
+    if doc["whatif"]:
+        Pre("As a what-if: " + " ".join(f"--set-b {s}" for s in doc["whatif"]), "discover-whatif")
+    if doc.get("warning"):
+        solara.Warning(doc["warning"])
+    Download(doc, "discovery.json")
 
 
 # --- Over time -----------------------------------------------------------------------------------

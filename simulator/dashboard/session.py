@@ -339,6 +339,31 @@ def sensitivity_cost(scenario: Scenario, n: int) -> int:
     return n * (k + 1) * DEFAULT_REPLICATES
 
 
+def discovery(run: Path, event: str) -> dict[str, Any]:
+    """``negsim discover RUN --event KEY``: the box of drawn parameters where ``event`` happens
+    (the ``discovery.json`` document), from a forecast's run folder."""
+    from simulator.analysis.discovery import discover
+
+    event = event.strip()
+    if not event:
+        raise UserError("event: give an event key, e.g. agreement.ceasefire")
+    doc: dict[str, Any] = discover(run, event).to_json()
+    return doc
+
+
+def latest_forecast(folder: Path, scenario: Scenario) -> Path | None:
+    """This tab's latest finished run folder of ``scenario`` (None before its first forecast)."""
+    found = []
+    for summary in folder.glob("*/summary.json"):
+        try:
+            doc = json.loads(summary.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if doc.get("scenario", {}).get("sha256") == scenario.sha256():
+            found.append(summary)
+    return max(found, key=lambda p: p.stat().st_mtime).parent if found else None
+
+
 def read_document(text: str, roots: Sequence[Path], name: str) -> dict[str, Any]:
     """A run folder's JSON document (``sensitivity.json``...) from a typed folder inside ``roots``."""
     folder = Path(text.strip())

@@ -28,37 +28,51 @@ class Chunk:
     size: int
 
 
-#: Rough cost of one world on one core, and of its row in ``worlds.parquet`` (for size checks).
+#: Rough cost of one world on one core, of its row in ``worlds.parquet``, and of its working
+#: memory while its chunk is played (peak about 250 MiB at 10,000 worlds a chunk: see the README).
 SECONDS_PER_WORLD = 3e-5
 BYTES_PER_WORLD = 100
+MEMORY_PER_WORLD = 20_000
 
 
 def estimate(worlds: int, workers: int = 1) -> str:
     """``worlds`` worlds in words: how many, about how long, about how much disk for their rows."""
-
-    def span(seconds: float) -> str:
-        for unit, size in (("years", 365 * 86400), ("days", 86400), ("hours", 3600), ("minutes", 60)):
-            if seconds >= size:
-                return f"{seconds / size:,.0f} {unit}"
-        return f"{seconds:.0f} seconds"
-
-    def gib(n: float) -> str:
-        return f"{n / 2**30:,.1f} GiB" if n < 2**50 else f"{n / 2**50:,.0f} PiB"
+    from simulator.sizes import gib, span
 
     time_ = span(worlds * SECONDS_PER_WORLD / max(1, workers))
     disk = gib(worlds * BYTES_PER_WORLD)
     return f"{worlds:,} worlds: about {time_} on {max(1, workers)} cores and {disk} of worlds.parquet"
 
 
-def check_size(worlds: int, chunk_size: int, *, workers: int = 1, disk: Path | None = None) -> None:
-    """Refuse, before anything is allocated, a run that cannot fit: too many chunks to plan, or
+def check_size(
+    worlds: int,
+    chunk_size: int,
+    *,
+    workers: int = 1,
+    disk: Path | None = None,
+    chunk_worlds: int | None = None,
+) -> None:
+    """Refuse, before anything is allocated, a run that cannot fit: too many chunks to plan, a
+    chunk (of ``chunk_worlds`` worlds, default ``chunk_size``) per worker beyond the memory, or
     (when its worlds are written under ``disk``) more rows than the free disk space holds."""
+    from simulator.sizes import Need, check
+
     chunks = -(-worlds // chunk_size)
     if chunks > MAX_CHUNKS:
         raise UserError(
             f"too large: {estimate(worlds, workers)}, in {chunks:,} chunks (at most {MAX_CHUNKS:,}); "
             "run fewer worlds"
         )
+    held = min(worlds, chunk_worlds or chunk_size) * MEMORY_PER_WORLD * max(1, min(workers, chunks))
+    check(
+        Need(
+            f"{worlds:,} worlds in chunks of {min(worlds, chunk_worlds or chunk_size):,}",
+            memory=held,
+            seconds=worlds * SECONDS_PER_WORLD,
+            cores=workers,
+        ),
+        "run fewer worlds, or smaller chunks",
+    )
     if disk is not None:
         probe = disk
         while not probe.exists() and probe != probe.parent:

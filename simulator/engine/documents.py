@@ -72,7 +72,7 @@ class TallyDoc(Doc):
     counts: dict[str, Count]
     sums: dict[str, Num]
     ns: dict[str, Count]
-    hists: dict[str, list[Count]]
+    sketches: dict[str, dict[str, Count]]
 
 
 class Part(Doc):

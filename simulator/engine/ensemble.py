@@ -34,6 +34,7 @@ from simulator import storage
 from simulator.engine.chunks import DEFAULT_CHUNK, Chunk, chunk_seed, plan
 from simulator.engine.documents import Part, check_doc
 from simulator.engine.executors import map_chunks
+from simulator.engine.sketch import from_sparse
 from simulator.engine.tally import Tally, worlds_table
 from simulator.errors import UserError, printable
 from simulator.model.agents import PartyAgent
@@ -138,6 +139,7 @@ def read_part(parts: Path, chunk: Chunk, run: str) -> Tally | None:
             problem = "its tally does not count the chunk's worlds"
         elif not pq_file.is_file() or _sha256(pq_file) != part.parquet_sha256:
             problem = "its Parquet file is missing or fails its checksum"
+        sketches = {k: from_sparse(v) for k, v in part.tally.sketches.items()}
     except (OSError, ValueError, UserError, RecursionError) as exc:
         problem = f"it cannot be read ({exc})"
     if problem is not None:
@@ -149,7 +151,7 @@ def read_part(parts: Path, chunk: Chunk, run: str) -> Tally | None:
             f.unlink(missing_ok=True)
         return None
     t = part.tally
-    return Tally(n=t.n, counts=dict(t.counts), sums=dict(t.sums), ns=dict(t.ns), hists=dict(t.hists))
+    return Tally(n=t.n, counts=dict(t.counts), sums=dict(t.sums), ns=dict(t.ns), sketches=sketches)
 
 
 @dataclass

@@ -20,13 +20,33 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from simulator.engine.chunks import Chunk
 
 
-def local_executor(workers: int) -> cf.Executor | None:
-    """A process pool of ``workers`` (None for 1: run in this process).
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity where known, else the machine's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_count(workers: int | None, tasks: int | None = None) -> int:
+    """How many processes to start for ``workers`` asked (None or 0: all cores) and ``tasks``
+    to run: never more than the cores, nor than the tasks, nor fewer than one. A pool larger than
+    the cores only adds memory (``--workers 40`` used to fork 40 processes)."""
+    n = cores() if not workers else min(workers, cores())
+    if tasks is not None:
+        n = min(n, tasks)
+    return max(1, n)
+
+
+def local_executor(workers: int, tasks: int | None = None) -> cf.Executor | None:
+    """The one local process pool every command uses: :func:`worker_count` processes for
+    ``workers`` asked and ``tasks`` to run (None for one: run in this process).
 
     The pool's processes never see Ctrl-C (the main process handles it and stops them: no
     traceback from a worker starting up), and they exit when the main process dies, even by
     ``kill -9`` (``PR_SET_PDEATHSIG`` on Linux, and a watchdog thread everywhere).
     """
+    workers = worker_count(workers, tasks)
     if workers <= 1:
         return None
     from multiprocessing import forkserver

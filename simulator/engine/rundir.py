@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -36,7 +35,7 @@ from simulator.engine.variant import Agents, agents_from_spec, agents_spec
 from simulator.errors import UserError, printable
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
-from simulator.scenario.yamlsafe import dump_yaml, parse_yaml
+from simulator.scenario.yamlsafe import RESOLVED_MAX_BYTES, dump_yaml, parse_yaml
 
 #: The files of a run folder.
 RESOLVED = "scenario.resolved.yaml"
@@ -72,7 +71,7 @@ class RunOutput:
 
 def resolved_yaml(scenario: Scenario, out: Path) -> str:
     """The scenario as run, with its seeds folder made relative to the output folder."""
-    data = parse_yaml(scenario.to_yaml(), RESOLVED).data
+    data = parse_yaml(scenario.to_yaml(), RESOLVED, limit=RESOLVED_MAX_BYTES).data
     if scenario.seeds_dir is not None:
         data["seeds"] = os.path.relpath(scenario.seeds_dir, out.resolve())
     return dump_yaml(data)
@@ -87,13 +86,7 @@ def refuse_to_overwrite(path: Path, overwrite: bool, what: str = "", hint: str =
 
 def check_out(out: Path) -> None:
     """Refuse an output folder that cannot be one (empty name, a file, a name too long)."""
-    if str(out).strip() == "":
-        raise UserError("--out: give a folder name (an empty one was given)")
-    try:
-        if out.exists() and not out.is_dir():
-            raise UserError(printable(f"{out}: --out must be a folder, and this is a file"))
-    except OSError as exc:
-        raise UserError(printable(f"{out}: cannot use this --out ({exc.strerror})")) from None
+    storage.check_folder(out)
 
 
 def new_folder(parent: Path, stem: str) -> Path:
@@ -118,21 +111,10 @@ def claim(out: Path) -> Iterator[None]:
     created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     (out / WORK).mkdir(exist_ok=True)
-    fd = os.open(out / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    with storage.folder_lock(out):  # the lock every command's output folder uses
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            fd = -1
-            raise UserError(
-                printable(
-                    f"{out}: another negsim is writing to this folder; wait for it or choose another --out"
-                )
-            ) from None
-        yield
-    finally:
-        if fd >= 0:
+            yield
+        finally:
             # Leave nothing of ours behind but an unfinished run's manifest and parts.
             if not has_manifest(out):
                 with contextlib.suppress(OSError):
@@ -140,7 +122,6 @@ def claim(out: Path) -> Iterator[None]:
                     (out / WORK).rmdir()
                     if created:
                         out.rmdir()
-            os.close(fd)
 
 
 def _holds_files(out: Path) -> bool:
@@ -287,7 +268,7 @@ def resume_run(
         remove_temporary(out)
         if not (out / RESOLVED).is_file():
             raise UserError(printable(f"{out / RESOLVED} is missing; cannot resume this run"))
-        scenario = load_scenario(out / RESOLVED, check_sources=False, as_of="")
+        scenario = load_scenario(out / RESOLVED, check_sources=False, as_of="", max_bytes=RESOLVED_MAX_BYTES)
         if manifest.get("seeds") is not None:
             scenario = scenario.model_copy(update={"seeds": manifest["seeds"]})
         if scenario.sha256() != manifest["sha256"]:
@@ -382,7 +363,7 @@ def read_scenario(run: Path, sha256: str | None) -> Scenario:
     """The scenario a run folder holds, checked against the fingerprint its summary recorded."""
     if not (run / RESOLVED).is_file():
         raise UserError(printable(f"{run}: {RESOLVED} is missing, so the scenario as run is unknown"))
-    scenario = load_scenario(run / RESOLVED, check_sources=False, as_of="")
+    scenario = load_scenario(run / RESOLVED, check_sources=False, as_of="", max_bytes=RESOLVED_MAX_BYTES)
     if scenario.sha256() != sha256:
         raise UserError(
             printable(

@@ -29,7 +29,7 @@ from simulator.figures.protocols import protocols_figure
 from simulator.numbers import pct
 from simulator.scenario import events as ke
 from simulator.scenario.events import LEVELS, OUTCOMES
-from simulator.scenario.yamlsafe import load_yaml
+from simulator.scenario.yamlsafe import RESOLVED_MAX_BYTES, load_yaml
 
 DPI = 150
 MAX_SAMPLE = 200_000  # rows of worlds.parquet read for histograms, evenly spaced
@@ -71,7 +71,7 @@ def run_figures(out: Path) -> list[Path]:
         protocols, for an ensemble run).
     """
     summary = read_summary(out)  # checks the summary against the resolved scenario
-    scenario = load_yaml(out / RESOLVED).data
+    scenario = load_yaml(out / RESOLVED, limit=RESOLVED_MAX_BYTES).data
     figures = {name: draw(summary, scenario, out / WORLDS) for name, draw in _DRAWERS.items()}
     if ke.BY_PROTOCOL.key() in summary.get("stats", {}):  # a model average: its members side by side
         figures[names.PROTOCOLS] = protocols_figure(summary)

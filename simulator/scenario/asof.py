@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from simulator.errors import Problem, UserError, printable
+from simulator.errors import Problem, ScenarioError, UserError, printable
 from simulator.scenario.params import Strict
 from simulator.scenario.provenance import Fallback, split
 from simulator.scenario.schema import Dropped, Scenario
@@ -45,29 +45,66 @@ Loc = tuple[str | int, ...]
 INDEX = "index.yaml"
 
 
-def parse_when(text: str) -> dt.datetime:
-    """``YYYY-MM-DD`` (end of that day) or ``YYYY-MM-DDTHH:MM`` (UTC) as a naive UTC datetime."""
+#: A date as negsim reads it: ``YYYY-MM-DD`` or ``YYYY-MM-DDTHH:MM`` (seconds and a UTC offset
+#: or ``Z`` allowed), ASCII digits only. ``date.fromisoformat`` alone also takes ``20250514`` and
+#: week dates, which no one means here.
+_WHEN = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}(?::[0-9]{2})?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?", re.ASCII
+)
+#: The years a forecast date may fall in (a shifted time zone must stay a datetime).
+YEARS = (1000, 9000)
+
+
+def when_or_none(text: str) -> tuple[dt.datetime | None, str]:
+    """``text`` as a naive UTC datetime (a date alone is the end of that day, 23:59), or None
+    and the reason it is not one."""
+    if not isinstance(text, str) or not _WHEN.fullmatch(text):
+        return None, "is not YYYY-MM-DD or YYYY-MM-DDTHH:MM"
     try:
         if "T" in text:
-            when = dt.datetime.fromisoformat(text)
+            when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
             if when.tzinfo is not None:
                 when = when.astimezone(dt.UTC).replace(tzinfo=None)
-            return when
-        return dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59))
-    except ValueError:
-        raise UserError(printable(f"--as-of: '{text}' is not YYYY-MM-DD or YYYY-MM-DDTHH:MM")) from None
+        else:
+            when = dt.datetime.combine(dt.date.fromisoformat(text), dt.time(23, 59))
+    except (ValueError, OverflowError):
+        return None, "is not a valid date and time"
+    if not YEARS[0] <= when.year <= YEARS[1]:
+        return None, f"is outside the years {YEARS[0]}-{YEARS[1]}"
+    return when, ""
+
+
+def parse_when(text: str, what: str = "--as-of") -> dt.datetime:
+    """``YYYY-MM-DD`` (end of that day) or ``YYYY-MM-DDTHH:MM`` (UTC) as a naive UTC datetime;
+    a UserError naming ``what`` otherwise."""
+    when, why = when_or_none(text)
+    if when is None:
+        raise UserError(printable(f"{what}: '{text}' {why}"))
+    return when
 
 
 def published_dates(seeds_dir: Path) -> dict[str, dt.datetime]:
-    """Each seed's ``published`` date-time from ``seeds/index.yaml``, by seed file stem."""
+    """Each seed's ``published`` date-time from ``seeds/index.yaml``, by seed file stem.
+
+    A bad date is the index's own ``path:line:col`` problem (never blamed on ``--as-of``)."""
     index = seeds_dir / INDEX
     if not index.is_file():
         raise UserError(printable(f"{index}: --as-of needs the seeds' index with a published date per seed"))
-    entries = load_yaml(index).data
+    doc = load_yaml(index)
+    entries = doc.data
     out: dict[str, dt.datetime] = {}
-    for e in entries if isinstance(entries, list) else []:
+    problems: list[Problem] = []
+    for i, e in enumerate(entries if isinstance(entries, list) else []):
         if isinstance(e, dict) and "published" in e and "file" in e:
-            out[Path(str(e["file"])).stem] = parse_when(str(e["published"]))
+            value = e["published"]
+            when, why = when_or_none(value) if isinstance(value, str) else (None, "must be a quoted date")
+            if when is None:
+                line, col = doc.positions.get((i, "published"), (0, 0))
+                problems.append(Problem(str(index), line, col, printable(f"published: {value!r} {why}")))
+                continue
+            out[Path(str(e["file"])).stem] = when
+    if problems:
+        raise ScenarioError(problems)
     return out
 
 

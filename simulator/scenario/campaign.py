@@ -11,10 +11,11 @@ is a :class:`~simulator.scenario.params.Param`, drawn per world like any other p
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Self
 
 import numpy as np
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from simulator.scenario.params import Multiplier, Param, Strict, Unit, ranged
 from simulator.scenario.parties import Id
@@ -26,6 +27,18 @@ Spread = Annotated[Param, ranged(0.0, 0.2)]
 #: A span in weeks.
 Weeks = Annotated[Param, ranged(0.5, 52.0)]
 
+
+def _day(value: object) -> object:
+    """A date is written ``YYYY-MM-DD``: a number (``1747353600``, a Unix time) is refused."""
+    if isinstance(value, dt.date) or (isinstance(value, str) and _DAY.fullmatch(value.strip())):
+        return value
+    raise ValueError("a date is written YYYY-MM-DD (in quotes or not)")
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+#: A calendar day as written in a scenario.
+Day = Annotated[dt.date, BeforeValidator(_day)]
+
 #: Most meetings (held or not) one campaign may schedule.
 MAX_MEETINGS = 30
 
@@ -33,7 +46,7 @@ MAX_MEETINGS = 30
 class Meeting(Strict):
     """A meeting fixed in the calendar."""
 
-    date: dt.date
+    date: Day
 
 
 class NextMeeting(Strict):
@@ -99,9 +112,9 @@ class Deadline(Strict):
 class Campaign(Strict):
     """Meetings from ``start`` to ``horizon``; forecasts reported at each checkpoint."""
 
-    start: dt.date
-    horizon: dt.date
-    checkpoints: list[dt.date] = Field(min_length=1)
+    start: Day
+    horizon: Day
+    checkpoints: list[Day] = Field(min_length=1)
     meetings: list[Meeting] | None = Field(
         default=None, description="Dated meetings (the first is the scenario's meeting)."
     )

@@ -9,6 +9,7 @@ message names the dataset's own ``file:line:col`` too.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ def check_dataset_citations(
     data: Any,
     problem: Callable[[Loc, str], Problem],
     base: Path,
+    root: Path | None = None,
 ) -> list[Problem]:
     """A problem for every dataset citation whose cell does not hold the parameter's value.
 
@@ -32,6 +34,10 @@ def check_dataset_citations(
     a parameter with a fixed ``value`` must find ``value x scale`` in the cell (numbers to 1e-9);
     elsewhere (a voting body, a signal) the cell must exist and not be empty. Problems point at
     the citation's ``field`` in the YAML and quote the dataset file's own line and column.
+
+    Dataset files are read by :mod:`simulator.inputs`: regular files of at most 5 MB, inside the
+    scenario's folder tree ``root`` (None: ``--allow-outside``). Messages give a bad file's line and
+    column, never its text (a path could name a secret that is not a dataset at all).
     """
     problems: list[Problem] = []
     cache: dict[str, Deu3Dataset | Problem] = {}
@@ -44,7 +50,7 @@ def check_dataset_citations(
             problems.append(problem((*loc, "dataset"), f"unknown dataset '{name}' ({known})"))
             continue
         if name not in cache:
-            cache[name] = _read_dataset(base / datasets[name], problem(("datasets", name), ""))
+            cache[name] = _read_dataset(base / datasets[name], problem(("datasets", name), ""), root)
         dataset = cache[name]
         if isinstance(dataset, Problem):
             problems.append(dataset)
@@ -60,7 +66,7 @@ def check_dataset_citations(
             if miss is None:
                 message = f"{name} {record}.{column}: the cell is empty"
                 problems.append(problem((*loc, "field"), message))
-            elif "cited None, file has '" in miss.message:
+            elif "cited None, file has " in miss.message:
                 continue
         if miss is not None:
             where = f"{miss.path}:{miss.line}:{miss.col}"
@@ -68,15 +74,22 @@ def check_dataset_citations(
     return problems
 
 
-def _read_dataset(path: Path, at: Problem) -> Deu3Dataset | Problem:
+def _read_dataset(path: Path, at: Problem, root: Path | None) -> Deu3Dataset | Problem:
     """The dataset file, or a problem placed at its entry under ``datasets:``."""
-    if not path.is_file():
+    try:
+        exists = os.path.lexists(path)
+    except (OSError, ValueError):
+        exists = False
+    if not exists:
         return Problem(at.path, at.line, at.col, f"datasets: no such file '{path}'")
     try:
-        return read_deu3(path)
+        return read_deu3(path, root=root)
     except ScenarioError as exc:
         first = exc.problems[0]
-        return Problem(at.path, at.line, at.col, f"datasets: '{path}' is not a valid DEU file ({first})")
+        if first.line == 0:  # not read at all: the reason names the file, not its content
+            return Problem(at.path, at.line, at.col, f"datasets: {first.message} ('{path}')")
+        where = f"line {first.line}, column {first.col}"
+        return Problem(at.path, at.line, at.col, f"datasets: '{path}' is not a valid DEU file (at {where})")
 
 
 def _owner(data: Any, loc: Loc) -> Any:

@@ -35,7 +35,7 @@ from simulator.scenario.paths import (
 )
 from simulator.scenario.schema import Scenario
 from simulator.scenario.sources import SeedLibrary, normalize
-from simulator.scenario.yamlsafe import Document, load_yaml
+from simulator.scenario.yamlsafe import MAX_BYTES, Document, load_yaml
 
 Loc = tuple[str | int, ...]
 Where = tuple[str, int, int]
@@ -73,6 +73,7 @@ def load_scenario(
     allow_outside: bool = False,
     labels: Sequence[str] = (),
     as_of: str | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> Scenario:
     """Load, merge, override, validate and source-check a scenario file.
 
@@ -84,6 +85,8 @@ def load_scenario(
         check_sources: Check every quote against the seed articles (on by default).
         allow_outside: Let ``extends:`` name files outside the scenario's folder tree.
         labels: How each override is named in messages (default ``--set[N]``).
+        max_bytes: The largest file read (a run's own ``scenario.resolved.yaml`` may be larger
+            than the file the user wrote: :data:`~simulator.scenario.yamlsafe.RESOLVED_MAX_BYTES`).
         as_of: Forecast as of this date (``YYYY-MM-DD[THH:MM]``): parameters, initial signals,
             commitments, factors and structural inputs quoting seeds published later use their
             ``as_of:`` fallback, or the scenario is refused (:mod:`simulator.scenario.asof`).
@@ -97,7 +100,7 @@ def load_scenario(
     """
     path = shipped_or_path(path)
     root = None if allow_outside else _tree(path)
-    located = _load_with_extends(path, depth=0, chain=(), root=root)
+    located = _load_with_extends(path, depth=0, chain=(), root=root, limit=max_bytes)
     for i, text in enumerate(overrides, start=1):
         label = labels[i - 1] if i - 1 < len(labels) else f"--set[{i}]"
         apply_override(located, text, label)
@@ -111,7 +114,7 @@ def load_scenario(
     if check_sources:
         problems = list(check_quotes(scenario, located, seeds_dir))
         problems += check_dataset_citations(
-            scenario.datasets, _sources(located.data, ()), located.data, located.problem, path.parent
+            scenario.datasets, _sources(located.data, ()), located.data, located.problem, path.parent, root
         )
         if problems:
             raise ScenarioError(problems)
@@ -179,9 +182,11 @@ def _resolve(path: Path, display: str, line: int, col: int) -> Path:
         raise ScenarioError.single(display, line, col, f"cannot use this file name ({reason})") from None
 
 
-def _load_with_extends(path: Path, depth: int, chain: tuple[Path, ...], root: Path | None = None) -> Located:
+def _load_with_extends(
+    path: Path, depth: int, chain: tuple[Path, ...], root: Path | None = None, limit: int = MAX_BYTES
+) -> Located:
     display = str(path)
-    doc = load_yaml(path, display=display)
+    doc = load_yaml(path, display=display, limit=limit)
     if not isinstance(doc.data, dict):
         kind = "empty" if doc.data is None else type(doc.data).__name__
         raise ScenarioError.single(display, 1, 1, f"a scenario must be a mapping (this one is {kind})")
@@ -294,7 +299,14 @@ def _pydantic_problems(exc: ValidationError, located: Located) -> list[Problem]:
             key = str(err["loc"][-1])
             parent_tp = type_at(Scenario, loc[:-1] if loc and loc[-1] == key else loc)
             valid = valid_keys(parent_tp, None)
-            msg = f"unknown key '{key}'{suggest(key, valid)}"
+            if key in valid:
+                # One branch of a union (a replacement, or {absent: true, ...}) does not know a key
+                # the other one takes: the other branch's own error says what is wrong.
+                if len(errors) > 1:
+                    continue
+                msg = f"'{key}' cannot be combined with the other keys given here"
+            else:
+                msg = f"unknown key '{key}'{suggest(key, valid)}"
         elif kind == "missing" and missing is None and isinstance(err["loc"][-1], int):
             msg = f"{loc[-1] if loc else 'list'}: too few values (item {err['loc'][-1] + 1} is missing)"
         elif kind == "missing":

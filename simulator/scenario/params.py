@@ -246,6 +246,11 @@ def ranged(lo: float, hi: float) -> AfterValidator:
                 )
         elif s_lo < lo or s_hi > hi:
             raise ValueError(f"values must lie in [{lo:g}, {hi:g}] (got {p.describe()})")
+        if p.as_of is not None:  # the fallback is used in its place: the same range holds
+            try:
+                check(p.as_of)
+            except ValueError as exc:
+                raise ValueError(f"as_of: {exc}") from None
         return p
 
     check.bounds = (lo, hi)  # type: ignore[attr-defined]

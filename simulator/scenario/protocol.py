@@ -67,16 +67,21 @@ class Protocol(Strict):
     exchanges the meeting allows and ``deadline`` the round by which each side's aspiration has
     fallen to its reservation value (default: the last round). ``walkout_hazard`` is the chance
     per round that the talks break down for reasons outside the model (an incident, a leak).
-    ``kind`` defaults to ``offers`` (offers and responses under private values,
-    ``simulator.model.protocols.offers``); ``mediation`` gives the mediator's roles there.
+    ``kind`` defaults to ``single_text`` (the mediated single-text procedure). ``offers`` (offers
+    and responses under private values, ``simulator.model.protocols.offers``) is opt-in until its
+    campaign behaviour is fixed (see CHANGELOG); ``mediation`` gives the mediator's roles there.
     ``kind: ensemble`` is a model average: each world plays one of ``members``, drawn with
     probability proportional to its weight (equal weights when ``members`` is left out: an
     assumption). ``members`` may also name fitted weights (``deu3_v1``: fitted on DEU III,
     ``simulator.scenario.fitted``), read when the scenario is validated.
     """
 
-    kind: ProtocolKind = "offers"
-    members: dict[ProtocolKind, Annotated[float, Field(gt=0, allow_inf_nan=False)]] | None = None
+    kind: ProtocolKind = "single_text"
+    # Strict (a boolean or a string is never a number) and bounded (weights of 1e308 would
+    # overflow their sum, and every world would play one member).
+    members: (
+        dict[ProtocolKind, Annotated[float, Field(gt=0, le=1e12, strict=True, allow_inf_nan=False)]] | None
+    ) = None
     announcement_order: list[Id]
     announcement_rounds: int = Field(default=3, ge=1, le=20, strict=True)
     choice_noise: Noise

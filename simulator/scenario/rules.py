@@ -15,7 +15,9 @@ from simulator.scenario.params import Source, Strict
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 Id = Annotated[str, Field(pattern=ID_PATTERN, max_length=40)]
 
-Share = Annotated[float, Field(gt=0.0, le=1.0)]
+Share = Annotated[float, Field(gt=0.0, le=1.0, strict=True)]
+#: A voting weight or a population: a number (never a boolean or a string), bounded so sums stay finite.
+Weight = Annotated[float, Field(gt=0.0, le=1e12, strict=True, allow_inf_nan=False)]
 
 
 class Body(Strict):
@@ -30,10 +32,10 @@ class Body(Strict):
 
     members: list[Id] = Field(min_length=1)
     vote: Literal["unanimity", "simple_majority", "qualified_majority"]
-    weights: dict[Id, Annotated[float, Field(gt=0.0)]] | None = None
+    weights: dict[Id, Weight] | None = None
     threshold: Share | None = None
     count_threshold: Share | None = None
-    population: dict[Id, Annotated[float, Field(gt=0.0)]] | None = None
+    population: dict[Id, Weight] | None = None
     population_threshold: Share | None = None
     blocking_minority: int | None = Field(default=None, ge=1)
     source: Source | list[Source] | None = None

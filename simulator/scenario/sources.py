@@ -8,11 +8,11 @@ these; nothing else is forgiven, so a paraphrase fails).
 from __future__ import annotations
 
 import re
-import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from simulator.errors import ScenarioError
+from simulator.inputs import read_bytes
 
 #: The largest seed article read (an article is tens of kilobytes; this stops /dev/zero and kin).
 MAX_SEED_BYTES = 5_000_000
@@ -163,15 +163,7 @@ def _fold_with_index(text: str) -> tuple[str, list[int]]:
 
 def _read_seed(path: Path) -> str:
     """A seed's text: only regular files (a FIFO would hang, a device never end), at most 5 MB."""
-    try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise ScenarioError.single(str(path), 0, 0, "seed is not a regular file; refusing to read it")
-        with path.open("rb") as f:
-            raw = f.read(MAX_SEED_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError.single(str(path), 0, 0, f"cannot read seed: {exc.strerror or exc}") from None
-    if len(raw) > MAX_SEED_BYTES:
-        limit = f"{MAX_SEED_BYTES // 1_000_000} MB"
-        raise ScenarioError.single(str(path), 0, 0, f"seed is larger than {limit}; is it an article?")
+    limit = f"{MAX_SEED_BYTES // 1_000_000} MB"
+    too_large = f"seed is larger than {limit}; is it an article?"
+    raw = read_bytes(path, what="seed", limit=MAX_SEED_BYTES, too_large=too_large)  # the one reader
     return raw.decode("utf-8", errors="replace")

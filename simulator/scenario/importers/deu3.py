@@ -14,6 +14,7 @@ one quote). Quoted fields never contain tabs in this format, so lines are split 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 
 from simulator.errors import Problem, ScenarioError
+from simulator.inputs import MAX_TABLE_BYTES, read_text, strict_float, why_not_a_number
 
 DATASET = "deu3"
 #: ``record`` to cite for a capability, which lives on line 2 rather than on an issue's line.
@@ -150,10 +152,30 @@ def to_arrays(dataset: Deu3Dataset, issues: Sequence[Deu3Issue] | None = None) -
     )
 
 
-def read_deu3(path: str | Path) -> Deu3Dataset:
-    """Read a DEU-format file; raise one ScenarioError listing every problem found."""
-    text = Path(path).read_text(encoding="utf-8-sig")
+def read_deu3(path: str | Path, *, root: Path | None = None, limit: int = MAX_TABLE_BYTES) -> Deu3Dataset:
+    """Read a DEU-format file; raise one ScenarioError listing every problem found.
+
+    The file is read by :func:`simulator.inputs.read_text`: a regular file of at most ``limit``
+    bytes, inside ``root`` when given.
+    """
+    text = read_text(path, what="DEU table", limit=limit, root=root)
     return parse_deu3(text, str(path))
+
+
+def issue_key(issue_id: str) -> str:
+    """The scenario id of a DEU issue (ids must be lower-case: ``n0062Bi1`` becomes ``n0062bi1``).
+
+    The reader refuses two issues with one key (``D00032I1`` and ``d00032i1``): one would be lost.
+    """
+    key = re.sub(r"[^a-z0-9_]+", "_", issue_id.lower())
+    return key if re.match(r"[a-z]", key) else "i_" + key
+
+
+#: A proposal id names its scenario file (``<prnr>.yaml``): nothing that could leave the folder.
+_PROPOSAL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", re.ASCII)
+#: Characters no field may hold (C0 but tab, DEL, C1, line separators): they would reach the
+#: scenario files and the terminal.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class _Line:
@@ -176,6 +198,9 @@ class _Line:
 
     def _unquote(self, index: int) -> str:
         raw = self.raw[index].strip()
+        if _CONTROL.search(raw):
+            self.problem(index, "a control character in this field (not allowed)")
+            return _CONTROL.sub("", raw).strip('"')
         if not raw.startswith('"'):
             if '"' in raw:
                 self.problem(index, f"stray double quote in field {raw!r}")
@@ -192,13 +217,10 @@ class _Line:
         text = self.values[index]
         if text == "":
             return None
-        try:
-            value = float(text)
-        except ValueError:
-            self.problem(index, f"{name}: expected a number, found {text!r}")
-            return None
-        if not math.isfinite(value):
-            self.problem(index, f"{name}: expected a finite number, found {text!r}")
+        value = strict_float(text)
+        if value is None:
+            shown = f"{text!r}" if len(text) <= 24 else f"{text[:20]!r}..."
+            self.problem(index, f"{name}: expected {why_not_a_number(text)}, found {shown}")
             return None
         if (low is not None and value < low) or (high is not None and value > high):
             bounds = f"{low:g}-{high:g}" if high is not None else f">= {low:g}"
@@ -276,9 +298,11 @@ def parse_deu3(text: str, path: str = "<deu3>") -> Deu3Dataset:
         capabilities = [
             cap_line.number(i, f"capability of {a}", 0.0, None) for a, i in zip(actors, pos_idx, strict=True)
         ]
+        if not any(c for c in capabilities) and len(problems) == 0:
+            cap_line.problem(pos_idx[0], "capability line: at least one capability must be above 0")
 
     issues: list[Deu3Issue] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[str, int]] = {}
     for number in range(3, len(lines) + 1):
         line = parse(number)
         if line is None:
@@ -298,7 +322,7 @@ def _issue(
     pos_idx: list[int],
     sal_idx: list[int],
     capabilities: list[float | None],
-    seen: dict[str, int],
+    seen: dict[str, tuple[str, int]],
 ) -> Deu3Issue | None:
     """One data line as an issue, or None after recording its problems."""
     before = len(line.problems)
@@ -307,9 +331,22 @@ def _issue(
         if v[index[name]] == "":
             line.problem(index[name], f"{name}: missing")
     issue_id = v[index["isnr"]]
-    if issue_id and issue_id in seen:
-        line.problem(index["isnr"], f"isnr: issue {issue_id!r} already on line {seen[issue_id]}")
-    seen.setdefault(issue_id, line.lineno)
+    key = issue_key(issue_id)
+    if issue_id and key in seen:
+        other, at = seen[key]
+        same = "" if other == issue_id else f" (as {other!r}: both become the scenario id {key!r})"
+        line.problem(index["isnr"], f"isnr: issue {issue_id!r} already on line {at}{same}")
+    seen.setdefault(key, (issue_id, line.lineno))
+    proposal = v[index["prnr"]]
+    if proposal and not _PROPOSAL_ID.fullmatch(proposal):
+        line.problem(
+            index["prnr"], "prnr: a proposal id is 1-64 ASCII letters, digits, '_' or '-' (it names a file)"
+        )
+    elif proposal:
+        folded = "prnr:" + proposal.lower()
+        other, at = seen.setdefault(folded, (proposal, line.lineno))
+        if other != proposal:
+            line.problem(index["prnr"], f"prnr: {proposal!r} differs from {other!r} (line {at}) only by case")
     for name in ("prnrnmc", "isnrnmc", "proccde", "issues"):
         value = line.number(index[name], name, None, None)
         if value is not None and not value.is_integer():
@@ -374,7 +411,14 @@ def check_dataset_source(
     found = line.values[col]
     if _same(found, value):
         return None
-    shown = "empty" if found == "" else repr(found)
+    # Name a number, never other text: a dataset path may point at a file that is not a dataset.
+    shown = (
+        "empty"
+        if found == ""
+        else repr(found)
+        if strict_float(found) is not None and len(found) <= 24
+        else "something else"
+    )
     return Problem(
         dataset.path, number, line.cols[col], f"deu3 {record_id}.{field}: cited {value!r}, file has {shown}"
     )
@@ -385,10 +429,8 @@ def _same(found: str, value: float | str | None) -> bool:
         return found == ""
     if isinstance(value, str):
         return found == value
-    try:
-        return math.isclose(float(found), float(value), rel_tol=0.0, abs_tol=1e-9)
-    except ValueError:
-        return False
+    number = strict_float(found)
+    return number is not None and math.isclose(number, float(value), rel_tol=0.0, abs_tol=1e-9)
 
 
 def check_sources(dataset: Deu3Dataset, citations: Iterable[tuple[str, str, float | str | None]]) -> None:
