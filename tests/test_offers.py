@@ -120,7 +120,7 @@ def test_mandate_floor_and_ratification() -> None:
 def test_the_decomposition_of_agreement_adds_up() -> None:
     from simulator.engine.tally import events_of
 
-    scenario = load_scenario("scenarios/istanbul_2025.yaml")
+    scenario = load_scenario("scenarios/istanbul_2025.yaml", ["protocol.kind=offers"])
     rec = NegotiationModel(scenario, worlds=3000, rng=3).run().records()
     ev = events_of(scenario, rec)
     parts = [v for k, v in ev.items() if k.startswith("agreement_path.")]

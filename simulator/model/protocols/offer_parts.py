@@ -57,8 +57,7 @@ def contract_curve(
     j, tt = seg[..., None], t[..., None]
     zlo, zhi = zone.zlo[:, None, :], zone.zhi[:, None, :]
     z = np.where(rank < j, zhi, np.where(rank == j, zlo + tt * (zhi - zlo), zlo))
-    out: np.ndarray = zone.start[:, None, :] + zone.step[:, None, :] * z
-    return out
+    return np.asarray(zone.start[:, None, :] + zone.step[:, None, :] * z)
 
 
 def package_value(
@@ -81,12 +80,10 @@ def package_value(
     beyond = (x - np.nan_to_num(red_line)[:, None, :]) * toward > EPS
     audience = np.broadcast_to(audience, ideal.shape)
     if not beyond.any():
-        out: np.ndarray = util
-        return out
+        return np.asarray(util)
     with np.errstate(invalid="ignore"):
         cost = np.where(beyond & (w > 0), w * audience[:, None, :], 0.0)
-    net: np.ndarray = util - cost.sum(axis=-1)
-    return net
+    return np.asarray(util - cost.sum(axis=-1))
 
 
 @dataclass
@@ -112,8 +109,7 @@ class Belief:
 
     def cdf(self, v: np.ndarray) -> np.ndarray:
         """Prior probability that the reservation value is at most ``v`` (linear between grid points)."""
-        out: np.ndarray = np.interp(v, _CDF_GRID, self.cdf_table)
-        return out
+        return np.asarray(np.interp(v, _CDF_GRID, self.cdf_table))
 
     def p_accept(self, margin: np.ndarray, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """``P(reservation <= margin)`` given the belief, for ``margin`` ``(rows, points)``.
@@ -134,14 +130,12 @@ class Belief:
     def quantile(self, u: np.ndarray) -> np.ndarray:
         """The prior's inverse CDF at ``u``."""
         ramp = self.cdf_table + np.arange(CDF_POINTS) * 1e-12  # strictly increasing for interp
-        out: np.ndarray = np.interp(u, ramp, _CDF_GRID)
-        return out
+        return np.asarray(np.interp(u, ramp, _CDF_GRID))
 
     def median(self, rows: np.ndarray) -> np.ndarray:
         """The middle of the types not yet ruled out (the conditional median), per world ``rows``."""
         target = 0.5 * (self.cdf(self.lo[rows]) + self.cdf(self.hi[rows]))
-        out: np.ndarray = np.clip(self.quantile(target), self.lo[rows], self.hi[rows])
-        return out
+        return np.asarray(np.clip(self.quantile(target), self.lo[rows], self.hi[rows]))
 
     def rule_out(self, rows: np.ndarray, margin: np.ndarray) -> None:
         """A rejection at ``margin``: the types that would have accepted (reservation <= margin) are gone."""
@@ -188,8 +182,7 @@ def best_offer(
 
 def accepts(value: np.ndarray, reservation: np.ndarray, going_on: np.ndarray) -> np.ndarray:
     """The responder accepts a package worth at least its reservation value plus what going on is worth."""
-    out: np.ndarray = value - reservation >= going_on - EPS
-    return out
+    return np.asarray(value - reservation >= going_on - EPS)
 
 
 def going_on(patience: np.ndarray, hazard: np.ndarray, prospect: np.ndarray, share: np.ndarray) -> np.ndarray:
@@ -199,8 +192,7 @@ def going_on(patience: np.ndarray, hazard: np.ndarray, prospect: np.ndarray, sha
     1 - war_cost`` its patience, ``h`` the chance the talks break first, and ``a`` the share of the
     surplus its role next round brings (:func:`proposer_shares`; 0 after the last round).
     """
-    out: np.ndarray = patience * (1.0 - hazard) * np.asarray(share) * np.maximum(prospect, 0.0)
-    return out
+    return np.asarray(patience * (1.0 - hazard) * np.asarray(share) * np.maximum(prospect, 0.0))
 
 
 def proposer_shares(
@@ -225,8 +217,7 @@ def proposer_shares(
 def ratify_probability(value: np.ndarray, reservation: np.ndarray, noise: np.ndarray) -> np.ndarray:
     """The leader's chance of ratifying a deal made ad referendum: ``1 / (1 + exp(-(V - B) / noise))``."""
     z = (value - reservation) / np.maximum(noise, EPS)
-    out: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
-    return out
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))))
 
 
 def ratification_risk(
