@@ -24,7 +24,8 @@ DATA = HERE / "data"
 TWO_PARTY = DATA / "two_party.yaml"
 BASE = TWO_PARTY.read_text(encoding="utf-8")
 REPO = Path(__file__).parents[1]
-SHIPPED = sorted((REPO / "scenarios").glob("*.yaml"))
+# Observed-outcome files (*.observed.yaml) are not scenarios: tests/test_score.py checks them.
+SHIPPED = sorted(p for p in (REPO / "scenarios").glob("*.yaml") if not p.name.endswith(".observed.yaml"))
 
 # A quote that really is in tests/data/seeds/001_test.txt.
 QUOTE_001 = "we will not respond to threats"
@@ -715,11 +716,12 @@ def test_round_trip_through_the_strict_loader(tmp_path: Path) -> None:
 def test_round_trip_keeps_party_no_and_dates(tmp_path: Path) -> None:
     text = BASE.replace("patron", "no").replace("seeds: seeds\n", "seeds: seeds\nas_of: 2025-05-14\n")
     write(tmp_path, {"s.yaml": text})
-    scenario = load_scenario(tmp_path / "s.yaml")
+    # as_of="": the declared cut-off is kept as a field but not applied (this folder has no index)
+    scenario = load_scenario(tmp_path / "s.yaml", as_of="")
     assert scenario.as_of == "2025-05-14"
     assert_round_trips(scenario)
     write(tmp_path, {"resolved.yaml": scenario.to_yaml()})
-    assert load_scenario(tmp_path / "resolved.yaml").model_dump() == scenario.model_dump()
+    assert load_scenario(tmp_path / "resolved.yaml", as_of="").model_dump() == scenario.model_dump()
 
 
 @pytest.mark.parametrize("text", ["1e3", "0o17"])

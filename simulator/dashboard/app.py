@@ -23,6 +23,7 @@ import solara
 import solara.lab
 
 from simulator.dashboard import charts, session
+from simulator.engine.rundir import RESOLVED
 from simulator.errors import UserError
 
 log = logging.getLogger("negsim.dashboard")
@@ -654,8 +655,8 @@ def DownloadsPage(opened: session.Opened, tmp: Path) -> None:
     )
     solara.FileDownload(
         opened.scenario.to_yaml().encode(),
-        filename="scenario.resolved.yaml",
-        label="scenario.resolved.yaml",
+        filename=RESOLVED,
+        label=RESOLVED,
         mime_type="text/yaml",
     )
     runs = sorted(tmp.glob("*/summary.json"), key=lambda p: p.stat().st_mtime)
