@@ -339,16 +339,16 @@ def test_out_holding_an_interrupted_run_suggests_resume(
 ) -> None:
     out = tmp_path / "interrupted"
     tallies: list[str] = []
-    real_write_text = Path.write_text
+    real_write_bytes = Path.write_bytes  # storage writes every file as bytes, atomically
 
     def ctrl_c_on_second_tally(self: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.name.startswith(".chunk-") and ".json." in self.name:  # a chunk's tally (temp name)
             tallies.append(self.name)
             if len(tallies) == 2:
                 raise KeyboardInterrupt
-        return real_write_text(self, *args, **kwargs)
+        return real_write_bytes(self, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_text", ctrl_c_on_second_tally)
+    monkeypatch.setattr(Path, "write_bytes", ctrl_c_on_second_tally)
     assert main(run_args(out, SHORT, "--workers", "1")) == 130
     monkeypatch.undo()
     assert parts_done(out) == 1
