@@ -117,7 +117,8 @@ def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
     if floor:
         what = "ST" if sobol else "mu*"
         ax.axvline(floor, color="grey", ls="--", lw=1, label=f"noise floor (in every {what})")
-    ax.set_xlabel(wrap_to(fig, xlabel, 10, 0.8))
+    # Wrapped to half the figure: the axes sit right of long labels, and their text is centred on them.
+    ax.set_xlabel(wrap_to(fig, xlabel, 10, 0.5))
     ax.set_yticks(y, labels)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.grid(axis="x", alpha=0.3)
@@ -126,7 +127,7 @@ def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
         f"{method}; the {len(shown)} of {n_params} uncertain parameters that clear the noise floor"
         f"{'' if len(shown) == len(clear) else f' (of {len(clear)} that do)'}; {work}"
     )
-    ax.set_title(wrap_to(fig, sub, 9, 0.7), fontsize=9)
+    ax.set_title(wrap_to(fig, sub, 9, 0.5), fontsize=9)
     handles, names = ax.get_legend_handles_labels()
     rank = ("total", "mu*", "first", "sigma", "95%", "noise")
     order = sorted(range(len(names)), key=lambda i: [names[i].startswith(r) for r in rank].index(True))
