@@ -340,3 +340,20 @@ def test_the_notebook_api_steps_one_world_through_the_next_round() -> None:
     rec = model.records()
     assert rec["outcome"].shape == (1,)
     assert set(rec) >= {f"threat.{t}" for t in THREATS}
+
+
+@pytest.mark.slow
+def test_discovery_and_the_dashboard_session_on_the_campaign(tmp_path: Path) -> None:
+    """The two commands issue #21 lists last: ``negsim discover`` and the dashboard's pages."""
+    from simulator.dashboard import session
+
+    scenario = load_scenario(CAMPAIGN)
+    controls = session.controls(scenario)
+    assert {c.set_path() for c in controls} >= set(scenario.parameter_slots())
+    run = session.forecast(scenario, tmp_path / "forecast", runs=3000, seed=0)
+    event = "threat.israel_strike.by.2025-12-31"
+    assert main(["discover", str(run.out), "--event", event, "--out", str(tmp_path / "disc")]) == 0
+    doc = json.loads((tmp_path / "disc" / "discovery.json").read_text())
+    assert doc["event"] == event and doc["sentence"]
+    page = session.discovery(run.out, event)
+    assert page["event"] == event and 0 < page["base_rate"] < 1
