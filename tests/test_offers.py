@@ -9,18 +9,16 @@ import numpy as np
 import pytest
 
 from simulator.model.model import NegotiationModel
-from simulator.model.protocols.offer_parts import (
-    GRID,
-    Belief,
+from simulator.model.protocols.beliefs import Belief
+from simulator.model.protocols.moves import (
     accepts,
     best_offer,
-    contract_curve,
     going_on,
     mandate_floor,
-    package_value,
     proposer_shares,
     ratify_probability,
 )
+from simulator.model.protocols.packages import GRID, contract_curve, package_value
 from simulator.scenario.load import ScenarioError, load_scenario
 from tests.conftest import two_party
 

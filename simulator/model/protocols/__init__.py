@@ -6,7 +6,7 @@ or a package with a ``negsim.protocols`` entry point: :mod:`simulator.plugins`).
 cores of the expected-utility model, the Nash solution and the compromise model live beside them
 (``expected_utility``, ``nash``, ``compromise``); the expected-utility protocol itself is
 ``eum_protocol``. The default protocol is ``single_text``; ``offers`` (offers and responses under private
-values, opt-in for now) is built from ``offer_parts``.
+values, opt-in for now) is built from ``packages``, ``beliefs`` and ``moves``.
 """
 
 import importlib

@@ -43,20 +43,18 @@ import numpy as np
 
 from simulator.model.bargaining import EPS
 from simulator.model.protocols.base import Problem, Table, TalksOutcome, TalksProtocol, register
-from simulator.model.protocols.offer_parts import (
-    GRID,
-    Belief,
+from simulator.model.protocols.beliefs import Belief
+from simulator.model.protocols.moves import (
     accepts,
     best_offer,
-    contract_curve,
     expected_surplus,
     going_on,
     mandate_floor,
-    package_value,
     proposer_shares,
     ratification_risk,
     ratify_probability,
 )
+from simulator.model.protocols.packages import GRID, contract_curve, package_value
 from simulator.model.protocols.sides import Uniform, groups_of
 from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
 from simulator.randomness import Streams

@@ -1,0 +1,74 @@
+"""Packages in the offers protocol: the points a proposer chooses among, and what each is worth.
+
+- :func:`contract_curve`: ``GRID`` packages along the contract curve between the two ideals (the
+  logrolling frontier: concede first where it costs you least and gains the other most);
+- :func:`package_value`: what a package is worth to a principal, its salience-weighted utility
+  less the audience cost of every red line it crosses (Fearon 1994).
+
+Rules, formulas and tests: ``docs/model.md`` section "Offers".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulator.model.bargaining import EPS, Zone
+
+#: Packages searched per issue group: points along the contract curve (see :func:`contract_curve`).
+GRID = 41
+
+
+def contract_curve(
+    ideal1: np.ndarray, sal1: np.ndarray, ideal2: np.ndarray, sal2: np.ndarray, points: int = GRID
+) -> np.ndarray:
+    """``points`` packages ``(worlds, points, issues)`` along the contract curve, party 1's ideal first.
+
+    With utilities linear in each issue the Pareto frontier between the ideals is a chain of
+    segments, one per issue, ordered by the ratio of the two saliences (``Zone``); the points are
+    spaced evenly in party 1's utility, so a package trades a low-salience issue for a high one
+    where the saliences differ. Red lines are left out here: they are soft, priced by value.
+    """
+    open1 = np.where(np.isnan(ideal2), ideal1, ideal2)
+    open2 = np.where(np.isnan(ideal1), ideal2, ideal1)
+    zone = Zone.build(ideal1, sal1, open1, ideal2, sal2, open2)
+    u1 = zone.u1  # (worlds, issues + 1), decreasing
+    f = np.linspace(0.0, 1.0, points)
+    target = u1[:, :1] - f[None, :] * (u1[:, :1] - u1[:, -1:])  # (worlds, points)
+    inner = u1[:, 1:-1]
+    seg = (inner[:, None, :] >= target[..., None] - EPS).sum(axis=-1)  # (worlds, points)
+    hi = np.take_along_axis(u1, seg, axis=1)
+    lo = np.take_along_axis(u1, seg + 1, axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.clip(np.nan_to_num((hi - target) / (hi - lo), nan=0.0, posinf=0.0, neginf=0.0), 0.0, 1.0)
+    t = np.where(np.abs(hi - lo) > EPS, t, f[None, :])
+    rank = zone.rank[:, None, :]
+    j, tt = seg[..., None], t[..., None]
+    zlo, zhi = zone.zlo[:, None, :], zone.zhi[:, None, :]
+    z = np.where(rank < j, zhi, np.where(rank == j, zlo + tt * (zhi - zlo), zlo))
+    return np.asarray(zone.start[:, None, :] + zone.step[:, None, :] * z)
+
+
+def package_value(
+    x: np.ndarray, ideal: np.ndarray, salience: np.ndarray, red_line: np.ndarray, audience: np.ndarray
+) -> np.ndarray:
+    """Value of packages ``x`` ``(worlds, points, issues)``: utility less crossed red lines' costs.
+
+    ``V(x) = sum_k w_k (1 - |x_k - ideal_k| - c_k [x_k beyond red_line_k])``, ``w_k = s_k / sum s``:
+    an audience cost ``c_k`` is on its issue's own scale (a deal on the issue alone is worth 0..1),
+    so a package is worth the salience-weighted sum of its issues' values, whichever way the
+    agenda is split. ``c_k`` is ``inf`` for a hard red line (the package is then worth ``-inf``).
+    """
+    has = ~np.isnan(ideal)
+    w = np.where(has, salience, 0.0)
+    total = w.sum(axis=-1)
+    w = np.where(total[:, None] > EPS, w / np.maximum(total, EPS)[:, None], 0.0)[:, None, :]
+    x = np.nan_to_num(x)
+    util = 1.0 - (w * np.abs(x - np.nan_to_num(ideal)[:, None, :])).sum(axis=-1)
+    toward = np.where(has, np.sign(red_line - ideal), 0.0)[:, None, :]
+    beyond = (x - np.nan_to_num(red_line)[:, None, :]) * toward > EPS
+    audience = np.broadcast_to(audience, ideal.shape)
+    if not beyond.any():
+        return np.asarray(util)
+    with np.errstate(invalid="ignore"):
+        cost = np.where(beyond & (w > 0), w * audience[:, None, :], 0.0)
+    return np.asarray(util - cost.sum(axis=-1))
