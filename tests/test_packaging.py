@@ -83,6 +83,17 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
     assert done.stdout.strip() == "[]"
 
 
+def test_a_run_without_figures_never_loads_matplotlib() -> None:
+    """``negsim run --no-figures`` imports the API, which names the figures' files: naming them
+    must not load matplotlib (a second and a half of start-up on a busy machine)."""
+    code = (
+        "import sys, simulator.api, simulator.cli.run; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'matplotlib'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
 def test_validate_and_explain_load_no_heavy_library() -> None:
     # validate samples the prior for its zone-of-agreement warning (that loads the model) unless
     # told not to: checking the file alone stays light.

@@ -24,8 +24,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from simulator import storage
 from simulator.cli import main
 from simulator.engine.tally import Tally
+from simulator.engine.worlds import PART_SUFFIX, read_part
 
 HERE = Path(__file__).parent
 TWO_PARTY = HERE / "data" / "two_party.yaml"
@@ -114,8 +116,8 @@ def assert_only_complete_files(out: Path, resolved: bytes, chunk_size: int) -> i
     done = sorted(parts.glob("chunk-*.json"))
     for tally_file in done:
         assert Tally.from_json(tally_file.read_text()).n == chunk_size
-        # The tally is written after the worlds: a finished chunk always has its whole Parquet part.
-        assert pq.read_table(tally_file.with_suffix(".parquet")).num_rows == chunk_size
+        # The tally is written after the worlds: a finished chunk always has its whole rows part.
+        assert read_part(tally_file.with_suffix(PART_SUFFIX)).num_rows == chunk_size
     return len(done)
 
 
@@ -213,17 +215,18 @@ def test_full_disk_fails_cleanly_and_resume_finishes(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    real_write_table = pq.write_table
+    real_write_bytes = storage.write_bytes
     written: list[int] = []
 
-    def write_table_until_full(table, where, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def write_bytes_until_full(where: Path, data: bytes) -> None:
         if len(written) == 3:
-            Path(where).write_bytes(b"PAR1 torn")  # the disk fills up part-way through the file
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(table.num_rows)
-        return real_write_table(table, where, *args, **kwargs)
+            with storage.atomic_path(where) as tmp:
+                tmp.write_bytes(data[:9])  # the disk fills up part-way through the file
+                raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(len(data))
+        real_write_bytes(where, data)
 
-    monkeypatch.setattr(pq, "write_table", write_table_until_full)
+    monkeypatch.setattr(storage, "write_bytes", write_bytes_until_full)
     out = tmp_path / "full"
     code = main(run_args(out, SHORT, "--workers", "1"))
     err = capsys.readouterr().err
@@ -234,7 +237,7 @@ def test_full_disk_fails_cleanly_and_resume_finishes(
     assert f"negsim run --resume {out}" in err
     parts = out / ".negsim" / "parts"
     assert sorted(p.name for p in parts.iterdir()) == [
-        f"chunk-{k:06d}.{ext}" for k in range(3) for ext in ("json", "parquet")
+        f"chunk-{k:06d}{ext}" for k in range(3) for ext in (PART_SUFFIX, ".json")
     ]  # the torn temporary file is gone
     assert not (out / "summary.json").exists()
 

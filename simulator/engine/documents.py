@@ -76,12 +76,12 @@ class TallyDoc(Doc):
 
 
 class Part(Doc):
-    """A finished chunk: which chunk of which run, its Parquet file's checksum, its tally."""
+    """A finished chunk: which chunk of which run, its rows file's checksum, its tally."""
 
     run: StrictStr
     chunk: Count
     size: StrictInt = Field(ge=1)
-    parquet_sha256: StrictStr
+    rows_sha256: StrictStr
     tally: TallyDoc
 
 

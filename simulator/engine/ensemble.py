@@ -7,12 +7,12 @@ size — never on how many processes, or which machines, ran it. Chunks go to an
 :class:`concurrent.futures.Executor`: none (in this process), a local process pool, or a Dask
 client's executor; there is one way of running a chunk and several places to run it.
 
-With a parts folder (``rundir`` says where), each finished chunk is written at once (its worlds as
-Parquet, then a JSON file with its tally, its chunk index, the run it belongs to and the Parquet
-file's SHA-256, each written atomically), so memory stays flat as ``runs`` grows and an interrupted
-run can be resumed: only the missing chunks are run again, a damaged or foreign part is recomputed
-(with a warning) rather than merged, and the final files are identical to those of an
-uninterrupted run.
+With a parts folder (``rundir`` says where), each finished chunk is written at once (its worlds'
+rows, :mod:`simulator.engine.worlds`, then a JSON file with its tally, its chunk index, the run it
+belongs to and the rows file's SHA-256, each written atomically), so memory stays flat as
+``runs`` grows and an interrupted run can be resumed: only the missing chunks are run again, a
+damaged or foreign part is recomputed (with a warning) rather than merged, and the final files are
+identical to those of an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -28,14 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pyarrow.parquet as pq
 
 from simulator import storage
+from simulator.engine import worlds
 from simulator.engine.chunks import DEFAULT_CHUNK, Chunk, chunk_seed, plan
 from simulator.engine.documents import Part, check_doc
 from simulator.engine.executors import map_chunks
 from simulator.engine.sketch import from_sparse
-from simulator.engine.tally import Tally, worlds_table
+from simulator.engine.tally import Tally
 from simulator.errors import UserError, printable
 from simulator.model.agents import PartyAgent
 from simulator.model.campaign import run_campaign
@@ -80,8 +80,8 @@ def simulate_chunk(
 
 
 def part_files(parts: Path, index: int) -> tuple[Path, Path]:
-    """The Parquet and JSON files of chunk ``index`` in the parts folder ``parts``."""
-    return parts / f"chunk-{index:06d}.parquet", parts / f"chunk-{index:06d}.json"
+    """The rows (Arrow IPC, :mod:`simulator.engine.worlds`) and JSON files of chunk ``index``."""
+    return parts / f"chunk-{index:06d}{worlds.PART_SUFFIX}", parts / f"chunk-{index:06d}.json"
 
 
 def run_id(scenario: Scenario, runs: int, seed: int, chunk_size: int) -> str:
@@ -109,16 +109,13 @@ def _run_chunk(
     rec = simulate_chunk(scenario, seed, chunk, agents=agents)
     tally = Tally.of(scenario, rec)
     if parts is not None:
-        table = worlds_table(scenario, rec, chunk.start, chunk.index)
-        pq_file, json_file = part_files(parts, chunk.index)
-        with storage.atomic_path(pq_file) as tmp:
-            pq.write_table(table, tmp)
-            digest = _sha256(tmp)
+        rows_file, json_file = part_files(parts, chunk.index)
+        digest = worlds.write_part(rows_file, worlds.table(scenario, rec, chunk.start, chunk.index))
         doc = {
             "run": run,
             "chunk": chunk.index,
             "size": chunk.size,
-            "parquet_sha256": digest,
+            "rows_sha256": digest,
             "tally": json.loads(tally.to_json()),
         }
         # The JSON is written last: its presence marks the chunk as done.
@@ -128,7 +125,7 @@ def _run_chunk(
 
 def read_part(parts: Path, chunk: Chunk, run: str) -> Tally | None:
     """The tally of a finished chunk, or None (with a warning) when its files fail their checks."""
-    pq_file, json_file = part_files(parts, chunk.index)
+    rows_file, json_file = part_files(parts, chunk.index)
     problem = None
     try:
         data = json.loads(json_file.read_text(encoding="utf-8"))
@@ -137,8 +134,8 @@ def read_part(parts: Path, chunk: Chunk, run: str) -> Tally | None:
             problem = "it belongs to another chunk or another run"
         elif part.tally.n != chunk.size:
             problem = "its tally does not count the chunk's worlds"
-        elif not pq_file.is_file() or _sha256(pq_file) != part.parquet_sha256:
-            problem = "its Parquet file is missing or fails its checksum"
+        elif not rows_file.is_file() or _sha256(rows_file) != part.rows_sha256:
+            problem = "its rows file is missing or fails its checksum"
         sketches = {k: from_sparse(v) for k, v in part.tally.sketches.items()}
     except (OSError, ValueError, UserError, RecursionError) as exc:
         problem = f"it cannot be read ({exc})"
@@ -147,7 +144,7 @@ def read_part(parts: Path, chunk: Chunk, run: str) -> Tally | None:
             printable(f"negsim: warning: {json_file.name}: {problem}; recomputing chunk {chunk.index}"),
             file=sys.stderr,
         )
-        for f in (json_file, pq_file):
+        for f in (json_file, rows_file):
             f.unlink(missing_ok=True)
         return None
     t = part.tally
@@ -210,22 +207,5 @@ def run_ensemble(
 
 
 def merge_parts(parts: Path, chunks: int, dest: Path) -> None:
-    """Concatenate the chunk Parquet files, in order, into ``dest`` (atomically)."""
-    files = [part_files(parts, k)[0] for k in range(chunks)]
-    missing = [f.name for f in files if not f.exists()]
-    if missing:
-        raise UserError(f"{parts}: parts missing ({', '.join(missing[:3])}...); run with --resume")
-    with storage.atomic_path(dest) as tmp:
-        writer = None
-        try:
-            for f in files:
-                try:
-                    table = pq.read_table(f)
-                except (OSError, ValueError) as exc:  # pyarrow's errors derive from these
-                    raise UserError(f"{f}: damaged part ({exc}); run with --resume") from None
-                if writer is None:
-                    writer = pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table)
-        finally:
-            if writer is not None:
-                writer.close()
+    """Write the chunks' rows, in order, into the worlds file ``dest`` (atomically)."""
+    worlds.merge_parts([part_files(parts, k)[0] for k in range(chunks)], dest)

@@ -1,4 +1,4 @@
-"""From a batch's records to events, mergeable tallies, ``summary.json`` and Parquet rows.
+"""From a batch's records to events, mergeable tallies and ``summary.json``.
 
 A chunk of worlds is reduced to a :class:`Tally` (event counts, sums and quantile sketches,
 :mod:`simulator.engine.sketch`) that merges by addition, so the summary of a million worlds is
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from simulator.engine import sketch
 from simulator.model.protocols.base import is_forecast_only, produces_walkouts
@@ -345,24 +344,3 @@ def _events(tally: Tally, scenario: Scenario) -> dict[str, Any]:
             "count": k,
         }
     return events
-
-
-def worlds_table(scenario: Scenario, rec: dict[str, np.ndarray], start: int, chunk: int) -> pa.Table:
-    """One Parquet row per world: index, chunk, drawn parameters, levels, flags, positions, outcome."""
-    n = len(rec[ke.OUTCOME_COLUMN.key()])
-    cols: dict[str, pa.Array] = {
-        "world": pa.array(np.arange(start, start + n, dtype=np.int64)),
-        "chunk": pa.array(np.full(n, chunk, dtype=np.int32)),
-    }
-    level_names = pa.array([lv.value for lv in LEVELS])
-    outcome_names = pa.array(list(ke.OUTCOMES))
-    for key, v in rec.items():
-        if ke.LEVEL_COLUMN.matches(key):
-            cols[key] = pa.DictionaryArray.from_arrays(pa.array(v.astype(np.int8)), level_names)
-        elif key == ke.OUTCOME_COLUMN.key():
-            cols[key] = pa.DictionaryArray.from_arrays(pa.array(v.astype(np.int8)), outcome_names)
-        elif v.dtype == np.float64:
-            cols[key] = pa.array(v.astype(np.float32))
-        else:
-            cols[key] = pa.array(v)
-    return pa.table(cols)

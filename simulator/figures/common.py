@@ -2,7 +2,8 @@
 
 The file format is chosen once per command (``--format png|svg|pdf``) with :func:`figure_format`;
 every writer goes through :func:`save_figure`, which swaps the suffix, so no drawing code needs to
-know the format.
+know the format. Importing it turns matplotlib's math text off (see :mod:`simulator.figures`):
+every module that draws imports it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from simulator.storage import atomic_path
+
+matplotlib.rcParams["text.parse_math"] = False
 
 DPI = 150
 FigureFormat = Literal["png", "svg", "pdf"]

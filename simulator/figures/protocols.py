@@ -8,6 +8,7 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from simulator.figures.common import pct
 from simulator.scenario import events as ke
 
 #: The events compared, when the run produced them (walk-outs only under protocols that have them).
@@ -24,7 +25,7 @@ def protocols_figure(summary: dict[str, Any]) -> Figure:
         The figure (draw it on an Agg canvas to save it).
     """
     members: dict[str, Any] = summary["stats"][ke.BY_PROTOCOL.key()]
-    series = {f"{k} ({v['share']:.0%} of worlds)": v["events"] for k, v in members.items()}
+    series = {f"{k} ({pct(v['share'])} of worlds)": v["events"] for k, v in members.items()}
     series["model average"] = summary["events"]
     keys: list[str] = []
     for ev in [summary["events"], *(m["events"] for m in members.values())]:
