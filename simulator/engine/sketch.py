@@ -79,7 +79,8 @@ def quantile(counts: np.ndarray | list[int], q: float) -> float:
 def to_sparse(counts: np.ndarray | list[int]) -> dict[str, int]:
     """The non-empty buckets, for a part file (``{"bucket": count}``)."""
     c = np.asarray(counts)
-    return {str(int(i)): int(c[i]) for i in np.flatnonzero(c)}
+    nonzero = np.flatnonzero(c)
+    return dict(zip(map(str, nonzero.tolist()), c[nonzero].tolist(), strict=True))
 
 
 def from_sparse(data: dict[str, int]) -> np.ndarray:

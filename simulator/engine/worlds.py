@@ -31,8 +31,10 @@ read back without encoding), and :func:`merge_parts` encodes them to Parquet onc
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
+from enum import Enum
 from pathlib import Path
 
 import numpy as np
@@ -65,9 +67,33 @@ _LEVEL_NAMES = pa.array([lv.value for lv in LEVELS])
 _OUTCOME_NAMES = pa.array(list(ke.OUTCOMES))
 
 
+class Kind(Enum):
+    """How a record column is written."""
+
+    LEFT_OUT = "left out"
+    LEVEL = "level name"
+    OUTCOME = "outcome name"
+    DAY = "day"
+    AS_RECORDED = "as recorded (float64 as float32)"
+
+
+@functools.lru_cache(maxsize=4096)
+def kind_of(key: str) -> Kind:
+    """How the record column ``key`` is written (matched once per key: a run has a few hundred)."""
+    if any(f.matches(key) for f in LEFT_OUT):
+        return Kind.LEFT_OUT
+    if ke.LEVEL_COLUMN.matches(key):
+        return Kind.LEVEL
+    if key == ke.OUTCOME_COLUMN.key():
+        return Kind.OUTCOME
+    if any(f.matches(key) for f in DAYS):
+        return Kind.DAY
+    return Kind.AS_RECORDED
+
+
 def stored(key: str) -> bool:
     """Whether the record column ``key`` is written to ``worlds.parquet``."""
-    return not any(f.matches(key) for f in LEFT_OUT)
+    return kind_of(key) is not Kind.LEFT_OUT
 
 
 def table(scenario: Scenario, rec: dict[str, np.ndarray], start: int, chunk: int) -> pa.Table:
@@ -82,17 +108,18 @@ def table(scenario: Scenario, rec: dict[str, np.ndarray], start: int, chunk: int
         "chunk": pa.array(np.full(n, chunk, dtype=np.int32)),
     }
     for key, v in rec.items():
-        if stored(key):
-            cols[key] = _column(key, v)
+        kind = kind_of(key)
+        if kind is not Kind.LEFT_OUT:
+            cols[key] = _column(key, kind, v)
     return pa.table(cols)
 
 
-def _column(key: str, v: np.ndarray) -> pa.Array:
-    if ke.LEVEL_COLUMN.matches(key):
+def _column(key: str, kind: Kind, v: np.ndarray) -> pa.Array:
+    if kind is Kind.LEVEL:
         return pa.DictionaryArray.from_arrays(pa.array(v.astype(np.int8)), _LEVEL_NAMES)
-    if key == ke.OUTCOME_COLUMN.key():
+    if kind is Kind.OUTCOME:
         return pa.DictionaryArray.from_arrays(pa.array(v.astype(np.int8)), _OUTCOME_NAMES)
-    if any(f.matches(key) for f in DAYS):
+    if kind is Kind.DAY:
         never = np.isnan(v)
         days = np.where(never, 0.0, v)
         if not np.array_equal(days, np.rint(days)):
