@@ -54,11 +54,14 @@ class Belief:
         lo, hi = self.lo[rows][:, None], self.hi[rows][:, None]
         f_lo, f_hi = self.cdf(lo), self.cdf(hi)
         mass = f_hi - f_lo
+        spread = mass > 1e-9
         inside = np.clip(margin, lo, hi)
         with np.errstate(divide="ignore", invalid="ignore"):
-            p = np.clip((self.cdf(inside) - f_lo) / np.where(mass > 1e-9, mass, 1.0), 0.0, 1.0)
+            p = np.clip((self.cdf(inside) - f_lo) / np.where(spread, mass, 1.0), 0.0, 1.0)
+        if spread.all():  # the usual case: no belief has collapsed to a point
+            return np.asarray(p)
         point = (margin >= lo - EPS).astype(float)
-        return np.where(mass > 1e-9, p, point)
+        return np.where(spread, p, point)
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         """The prior's inverse CDF at ``u``."""
