@@ -28,10 +28,14 @@ class Chunk:
     size: int
 
 
-#: Rough cost of one world on one core, of its row in ``worlds.parquet``, and of its working
-#: memory while its chunk is played (peak about 250 MiB at 10,000 worlds a chunk: see the README).
+#: Rough cost of one world on one core, of its row in ``worlds.parquet`` (about 220 bytes for the
+#: baseline, benchmarks/README.md), of its row in a chunk's part file while the run is under way
+#: (uncompressed, about 290 bytes; parts and the merged file are on disk together as the run
+#: ends), and of its working memory while its chunk is played (peak about 250 MiB at 10,000
+#: worlds a chunk: see the README).
 SECONDS_PER_WORLD = 3e-5
-BYTES_PER_WORLD = 100
+BYTES_PER_WORLD = 250
+PART_BYTES_PER_WORLD = 300
 MEMORY_PER_WORLD = 20_000
 
 
@@ -81,7 +85,7 @@ def check_size(
             free = shutil.disk_usage(probe).free
         except OSError:
             return
-        if worlds * BYTES_PER_WORLD > free:
+        if worlds * (BYTES_PER_WORLD + PART_BYTES_PER_WORLD) > free:
             raise UserError(
                 f"too large: {estimate(worlds, workers)}, but {probe} has {free / 2**30:,.1f} GiB free; "
                 "run fewer worlds"
