@@ -7,14 +7,18 @@ Run from the repository root::
 
 Cases: the shipped ``istanbul_2025_campaign.yaml`` (meetings drawn from a hazard), and the same
 scenario with ten dated meetings two weeks apart (every world still in the campaign holds all ten:
-the worst case). ``run_ensemble`` without an output folder (the model and the tallies), chunks of
-10,000 worlds, after a warm-up chunk. Target (issue #15): at least 20,000 worlds/s.
+the worst case), each under the scenario's protocol and under ``offers`` (``--set
+protocol.kind=offers``, a tenth of the worlds: it is the slower protocol). ``run_ensemble``
+without an output folder (the model and the tallies), chunks of 10,000 worlds, after a warm-up
+chunk; wall-clock and CPU time (worlds per CPU-second: what a free core gives), with the load
+average before and after. Target (issues #15, #19): at least 20,000 worlds/s.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import time
 from pathlib import Path
 
@@ -40,14 +44,25 @@ def ten_dated_meetings(base: Scenario) -> Scenario:
     return Scenario.model_validate(data)
 
 
-def measure(scenario: Scenario, worlds: int) -> tuple[float, float]:
-    run_ensemble(scenario, runs=10_000, seed=99)  # warm-up
-    t = time.perf_counter()
+def measure(scenario: Scenario, worlds: int) -> tuple[float, float, float]:
+    """Worlds per second (wall, CPU) and the mean number of meetings held."""
+    run_ensemble(scenario, runs=min(10_000, worlds), seed=99)  # warm-up
+    t, c = time.perf_counter(), time.process_time()
     result = run_ensemble(scenario, runs=worlds, seed=0)
-    rate = worlds / (time.perf_counter() - t)
+    wall, cpu = worlds / (time.perf_counter() - t), worlds / (time.process_time() - c)
     counts = result.tally.counts
     mean = sum(k * counts.get(f"meetings.count.{k}", 0) for k in range(11)) / result.tally.n
-    return rate, mean
+    return wall, cpu, mean
+
+
+def with_protocol(scenario: Scenario, kind: str) -> Scenario:
+    data = scenario.model_dump(mode="json", exclude_none=True)
+    data["protocol"]["kind"] = kind
+    return Scenario.model_validate(data)
+
+
+def load_note(when: str) -> str:
+    return f"load average {when}: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
 
 
 def main() -> None:
@@ -55,13 +70,18 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     worlds = 20_000 if ap.parse_args().quick else 100_000
     base = load_scenario(CAMPAIGN)
-    print(f"{'case':<40} {'worlds/s':>10} {'meetings held (mean)':>22}")
-    for name, sc in (
-        ("istanbul_2025_campaign (hazard)", base),
-        ("ten dated meetings", ten_dated_meetings(base)),
-    ):
-        rate, mean = measure(sc, worlds)
-        print(f"{name:<40} {rate:>10,.0f} {mean:>22.2f}")
+    print(load_note("before"))
+    print(f"{'case':<48} {'worlds':>8} {'worlds/s':>10} {'per CPU-s':>10} {'meetings (mean)':>16}")
+    cases = [
+        (f"istanbul_2025_campaign (hazard), {base.protocol.kind}", base, worlds),
+        (f"ten dated meetings, {base.protocol.kind}", ten_dated_meetings(base), worlds),
+        ("istanbul_2025_campaign (hazard), offers", with_protocol(base, "offers"), worlds // 10),
+        ("ten dated meetings, offers", with_protocol(ten_dated_meetings(base), "offers"), worlds // 10),
+    ]
+    for name, sc, n in cases:
+        wall, cpu, mean = measure(sc, n)
+        print(f"{name:<48} {n:>8,} {wall:>10,.0f} {cpu:>10,.0f} {mean:>16.2f}", flush=True)
+    print(load_note("after"))
     np.seterr(all="ignore")
 
 
