@@ -116,7 +116,7 @@ def _run_chunk(
             "chunk": chunk.index,
             "size": chunk.size,
             "rows_sha256": digest,
-            "tally": json.loads(tally.to_json()),
+            "tally": tally.to_doc(),
         }
         # The JSON is written last: its presence marks the chunk as done.
         storage.write_text(json_file, json.dumps(doc, sort_keys=True))

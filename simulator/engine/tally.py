@@ -250,19 +250,20 @@ class Tally:
             out.groups[k] = self.groups.get(k, Tally()).merge(other.groups.get(k, Tally()))
         return out
 
+    def to_doc(self) -> dict[str, Any]:
+        """The tally as plain JSON types (what :meth:`to_json` writes; a part file embeds it)."""
+        return {
+            "n": self.n,
+            "counts": self.counts,
+            "sums": self.sums,
+            "ns": self.ns,
+            "sketches": {k: sketch.to_sparse(v) for k, v in self.sketches.items()},
+            "groups": {k: g.to_doc() for k, g in self.groups.items()},
+        }
+
     def to_json(self) -> str:
         """Exact JSON (floats round-trip) for a chunk's tally file."""
-        return json.dumps(
-            {
-                "n": self.n,
-                "counts": self.counts,
-                "sums": self.sums,
-                "ns": self.ns,
-                "sketches": {k: sketch.to_sparse(v) for k, v in self.sketches.items()},
-                "groups": {k: json.loads(g.to_json()) for k, g in self.groups.items()},
-            },
-            sort_keys=True,
-        )
+        return json.dumps(self.to_doc(), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Tally:
