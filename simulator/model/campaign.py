@@ -23,7 +23,7 @@ import numpy as np
 
 from simulator.model.agents import PartyAgent
 from simulator.model.model import NegotiationModel
-from simulator.randomness import Streams, as_seed_sequence
+from simulator.randomness import Streams, as_seed_sequence, gumbel_of
 from simulator.scenario import events as ke
 from simulator.scenario.events import Outcome
 from simulator.scenario.schema import Scenario
@@ -64,9 +64,7 @@ class MeetingStreams(Streams):
         return drawn if self.everyone else drawn[self.index]
 
     def gumbel(self, name: str, shape: int | tuple[int, ...]) -> np.ndarray:
-        u = self.uniform(name, shape)
-        out: np.ndarray = -np.log(-np.log(np.clip(u, 1e-12, 1 - 1e-12)))
-        return out
+        return gumbel_of(self.uniform(name, shape))
 
 
 def run_campaign(
