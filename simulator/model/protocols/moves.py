@@ -25,7 +25,9 @@ def expected_surplus(p_accept: np.ndarray, surplus: np.ndarray, allowed: np.ndar
     when nobody would accept it: ``0 * -inf`` is not a number, and ``argmax`` would pick it.
     """
     with np.errstate(invalid="ignore"):
-        return np.where(allowed & np.isfinite(surplus), p_accept * surplus, -np.inf)
+        score = np.asarray(np.multiply(p_accept, surplus, dtype=float))
+    np.copyto(score, -np.inf, where=~(allowed & np.isfinite(surplus)))  # in place: the same numbers
+    return score
 
 
 def best_offer(
