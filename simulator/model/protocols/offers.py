@@ -222,7 +222,9 @@ def bargain(
             # Each side's prospect: the best expected surplus of its own next offer.
             prospect = []
             for i in (0, 1):
-                pa = beliefs[i].p_accept(val[1 - i], r) * ratified[i] * theirs[i]
+                pa = beliefs[i].p_accept(val[1 - i], r)
+                pa *= ratified[i]  # in place: (rows, packages) temporaries cost more than the products
+                pa *= theirs[i]
                 s = expected_surplus(pa, val[i] - b[i][r, None], anything)
                 prospect.append(np.maximum(s.max(axis=1), 0.0))
             if left == 0:  # the last round: nothing to go on to
@@ -256,7 +258,9 @@ def bargain(
             if go.any():
                 g = np.flatnonzero(go)
                 rg = r[g]
-                pa = beliefs[p].p_accept(val[q][g] - c[q][g, None], rg) * ratified[p][g] * theirs[p][g]
+                pa = beliefs[p].p_accept(val[q][g] - c[q][g, None], rg)
+                pa *= ratified[p][g]
+                pa *= theirs[p][g]
                 best, _ = best_offer(pa, val[p][g], b[p][rg], c[p][g], anything[g])
                 vq = np.take_along_axis(val[q][g], best[:, None], axis=1)[:, 0]
                 yes = accepts(vq, b[q][rg], c[q][g])
