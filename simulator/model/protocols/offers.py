@@ -56,7 +56,7 @@ from simulator.model.protocols.moves import (
     ratification_risk,
     ratify_probability,
 )
-from simulator.model.protocols.packages import GRID, contract_curve, package_value
+from simulator.model.protocols.packages import GRID, contract_curve, package_value, within_hard_lines
 from simulator.model.protocols.sides import Uniform, groups_of
 from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
 from simulator.randomness import Streams
@@ -100,7 +100,15 @@ class Group:
 
     @classmethod
     def build(cls, g: np.ndarray, p1: Principal, p2: Principal) -> Group:
-        x = contract_curve(p1.ideal[:, g], p1.salience[:, g], p2.ideal[:, g], p2.salience[:, g])
+        e1, e2 = within_hard_lines(
+            p1.ideal[:, g],
+            p1.red_line[:, g],
+            p1.audience[:, g],
+            p2.ideal[:, g],
+            p2.red_line[:, g],
+            p2.audience[:, g],
+        )
+        x = contract_curve(e1, p1.salience[:, g], e2, p2.salience[:, g])
         share = tuple(
             p.salience[:, g].sum(axis=1) / np.maximum(p.salience.sum(axis=1), EPS) for p in (p1, p2)
         )
