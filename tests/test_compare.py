@@ -112,6 +112,7 @@ def test_bad_override_exits_2_naming_the_valid_keys(
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_refuses_to_overwrite_a_comparison(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv = [
         "compare",

@@ -252,6 +252,7 @@ def test_positions_and_agreements_respect_red_lines_and_mandates(
 # --- comparative statics ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cost", [0.2, 0.4, 0.8])
 def test_raising_leader_cost_never_raises_leader_attendance(cost):
     base = NegotiationModel(two_party("parties.beta.attendance.leader_cost=0.1"), worlds=20000, rng=9)

@@ -78,6 +78,7 @@ def page(run_dir: Path) -> str:
     return out.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_report_is_well_formed_html(page: str) -> None:
     parser = Structure()
     parser.feed(page)

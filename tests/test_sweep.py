@@ -90,6 +90,7 @@ def test_two_parameters_make_a_grid_with_heat_maps(tmp_path: Path) -> None:
     assert (out / "figures" / "sweep.png").exists()
 
 
+@pytest.mark.slow
 def test_latin_hypercube_covers_every_stratum(tmp_path: Path) -> None:
     code, out = sweep(
         tmp_path,
