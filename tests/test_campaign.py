@@ -305,6 +305,7 @@ def test_worlds_draw_the_same_numbers_whichever_others_still_play() -> None:
     assert np.array_equal(full[[3, 7]], part)
 
 
+@pytest.mark.slow
 def test_a_campaign_run_is_chunked_and_resumable(campaign: Scenario, tmp_path: Path) -> None:
     from simulator.engine.ensemble import part_files, run_ensemble
 

@@ -266,6 +266,7 @@ def check_data_command(folder: Path, args: list[str], capsys: pytest.CaptureFixt
     _no_non_finite(out, captured.out, args)
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), phases=NO_SHRINK)
 @given(data=st.data(), table=deu_table(), actors=eum_table())
 def test_data_commands_exit_0_or_2_and_write_only_under_out(

@@ -49,6 +49,7 @@ def test_a_broken_file_reports_its_line_and_column(roots: list[Path], tmp_path: 
     assert session.message(exc.value).startswith("--set[1]:1:")
 
 
+@pytest.mark.slow
 def test_controls_cover_every_parameter_with_a_range_and_set_takes_them_back() -> None:
     scenario = load_scenario(TWO)
     controls = session.controls(scenario)

@@ -148,6 +148,7 @@ def campaign_records() -> dict[str, np.ndarray]:
     return simulate_chunk(load_scenario(CAMPAIGN), 0, Chunk(0, 0, 3_000))
 
 
+@pytest.mark.slow
 def test_the_two_month_window_falls_within_the_two_readings(campaign_records: dict[str, np.ndarray]) -> None:
     start = dt.date(2025, 5, 18)
     days = campaign_records["campaign.deadline.two_month_window"]

@@ -91,6 +91,7 @@ def test_report_is_well_formed_html(page: str) -> None:
     assert page.startswith("<!DOCTYPE html>")
 
 
+@pytest.mark.slow
 def test_report_embeds_every_figure(run_dir: Path, page: str) -> None:
     figures = sorted((run_dir / "figures").glob("*.png"))
     assert len(figures) >= 5

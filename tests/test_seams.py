@@ -343,7 +343,7 @@ def test_importing_the_figures_changes_no_matplotlib_setting() -> None:
     code = (
         "import matplotlib, json\n"
         "before = dict(matplotlib.rcParams)\n"
-        "import simulator.figures, simulator.figures.run, simulator.figures.common\n"
+        "import simulator.figures, simulator.figures.common, simulator.figures.names\n"
         "after = dict(matplotlib.rcParams)\n"
         "print(json.dumps(sorted(k for k in before if before[k] != after[k])))\n"
     )
