@@ -396,3 +396,21 @@ def test_run_help_lists_every_shipped_scenario(capsys: pytest.CaptureFixture[str
         if not path.name.endswith(".observed.yaml"):
             assert path.stem in text
     assert "istanbul_2025.observed" not in text
+
+
+def test_the_deu_figures_are_drawn_in_the_style(tmp_path: Path) -> None:
+    """The benchmark's figures (the fast lane's only call into ``figures/deu3.py``)."""
+    from simulator.figures.deu3 import write_deu3_figures
+
+    rng = np.random.default_rng(0)
+    samples = [rng.uniform(0, 100, 50) for _ in range(6)]
+    outcome = rng.uniform(0, 100, 6)
+    paths = write_deu3_figures(
+        tmp_path, samples, outcome, rng.uniform(0, 1, 6), ["qmv/cod"] * 3 + ["unan/cns"] * 3, outcome + 5
+    )
+    assert [p.name for p in paths] == [
+        "predicted_vs_actual.png",
+        "pit_histogram.png",
+        "coverage.png",
+        "errors_by_rule.png",
+    ]
