@@ -8,13 +8,14 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from simulator.figures.common import pct
+from simulator.figures.common import styled
 from simulator.scenario import events as ke
 
 #: The events compared, when the run produced them (walk-outs only under protocols that have them).
 KEY_FAMILIES = (ke.TALKS_DIRECT, ke.TALKS_LEADERS, *ke.AGREEMENTS, ke.SANCTIONS, ke.WALKOUT, ke.OUTCOME)
 
 
+@styled
 def protocols_figure(summary: dict[str, Any]) -> Figure:
     """Grouped horizontal bars: per key event, each member's probability and the average's.
 
@@ -25,7 +26,7 @@ def protocols_figure(summary: dict[str, Any]) -> Figure:
         The figure (draw it on an Agg canvas to save it).
     """
     members: dict[str, Any] = summary["stats"][ke.BY_PROTOCOL.key()]
-    series = {f"{k} ({pct(v['share'])} of worlds)": v["events"] for k, v in members.items()}
+    series = {f"{k} ({v['share']:.0%} of worlds)": v["events"] for k, v in members.items()}
     series["model average"] = summary["events"]
     keys: list[str] = []
     for ev in [summary["events"], *(m["events"] for m in members.values())]:
