@@ -30,7 +30,7 @@ def campaign() -> Scenario:
 @pytest.fixture(scope="module")
 def run(campaign: Scenario, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("worlds") / "run"
-    start_run(campaign, out, runs=1500, seed=4, chunk_size=500, figures=False)
+    start_run(campaign, out, runs=600, seed=4, chunk_size=200, figures=False)
     return out
 
 
@@ -48,6 +48,7 @@ def records_from(table: pa.Table) -> dict[str, np.ndarray]:
     return rec
 
 
+@pytest.mark.slow  # a campaign run of 600 worlds (several seconds under load)
 def test_every_event_read_back_from_the_file_is_the_run_s_count(run: Path, campaign: Scenario) -> None:
     table = pq.read_table(run / "worlds.parquet")
     counts = {k: v["count"] for k, v in json.loads((run / "summary.json").read_text())["events"].items()}
@@ -56,6 +57,7 @@ def test_every_event_read_back_from_the_file_is_the_run_s_count(run: Path, campa
     assert counts["agreement.any"] > 0 and counts["meeting.2.held"] > 0  # both sides of each are seen
 
 
+@pytest.mark.slow  # a campaign run of 600 worlds (several seconds under load)
 def test_columns_are_in_the_types_that_fit(run: Path) -> None:
     schema = pq.read_schema(run / "worlds.parquet")
     types = {f.name: f.type for f in schema}
@@ -74,6 +76,7 @@ def test_columns_are_in_the_types_that_fit(run: Path) -> None:
     assert not [n for n, t in types.items() if t == pa.float64()]
 
 
+@pytest.mark.slow  # a campaign run of 600 worlds (several seconds under load)
 def test_days_keep_never_as_missing(run: Path) -> None:
     table = pq.read_table(run / "worlds.parquet", columns=["day.meeting.1", "day.agreement.ceasefire"])
     agreed = table.column("day.agreement.ceasefire")
@@ -83,6 +86,7 @@ def test_days_keep_never_as_missing(run: Path) -> None:
     assert np.nanmin(days) >= np.nanmin(table.column("day.meeting.1").to_numpy(zero_copy_only=False))
 
 
+@pytest.mark.slow  # a campaign run of 600 worlds (several seconds under load)
 def test_encodings_are_the_measured_ones(run: Path) -> None:
     meta = pq.ParquetFile(run / "worlds.parquet").metadata
     assert meta.num_row_groups == 3  # one per chunk
@@ -110,6 +114,7 @@ def test_a_day_that_is_not_a_whole_number_is_a_bug(campaign: Scenario) -> None:
         worlds.table(campaign, rec, 0, 0)
 
 
+@pytest.mark.slow  # a campaign run of 600 worlds (several seconds under load)
 def test_the_offers_protocol_s_paths_read_back_from_the_file(tmp_path: Path) -> None:
     scenario = load_scenario(ROOT / "scenarios" / "istanbul_2025.yaml", ["protocol.kind=offers"])
     out = tmp_path / "offers"
