@@ -211,7 +211,8 @@ class PartyAgent(mesa.Agent):  # type: ignore[misc]  # Mesa ships no type hints
         if cond is None:
             return np.ones(self.model.worlds)
         d = level_distribution(others[cond.party])  # type: ignore[attr-defined]
-        held = d[:, cond.level.rank :].sum(axis=1)  # type: ignore[attr-defined]
+        lowest: int = cond.level.rank  # type: ignore[attr-defined]
+        held = d[:, lowest:].sum(axis=1)
         out: np.ndarray = np.broadcast_to(held, (self.model.worlds,))
         return out
 
