@@ -28,7 +28,8 @@ The rules (formulas, reasons and tests in ``docs/model.md``, section "Offers"):
    the package most likely to be accepted by both; leverage adds its value to every deal.
 7. **Mandate.** A delegation may offer and accept on its own only packages worth at least
    ``B + (1 - B)(1 - m)`` to it; below that it deals ad referendum, and its leader ratifies with
-   ``1 / (1 + exp(-(V - B)/noise))``, a chance the proposing delegation weighs its offers by.
+   ``1 / (1 + exp(-(V - delta B)/noise))`` (refusing means a round more of war before anything
+   else is signed), a chance the proposing delegation weighs its offers by.
 
 Example:
     >>> outcome = Offers().negotiate(model, table)  # doctest: +SKIP
@@ -188,7 +189,7 @@ def bargain(
             np.where(
                 val[i] >= floor[i][:, None] - EPS,
                 1.0,
-                ratify_probability(val[i], b[i][:, None], noise[:, None]),
+                ratify_probability(val[i], b[i][:, None], noise[:, None], delta[i][:, None]),
             )
             for i in (0, 1)
         ]
@@ -215,7 +216,9 @@ def bargain(
             # What each side expects of the other's leader: its ratification chance at the
             # middle of what it believes the other's reservation value to be.
             theirs = [
-                ratification_risk(val[1 - i], beliefs[i].median(r), mandate[1 - i][r], noise[r])
+                ratification_risk(
+                    val[1 - i], beliefs[i].median(r), mandate[1 - i][r], noise[r], delta[1 - i][r]
+                )
                 for i in (0, 1)
             ]
             anything = np.ones(val[0].shape, dtype=bool)
@@ -331,7 +334,7 @@ def _ratify(
         for i, s in enumerate(sides):
             v = np.take_along_axis(grp.value[i], idx, axis=1)[:, 0] + lever
             beyond = agreed[:, j] & (v < mandate_floor(b[i], mandate[i]) - EPS)
-            p = ratify_probability(v, b[i], np.broadcast_to(settings.noise, (n,)))
+            p = ratify_probability(v, b[i], np.broadcast_to(settings.noise, (n,)), sides[i].patience)
             no = beyond & (uniform(f"talks:ratify:{s.party_id}:{j}", n) >= p)
             referred[s.party_id] |= beyond
             rejected[s.party_id] |= no
