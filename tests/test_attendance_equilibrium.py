@@ -221,3 +221,27 @@ def test_announcement_order_reversed_moves_no_attendance_event():
         d = b[key].astype(float) - a[key].astype(float)
         half = 1.96 * d.std(ddof=1) / np.sqrt(n)
         assert abs(d.mean()) + half <= 0.003, key
+
+
+def test_two_pivots_conditioned_on_each_other_settle_and_keep_only_if():
+    # alpha comes as leader only if beta's leader comes; beta promised to come if alpha's leader
+    # comes: both are named in a condition, so both are pivots, choosing together (damped).
+    mutual = (
+        "parties.alpha.attendance.commitments=[{kind: only_if, level: leader, condition: "
+        "{party: beta, level: leader}, assumption: test}]",
+        "parties.beta.attendance.commitments=[{kind: promise, level: leader, condition: "
+        "{party: alpha, level: leader}, audience_cost: {value: 0.3, assumption: test}, assumption: test}]",
+    )
+    model = NegotiationModel(two_party(*GAME, *mutual), worlds=20_000, rng=3)
+    model.step()
+    eq = model.equilibrium
+    assert eq is not None and eq.pivots == ("alpha", "beta")
+    assert eq.converged.all()
+    for k in eq.pivots:
+        np.testing.assert_allclose(eq.probability[k].sum(axis=1), 1.0)
+    alpha, beta = model.parties["alpha"].level, model.parties["beta"].level
+    assert (alpha == LEADER).any() and (beta != LEADER).any()
+    assert not ((alpha == LEADER) & (beta != LEADER)).any()  # only_if kept on the drawn levels
+    # Where alpha chose its leader but beta's stayed away, alpha fell back (to absent: its only other level).
+    fell = (model.parties["alpha"].announced == LEADER) & (beta != LEADER)
+    assert fell.any() and (alpha[fell] == ABSENT).all()

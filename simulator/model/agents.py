@@ -47,9 +47,11 @@ class PartyAgent(mesa.Agent):  # type: ignore[misc]  # Mesa ships no type hints
     Attributes:
         party_id: The scenario's id for the party (``"russia"``).
         spec: The party's scenario record.
-        announced: Rank of the level it last announced, per world (0 absent .. 3 leader).
-        announcements: Every announcement in order, starting with its initial signal.
-        level: Rank of the level it finally sent, per world (set by the attendance phase).
+        announced: Rank of the level it signals, per world (0 absent .. 3 leader): its initial
+            public signal, then the level it chose at the attendance equilibrium.
+        announcements: Its initial signal, then (after the attendance phase) the level it chose.
+        level: Rank of the level it finally sent, per world (set by the attendance phase; below
+            ``announced`` only where an ``only_if`` condition failed).
         position: Its current position per world and issue, ``(worlds, issues)``; NaN where it
             has no position on the issue.
         history: Its positions after each talks round (a list of ``(worlds, issues)`` arrays).
@@ -159,7 +161,7 @@ class PartyAgent(mesa.Agent):  # type: ignore[misc]  # Mesa ships no type hints
 
     @functools.cached_property
     def _own_utility(self) -> np.ndarray:
-        """The terms of the utility that do not depend on anyone's announcement (fixed per batch).
+        """The terms of the utility that do not depend on anyone else's level (fixed per batch).
 
         What a delegation is worth (talks value x mandate), the leader's schedule cost, the
         pressures urging attendance, and the threats that punish absence.
