@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from simulator.analysis.sensitivity import (
     SensitivityResult,
 )
-from simulator.figures.common import save_png, wrap_to
+from simulator.figures.common import save_png, styled, wrap_to
 from simulator.scenario.labels import event_label
 from simulator.scenario.schema import Scenario
 
@@ -33,6 +33,7 @@ def event_phrase(scenario: Scenario, key: str) -> str:
     return event_label(scenario, key)
 
 
+@styled
 def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
     """Ranked horizontal bars of the parameters whose index clears the noise floor, with intervals.
 

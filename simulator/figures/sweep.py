@@ -15,9 +15,10 @@ from simulator.analysis.sweep import (
     SweepResult,
     column,
 )
-from simulator.figures.common import pct, percent_axis, save_png, wrap_to
+from simulator.figures.common import pct, percent_axis, save_png, styled, wrap_to
 
 
+@styled
 def sweep_figure(
     table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], *, name: str, runs: int, lhs: bool
 ) -> Figure:
