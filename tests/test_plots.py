@@ -14,7 +14,8 @@ from matplotlib.image import imread
 
 from simulator.api import start_run
 from simulator.figures import run as plots
-from simulator.figures.run import run_figures
+from simulator.errors import UserError
+from simulator.figures.run import run_figure, run_figures
 from simulator.scenario.load import load_scenario
 
 SCENARIO = Path(__file__).parent / "data" / "two_party.yaml"
@@ -95,5 +96,42 @@ def test_scenario_without_threats(run_dir: Path, tmp_path: Path) -> None:
     ).sha256()
     (out / "summary.json").write_text(json.dumps(summary))
     paths = run_figures(out)
-    check_png(out / "figures" / "threats.png")
-    assert len(paths) == len(NAMES)
+    # No threats, no threats panel: an empty panel would read as a forecast of nothing.
+    assert not (out / "figures" / "threats.png").exists()
+    assert len(paths) == len(NAMES) - 1
+    with pytest.raises(UserError, match="no figure 'threats' for this run: this scenario has no threats"):
+        run_figure(out, "threats")
+
+
+def _texts(fig: object) -> list[str]:
+    """Every text drawn on a figure (axes texts, tick labels, legend entries and titles)."""
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]  # type: ignore[attr-defined]
+
+
+def test_certain_by_construction_is_drawn_as_a_fact(tmp_path: Path) -> None:
+    # Beta may only stay away: its absence is a fact of the scenario, not a forecast.
+    out = make_run(tmp_path / "run", NO_TALKS, runs=300)
+    levels = " ".join(_texts(run_figure(out, "levels")))
+    assert "absent, certain by construction" in levels
+    events = run_figure(out, "events")
+    words = _texts(events)
+    assert "0%, certain by construction" in words
+    # Its row carries no 95% whiskers: only the uncertain rows are error bars.
+    from matplotlib.container import ErrorbarContainer
+
+    bars = [c for c in events.axes[0].containers if isinstance(c, ErrorbarContainer) and len(c[0].get_xdata())]
+    rows = [t for t in events.axes[0].get_yticklabels() if t.get_text()]
+    assert 0 < len(bars) < len(rows)
+
+
+def test_levels_figure_skipped_when_every_level_is_settled(run_dir: Path) -> None:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    scenario = yaml.safe_load((run_dir / "scenario.resolved.yaml").read_text())
+    assert plots.no_subject("levels", summary, scenario) is None
+    for pid in scenario["parties"]:
+        scenario["parties"][pid]["attendance"]["levels"] = ["absent"]
+    assert plots.no_subject("levels", summary, scenario) == (
+        "every party's delegation level is the same in every world"
+    )
