@@ -74,7 +74,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from simulator.analysis.discovery import DISCOVERY_FILE, discover, write_discovery
     from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
     from simulator.errors import UserError
-    from simulator.figures.common import figure_format
     from simulator.figures.discovery import write_figures
 
     if not args.run.is_dir():
@@ -88,8 +87,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         print(f"warning: {result.warning}", file=sys.stderr)
     out = args.out or new_folder(Path("runs"), f"discover-{args.run.name}-{args.event}")
     write_discovery(result, out)
-    with figure_format(args.format):
-        figures = write_figures(result, out)
+    figures = write_figures(result, out)
     print(f"\n{result.sentence()}\n")
     print(box_table(result, result.box))
     if result.other is not None:

@@ -76,10 +76,17 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_format_option(p: argparse.ArgumentParser) -> None:
-    """``--format png|svg|pdf``: the file format of the figures a command writes."""
+    """``--format png|svg|pdf``: the file format of the figures a command writes.
+
+    The one definition every command that writes figures uses; :func:`simulator.cli.app.main`
+    applies it around the whole command (``args.figure_format``), so no command handles it.
+    """
+    from simulator.figures.names import FORMATS
+
     p.add_argument(
         "--format",
-        choices=("png", "svg", "pdf"),
+        dest="figure_format",
+        choices=FORMATS,
         default="png",
         help="file format of the figures (default png; svg and pdf keep text as text)",
     )

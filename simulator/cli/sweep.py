@@ -48,7 +48,7 @@ def _short_names(keys: Sequence[str]) -> list[str]:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim sweep`` to the CLI's subparsers."""
-    from simulator.cli.options import add_run_options, positive_int, scenario_arg
+    from simulator.cli.options import add_format_option, add_run_options, positive_int, scenario_arg
 
     p = sub.add_parser(
         "sweep",
@@ -93,6 +93,7 @@ def add_command(sub: Any) -> None:
             action.help = "worlds per point (default 2000)"
     p.add_argument("--out", type=Path, help="output folder (default: runs/sweep-<scenario>-<time>)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier sweep in --out")
+    add_format_option(p)
     p.set_defaults(func=cmd_sweep)
 
 
