@@ -514,7 +514,7 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
             legend.setdefault(lab, h)
     if legend:  # once for the figure: the parties and their colours are the same in every panel
         # As many columns as the longest label leaves room for: long party names never clip.
-        widest = max(len(lab) for lab in legend) * 0.6 * 9 + 40  # points: text and handle
+        widest = max(len(line) for lab in legend for line in lab.split("\n")) * 0.6 * 9 + 40  # points
         fig.legend(
             list(legend.values()),
             list(legend),
