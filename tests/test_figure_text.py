@@ -82,6 +82,15 @@ def test_run_figures(scenario: str, figures: int, tmp_path: Path, written: list[
     assert main(["run", scenario, "--runs", "2000", "--workers", "1", "--out", str(tmp_path / "r")]) == 0
     check(written, figures)
     assert len(written) == figures
+    if scenario == str(TRADE):  # the two-parameter view, with the user's long names in its labels
+        from simulator.figures.pairs import run_pair_figure
+
+        x, y = "parties.northland.positions.tariffs.red_line", "parties.southland.positions.tariffs.red_line"
+        fig = run_pair_figure(tmp_path / "r", x, y, "agreement.tariffs", box=(0.3, 0.5, 0.4, 0.6))
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)  # as save_figure draws it
+        assert not text_outside(fig)
 
 
 @pytest.mark.slow
@@ -94,7 +103,11 @@ def test_deu3_proposal_run_figures(tmp_path: Path, written: list[tuple[str, Figu
     out = tmp_path / "r"
     assert main(["run", str(proposal), "--runs", "500", "--workers", "1", "--out", str(out)]) == 0
     check(written, 3)
-    assert sorted(p.name for p in (out / "figures").iterdir()) == ["events.png", "outcomes.png", "positions.png"]
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "events.png",
+        "outcomes.png",
+        "positions.png",
+    ]
     events = written[0][1]  # drawn in the order of names.RUN_FIGURES: levels skipped, events first
     labels = [t.get_text() for t in events.axes[0].get_yticklabels()]
     assert "All 17 parties attend" in labels and not any(label.endswith(" attends") for label in labels)

@@ -13,8 +13,8 @@ import yaml
 from matplotlib.image import imread
 
 from simulator.api import start_run
-from simulator.figures import run as plots
 from simulator.errors import UserError
+from simulator.figures import run as plots
 from simulator.figures.run import run_figure, run_figures
 from simulator.scenario.load import load_scenario
 
@@ -121,7 +121,9 @@ def test_certain_by_construction_is_drawn_as_a_fact(tmp_path: Path) -> None:
     # Its row carries no 95% whiskers: only the uncertain rows are error bars.
     from matplotlib.container import ErrorbarContainer
 
-    bars = [c for c in events.axes[0].containers if isinstance(c, ErrorbarContainer) and len(c[0].get_xdata())]
+    bars = [
+        c for c in events.axes[0].containers if isinstance(c, ErrorbarContainer) and len(c[0].get_xdata())
+    ]
     rows = [t for t in events.axes[0].get_yticklabels() if t.get_text()]
     assert 0 < len(bars) < len(rows)
 

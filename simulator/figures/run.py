@@ -128,9 +128,9 @@ def no_subject(name: str, summary: dict[str, Any], scenario: dict[str, Any]) -> 
         listed = scenario.get("threats") or {}
         if not any(ke.THREAT.key(t) in summary["events"] for t in listed):
             return "this scenario has no threats"
-    if name == names.LEVELS:
-        if all(_level_certainty(summary, scenario, pid) is not None for pid in scenario["parties"]):
-            return "every party's delegation level is the same in every world"
+    settled = [_level_certainty(summary, scenario, pid) for pid in scenario["parties"]]
+    if name == names.LEVELS and all(c is not None for c in settled):
+        return "every party's delegation level is the same in every world"
     return None
 
 
@@ -238,7 +238,11 @@ def _intervals(
             right, left = (hi, ci[row, 0]) if certain[row] is None else (pi, pi)
             x, ha = (right + 0.015, "left") if right < 0.7 else (left - 0.015, "right")
             colour = "black" if right < 0.7 else "white"
-            style = {"color": colour, "fontweight": "bold", **({"fontstyle": "italic"} if certain[row] else {})}
+            style = {
+                "color": colour,
+                "fontweight": "bold",
+                **({"fontstyle": "italic"} if certain[row] else {}),
+            }
             ax.text(x, row, words, va="center", ha=ha, fontsize=9, **style)
         else:
             ax.text(1.02, row, words, transform=ax.get_yaxis_transform(), va="center", fontsize=9, **style)
@@ -270,8 +274,9 @@ def _levels(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
         ax.barh(labels, share, left=left, color=colour, label=level, height=0.65, ec="white", hatch=hatch)
         text_colour = "white" if level in ("minister", "leader") else "black"
         for i, s in enumerate(share):
-            if certain[i] is not None and s > 0:
-                words = f"{certain[i][0]}, {certain[i][1]}"
+            settled = certain[i]
+            if settled is not None and s > 0:
+                words = f"{settled[0]}, {settled[1]}"
                 box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
                 ax.text(left[i] + s / 2, i, words, fontsize=9, fontstyle="italic", bbox=box, **CENTRED)
             elif s >= 6:

@@ -72,7 +72,8 @@ def figure_block(paths: Sequence[Path], empty: str) -> str:
     for p in paths:
         data = base64.b64encode(p.read_bytes()).decode("ascii")
         out.append(
-            f'<figure><img src="data:{EMBEDDED.get(p.suffix, "image/png")};base64,{data}" alt="{esc(p.stem)}">'
+            f'<figure><img src="data:{EMBEDDED.get(p.suffix, "image/png")};base64,{data}" '
+            f'alt="{esc(p.stem)}">'
             f"<figcaption>{esc(p.name)}</figcaption></figure>"
         )
     return "".join(out)
