@@ -68,3 +68,23 @@ def test_compare_writes_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert (tmp_path / "figures" / "comparison.pdf").read_bytes()[:5] == b"%PDF-"
     assert not (tmp_path / "figures" / "comparison.png").exists()
     assert "figures/comparison.pdf" in capsys.readouterr().out
+
+
+def test_timeline_keeps_every_line_past_eight_colours() -> None:
+    """Issue #22: the timeline figure dropped key events beyond its eight colours; past eight,
+    lines repeat a colour with another dash and marker, and no two lines look alike."""
+    from simulator.figures.timeline import timeline_figure
+
+    keys = [f"event.{i}" for i in range(11)]
+    rows = [{"p": 0.1 * i, "ci95": [0.0, 1.0]} for i in range(2)]
+    doc = {
+        "scenario": {"name": "Test"},
+        "runs": 100,
+        "dates": ["2025-05-01", "2025-05-02"],
+        "key_events": keys,
+        "events": dict.fromkeys(keys, rows),
+    }
+    lines = timeline_figure(doc).axes[0].get_lines()
+    assert [ln.get_label() for ln in lines] == keys
+    looks = {(ln.get_color(), ln.get_linestyle(), ln.get_marker()) for ln in lines}
+    assert len(looks) == len(keys)
