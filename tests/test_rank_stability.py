@@ -74,3 +74,16 @@ def test_unstable_driver_is_not_named() -> None:
         "driven mostly by big"
         in SensitivityResult(design, 10, indices, noise, stability={"e": steady}).drivers()["e"]
     )
+
+
+def test_an_uncertain_index_with_a_stable_rank_is_said_so() -> None:
+    # ST's interval is too wide to name a driver, but its place at the top holds across resamples.
+    design = Design("sobol", PARAMS, 128, seed=0)  # type: ignore[arg-type]
+    wide = {"S1": 0.5, "S1_conf": 0.9, "ST": 0.6, "ST_conf": 0.9}
+    small = {"S1": 0.0, "S1_conf": 0.0, "ST": 0.0, "ST_conf": 0.0}
+    indices = {"e": {"big": wide, "middle": small, "tiny": small, "none": small}}
+    noise = {"e": {"variance": None, "share": 0.0}}
+    steady = {"e": {"big": {"rank": 1.0, "rank_ci95": [1.0, 2.0], "top_k": 0.99}}}
+    sentence = SensitivityResult(design, 10, indices, noise, stability=steady).drivers()["e"]
+    assert "no single parameter dominates (the largest is big" in sentence
+    assert "Its rank is stable at N=128: in the top 3 in 99% of 200 bootstrap resamples." in sentence

@@ -150,6 +150,13 @@ class SensitivityResult:
         else:
             top, s, _ = scored[0]
             text = f"{event}: no single parameter dominates (the largest is {top}, {unit(s)})."
+            entry = ranks.get(top)
+            if entry is not None:  # its index is uncertain; its place in the ranking may not be
+                held = "stable" if stable(entry) else "not stable"
+                text += (
+                    f" Its rank is {held} at N={self.design.n}: in the top {TOP_K} in "
+                    f"{entry['top_k']:.0%} of {RESAMPLES} bootstrap resamples."
+                )
         if shaky:
             text += " " + self._shaky(event, shaky)
         if share >= 0.1:
