@@ -81,7 +81,7 @@ def test_positions_written_when_no_world_held_talks(tmp_path: Path) -> None:
 
 
 def test_scenario_without_threats(run_dir: Path, tmp_path: Path) -> None:
-    # Copy the run and drop the threats from its resolved scenario: threats.png says so in text.
+    # Copy the run and drop the threats from its resolved scenario: no threats panel is drawn.
     out = tmp_path / "copy"
     out.mkdir()
     for name in ("summary.json", "worlds.parquet", "scenario.resolved.yaml"):
