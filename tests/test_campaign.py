@@ -112,7 +112,12 @@ def test_carry_over_rules(campaign: Scenario) -> None:
     pos = rec["position.russia.territory"]
     agreed = rec["agreed.territory"]
     rows = held & ~agreed
-    assert np.allclose(vals["parties.russia.positions.territory.ideal"][rows], pos[rows])
+    ideal0 = before["parties.russia.positions.territory.ideal"]
+    red0 = before["parties.russia.positions.territory.red_line"]
+    side = np.sign(red0 - ideal0)
+    short = np.where((red0 - pos) * side <= 1e-3, red0 - side * 1e-3, pos)  # never past its red line
+    assert np.allclose(vals["parties.russia.positions.territory.ideal"][rows], short[rows])
+    assert ((red0 - vals["parties.russia.positions.territory.ideal"]) * side > 0)[rows].all()
     assert np.array_equal(
         vals["parties.russia.positions.territory.ideal"][~held],
         before["parties.russia.positions.territory.ideal"][~held],
@@ -125,22 +130,32 @@ def test_carry_over_rules(campaign: Scenario) -> None:
             assert np.allclose(
                 vals[f"parties.{pid}.positions.ceasefire.{field}"][cf], rec["text.ceasefire"][cf]
             )
-    # A threat carried out is spent and hits the target's outside option by its severity.
+    # A threat carried out is spent and moves the target's outside option by -(1 - reactance) x
+    # severity (Russia's reactance above 1: the blow stiffens it), its red lines with it.
     tid = "eu_sanctions_no_ceasefire"
     done = rec[f"threat.{tid}"]
     assert done.any()
     assert (vals[f"threats.{tid}.credibility"][done] == 0).all()
-    expected = np.clip(
-        before["parties.russia.outside_option"]
-        - sum(
-            np.where(rec[f"threat.{t}"], before[f"threats.{t}.severity"], 0.0)
-            for t in campaign.threats
-            if campaign.threats[t].against == "russia"
-        ),
-        0,
-        1,
-    )
+    react = before["parties.russia.reactance"]
+    expected = before["parties.russia.outside_option"].copy()
+    red = before["parties.russia.positions.nato_neutrality.red_line"].copy()
+    ideal = vals["parties.russia.positions.nato_neutrality.ideal"]  # after rule 1
+    for t in campaign.threats:
+        if campaign.threats[t].against == "russia":
+            now = np.clip(
+                expected - np.where(rec[f"threat.{t}"], (1 - react) * before[f"threats.{t}.severity"], 0.0),
+                0,
+                1,
+            )
+            red = np.clip(red + (ideal - red) * (now - expected), 0, 1)  # toward the ideal as no deal gains
+            expected = now
     assert np.allclose(vals["parties.russia.outside_option"], expected)
+    agreed_nato = rec["agreed.nato_neutrality"]
+    assert np.allclose(
+        vals["parties.russia.positions.nato_neutrality.red_line"][~agreed_nato], red[~agreed_nato]
+    )
+    moved = ~agreed_nato & (np.abs(red - before["parties.russia.positions.nato_neutrality.red_line"]) > 1e-6)
+    assert moved.any()
     # Triggered but not carried out: credibility x the stated factor.
     spared = model.triggers()[tid] & ~done
     assert spared.any()
@@ -238,6 +253,30 @@ def test_outside_options_drift_by_the_stated_formula(campaign: Scenario) -> None
     assert np.allclose(vals["parties.ukraine.outside_option"][rows], expected)
     others = np.setdiff1d(np.arange(n), rows)
     assert np.array_equal(vals["parties.ukraine.outside_option"][others], before[others])
+    # Its red lines move with it: toward the ideal by the share the outside option rose.
+    d = expected - before[rows]
+    red0 = model.values["parties.ukraine.positions.territory.red_line"][rows]
+    ideal = model.values["parties.ukraine.positions.territory.ideal"][rows]
+    assert np.allclose(
+        vals["parties.ukraine.positions.territory.red_line"][rows], np.clip(red0 + (ideal - red0) * d, 0, 1)
+    )
+    assert (d < 0).any()  # the trend is against Kyiv: its lines soften in some worlds
+
+
+@pytest.mark.slow
+def test_switching_off_drift_moves_the_dated_ceasefire(campaign: Scenario) -> None:
+    # The shipped campaign, changed only in the drift (trend and noise 0 for every drifting party),
+    # same seed: the dated ceasefire must change significantly (paired, 95% interval excludes 0).
+    still = [f"campaign.drift.{pid}.{f}=0" for pid in campaign.campaign.drift for f in ("trend", "sd")]
+    n = 20_000
+    base = run_campaign(campaign, worlds=n, rng=3)
+    flat = run_campaign(load_scenario(CAMPAIGN, still), worlds=n, rng=3)
+    by = campaign.campaign.horizon_day
+    a = base["day.agreement.ceasefire"] <= by
+    b = flat["day.agreement.ceasefire"] <= by
+    diff = b.astype(float) - a.astype(float)
+    half = 1.96 * diff.std(ddof=1) / np.sqrt(n)
+    assert abs(diff.mean()) > half, f"drift off moved the ceasefire by {diff.mean():+.4f} +- {half:.4f}"
 
 
 def test_an_empty_chair_costs_more_next_time(campaign: Scenario) -> None:

@@ -138,10 +138,32 @@ def test_validate_refuses_a_red_line_across_the_ideal() -> None:
     assert "istanbul_2025.yaml:" in text  # named at its place in the file
 
 
-def test_the_offers_protocol_is_opt_in_and_single_text_stays_the_default() -> None:
-    # offers is registered and selectable; the default stays single_text until the campaign
-    # behaviour of offers is fixed (a second meeting agreed almost always in the Iran campaign).
+def test_offers_is_the_default_and_single_text_stays_selectable() -> None:
+    # A scenario that names no protocol plays offers; the single text stays for comparison.
     from simulator import plugins
 
-    assert two_party().protocol.kind == "single_text"
-    assert "offers" in plugins.kinds()
+    assert two_party().protocol.kind == "offers"
+    assert {"offers", "single_text"} <= set(plugins.kinds())
+    assert (
+        load_scenario("scenarios/istanbul_2025.yaml", ["protocol.kind=single_text"]).protocol.kind
+        == "single_text"
+    )
+
+
+def test_no_offer_is_made_past_the_proposers_own_hard_red_line() -> None:
+    # Hard lines (US and Iranian enrichment): every package past one is worth -inf to its side.
+    # A proposer offers nothing it would not want accepted, so no side's last offer lies past
+    # its own hard line, and a deal past one never reaches ratification.
+    scenario = load_scenario("scenarios/iran_2025.yaml")
+    model = NegotiationModel(scenario, worlds=3000, rng=2).run()
+    rec = model.records()
+    held = rec["talks.direct"]
+    assert held.mean() > 0.9
+    for pid in ("united_states", "iran"):
+        ideal = model.values[f"parties.{pid}.positions.enrichment.ideal"]
+        red = model.values[f"parties.{pid}.positions.enrichment.red_line"]
+        pos = rec[f"position.{pid}.enrichment"]
+        past = (pos - red) * np.sign(red - ideal) > 1e-9
+        assert not past[held].any(), f"{pid} offered past its hard red line in {past[held].sum()} worlds"
+    rejected = rec["ratification.iran.rejected"] | rec["ratification.united_states.rejected"]
+    assert rejected.mean() < 0.01

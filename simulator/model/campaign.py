@@ -30,6 +30,9 @@ from simulator.scenario.schema import Scenario
 
 #: Campaign outcome categories at the horizon, mutually exclusive (the same as one meeting's).
 CAMPAIGN_OUTCOMES = ke.OUTCOMES
+#: How close to its red line a carried-over position may come (a position on the line would make
+#: the line's side undefined).
+RED_LINE_GAP = 1e-3
 
 
 class MeetingStreams(Streams):
@@ -246,14 +249,7 @@ class _Deadlines:
                 if t.action == "sanctions":
                     f = first_sanction[t.by]
                     f[rows] = np.fmin(f[rows], days[done])
-                oo = f"parties.{t.against}.outside_option"
-                if oo in vals:
-                    sev = vals[f"threats.{tid}.severity"][idx]
-                    vals[oo][idx] = np.clip(vals[oo][idx] - np.where(done, sev, 0.0), 0.0, 1.0)
-                for path in (f"threats.{tid}.credibility", f"threats.{tid}.believed"):
-                    if path in vals:
-                        v = vals[path][idx]
-                        vals[path][idx] = np.where(done, 0.0, np.where(spared, v * keep, v))
+                _threat_spent(self.scenario, vals, tid, idx, done, spared, keep)
 
 
 def _next_day(
@@ -297,12 +293,19 @@ def _carry_over(
     assert camp is not None
     held = rec[ke.TALKS_DIRECT.key()]
     # 1. Concessions made stay made: the next meeting starts from this one's positions.
+    # A position never carries past its own red line: that would turn the line around (the side
+    # it protects would become the side it forbids), so it stops just short of it.
     for pid in scenario.principals:
         for iid in scenario.issues:
             path = f"parties.{pid}.positions.{iid}.ideal"
+            if path not in vals:
+                continue
             pos = rec[ke.POSITION.key(pid, iid)]
             ok = held & ~np.isnan(pos)
-            vals[path][idx[ok]] = pos[ok]
+            rows = idx[ok]
+            vals[path][rows] = _short_of_red_line(
+                pos[ok], vals[path][rows], vals[f"parties.{pid}.positions.{iid}.red_line"][rows]
+            )
     # 2. Agreed issues stay agreed: every party's ideal and red line become the agreed text.
     for iid in scenario.issues:
         rows = rec[ke.AGREED.key(iid)] & ~np.isnan(rec[ke.TEXT.key(iid)])
@@ -316,18 +319,10 @@ def _carry_over(
     # is spent; triggered but not carried out -> credibility (and belief) x the stated factor.
     triggers = model.triggers()
     keep = vals["campaign.carry.unfulfilled_credibility"][idx]
-    for tid, t in scenario.threats.items():
+    for tid in scenario.threats:
         done = rec[ke.THREAT.key(tid)]
         spared = triggers[tid] & ~done
-        cred = f"threats.{tid}.credibility"
-        oo = f"parties.{t.against}.outside_option"
-        if oo in vals:
-            sev = vals[f"threats.{tid}.severity"][idx]
-            vals[oo][idx] = np.clip(vals[oo][idx] - np.where(done, sev, 0.0), 0.0, 1.0)
-        for path in (cred, f"threats.{tid}.believed"):
-            if path in vals:
-                v = vals[path][idx]
-                vals[path][idx] = np.where(done, 0.0, np.where(spared, v * keep, v))
+        _threat_spent(scenario, vals, tid, idx, done, spared, keep)
     # 4. Attendance remembers: a collapse lowers every party's value of attending; a party that
     # left its chair empty while its counterpart came pays more for doing so again.
     collapsed = rec[ke.OUTCOME_COLUMN.key()] == Outcome.COLLAPSE
@@ -360,8 +355,67 @@ def _drift(
     assert camp is not None
     streams = MeetingStreams(seed, k, rows, n, crn_period)
     for pid in camp.drift:
-        path = f"parties.{pid}.outside_option"
         trend = vals[f"campaign.drift.{pid}.trend"][rows]
         sd = vals[f"campaign.drift.{pid}.sd"][rows]
         z = streams.normal(f"campaign:drift:{pid}", rows.size)
-        vals[path][rows] = np.clip(vals[path][rows] + trend * weeks + sd * np.sqrt(weeks) * z, 0.0, 1.0)
+        shift_outside_option(scenario, vals, pid, rows, trend * weeks + sd * np.sqrt(weeks) * z)
+
+
+def shift_outside_option(
+    scenario: Scenario, vals: dict[str, np.ndarray], pid: str, rows: np.ndarray, change: np.ndarray
+) -> None:
+    """Move ``pid``'s outside option by ``change`` in the worlds ``rows``, and its red lines with it.
+
+    A side whose war goes better (its no-deal value rises by ``d``) asks more: each red line moves
+    toward its ideal by the share ``d`` of the distance between them; one whose war goes worse
+    settles for less, the line moving away from the ideal by the same share (clipped to the scale).
+    The change actually applied is the clipped one, so a line never moves for a bound hit.
+    """
+    path = f"parties.{pid}.outside_option"
+    if path not in vals:
+        return
+    before = vals[path][rows]
+    after = np.clip(before + change, 0.0, 1.0)
+    vals[path][rows] = after
+    d = np.clip(after - before, -1.0, 1.0)
+    party = scenario.parties[pid]
+    for iid in party.positions:
+        red, ideal = f"parties.{pid}.positions.{iid}.red_line", f"parties.{pid}.positions.{iid}.ideal"
+        if red in vals and ideal in vals:
+            r, i = vals[red][rows], vals[ideal][rows]
+            vals[red][rows] = np.clip(r + (i - r) * d, 0.0, 1.0)
+
+
+def _threat_spent(
+    scenario: Scenario,
+    vals: dict[str, np.ndarray],
+    tid: str,
+    idx: np.ndarray,
+    done: np.ndarray,
+    spared: np.ndarray,
+    keep: np.ndarray,
+) -> None:
+    """A threat carried out (``done``) or triggered and spared (``spared``) in the worlds ``idx``.
+
+    Carried out: the target's outside option moves by ``-(1 - reactance) x severity``, as a
+    believed threat weighs on it before (``values.threat_pressure``): a target that resists threats
+    (reactance above 1) is stiffened by the blow, not softened; the threat is spent. Spared: its
+    credibility (and belief) is multiplied by ``campaign.carry.unfulfilled_credibility``.
+    """
+    t = scenario.threats[tid]
+    react = vals.get(f"parties.{t.against}.reactance")
+    r = react[idx] if react is not None else np.zeros(idx.size)
+    sev = vals[f"threats.{tid}.severity"][idx]
+    if done.any():
+        shift_outside_option(scenario, vals, t.against, idx[done], (-(1.0 - r) * sev)[done])
+    for path in (f"threats.{tid}.credibility", f"threats.{tid}.believed"):
+        if path in vals:
+            v = vals[path][idx]
+            vals[path][idx] = np.where(done, 0.0, np.where(spared, v * keep, v))
+
+
+def _short_of_red_line(position: np.ndarray, ideal: np.ndarray, red_line: np.ndarray) -> np.ndarray:
+    """``position`` as the new ideal, held strictly on the ideal's side of the red line."""
+    side = np.sign(red_line - ideal)
+    crossed = (red_line - position) * side <= RED_LINE_GAP
+    return np.where((side != 0) & crossed, red_line - side * RED_LINE_GAP, position)

@@ -23,6 +23,8 @@ class Format(Strict):
     parties: list[Id] = Field(min_length=2)
 
 
+#: The talks process a scenario plays when it names none (see ``Protocol``).
+DEFAULT_KIND = "offers"
 #: A talks protocol's ``kind``: any registered protocol (:mod:`simulator.plugins`), checked on load.
 ProtocolKind = str
 #: The members of ``kind: ensemble`` without ``members``: stated here, so registering a new
@@ -67,16 +69,17 @@ class Protocol(Strict):
     exchanges the meeting allows and ``deadline`` the round by which each side's aspiration has
     fallen to its reservation value (default: the last round). ``walkout_hazard`` is the chance
     per round that the talks break down for reasons outside the model (an incident, a leak).
-    ``kind`` defaults to ``single_text`` (the mediated single-text procedure). ``offers`` (offers
-    and responses under private values, ``simulator.model.protocols.offers``) is opt-in until its
-    campaign behaviour is fixed (see CHANGELOG); ``mediation`` gives the mediator's roles there.
+    ``kind`` defaults to ``offers`` (offers and responses under private values between two
+    principals, ``simulator.model.protocols.offers``); ``single_text`` (the mediated single-text
+    procedure, the default until stage three) stays for comparison; more than two principals need
+    ``nash`` or ``compromise``. ``mediation`` gives the mediator's roles.
     ``kind: ensemble`` is a model average: each world plays one of ``members``, drawn with
     probability proportional to its weight (equal weights when ``members`` is left out: an
     assumption). ``members`` may also name fitted weights (``deu3_v1``: fitted on DEU III,
     ``simulator.scenario.fitted``), read when the scenario is validated.
     """
 
-    kind: ProtocolKind = "single_text"
+    kind: ProtocolKind = DEFAULT_KIND
     # Strict (a boolean or a string is never a number) and bounded (weights of 1e308 would
     # overflow their sum, and every world would play one member).
     members: (

@@ -78,8 +78,8 @@ def scenario_template(
         raise UserError("--parties: a negotiation needs at least two principal parties")
     if not issues:
         raise UserError("--issues: name at least one issue")
-    # The single-text procedure takes two principals; the Nash bargaining solution takes any number.
-    kind = "single_text" if len(parties) == 2 else "nash"
+    # Offers and responses (the default) take two principals; the Nash bargaining solution any number.
+    kind = "offers" if len(parties) == 2 else "nash"
     out: list[str] = [
         f"# {name}: a new negsim scenario (`negsim new`).",
         "#",

@@ -5,8 +5,8 @@ protocol module registers its class with ``@register`` (so a new protocol is one
 or a package with a ``negsim.protocols`` entry point: :mod:`simulator.plugins`). The numerical
 cores of the expected-utility model, the Nash solution and the compromise model live beside them
 (``expected_utility``, ``nash``, ``compromise``); the expected-utility protocol itself is
-``eum_protocol``. The default protocol is ``single_text``; ``offers`` (offers and responses under private
-values, opt-in for now) is built from ``packages``, ``beliefs`` and ``moves``.
+``eum_protocol``. The default protocol is ``offers`` (offers and responses under private values, built from
+``packages``, ``beliefs`` and ``moves``); ``single_text`` stays for comparison.
 """
 
 import importlib

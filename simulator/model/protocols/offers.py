@@ -22,7 +22,7 @@ The rules (formulas, reasons and tests in ``docs/model.md``, section "Offers"):
 5. **Time.** The meeting ends at ``min(rounds, deadline)``; each round the talks break down with
    probability ``h`` (the side with less to hope for walks); when neither side can hope for any
    package on any open group, the talks end (a side walks out when the middle of the contract
-   curve is worth less to it than no deal by more than the walk-away margin).
+   curve, red lines aside, is worth less to it than no deal by more than the walk-away margin).
 6. **Mediator.** Where it sits at the table its roles (``protocol.mediation``) apply: information
    narrows both beliefs toward the truth; formulation tables, with the given chance each round,
    the package most likely to be accepted by both; leverage adds its value to every deal.
@@ -93,6 +93,7 @@ class Group:
     issues: np.ndarray
     x: np.ndarray  # (worlds, GRID, group issues)
     value: tuple[np.ndarray, np.ndarray]  # each principal's own value (worlds, GRID)
+    middle: tuple[np.ndarray, np.ndarray]  # each one's utility of the middle package, red lines aside
     share: tuple[np.ndarray, np.ndarray]  # the group's share of each principal's salience
 
     @classmethod
@@ -105,7 +106,16 @@ class Group:
             package_value(x, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], p.audience[:, g])
             for p in (p1, p2)
         )
-        return cls(g, x, (value[0], value[1]), (share[0], share[1]))
+        # The walk-out test reads the middle package's utility before red-line costs: a hard line
+        # makes a package worth -inf to agree to, not a reason to walk out of talks that are close.
+        mid = x[:, GRID // 2 : GRID // 2 + 1]
+        middle = tuple(
+            package_value(
+                mid, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], np.zeros_like(p.audience[:, g])
+            )[:, 0]
+            for p in (p1, p2)
+        )
+        return cls(g, x, (value[0], value[1]), (middle[0], middle[1]), (share[0], share[1]))
 
     def zone(self, b1: np.ndarray, b2: np.ndarray) -> np.ndarray:
         """Whether some package is worth at least no deal to both (audience costs included)."""
@@ -259,9 +269,8 @@ def bargain(
             shut = hopeless & ~done
             if shut.any():
                 rs = r[shut]
-                mid = GRID // 2
                 for i in (0, 1):
-                    gap[rs, i] = np.minimum(gap[rs, i], grp.value[i][rs, mid] - b[i][rs])
+                    gap[rs, i] = np.minimum(gap[rs, i], grp.middle[i][rs] - b[i][rs])
                 closed_now[rs] = True
             open_[r[done | shut], j] = False
         still = open_[rows].any(axis=1)
