@@ -189,8 +189,8 @@ def stability_figure(result: SensitivityResult, scenario: Scenario) -> Figure:
     )
     title = (
         f"{scenario.name}: how stable the ranking of drivers is ({method})\nblue: stable (in the top "
-        f"{TOP_K} in at least {STABLE_SHARE:.0%} of resamples, dashed line), the only drivers the "
-        "summary names"
+        f"{TOP_K} in at least {STABLE_SHARE:.0%} of resamples, dashed line); the summary names "
+        "no other parameter as a driver"
     )
     fig.suptitle(wrap_to(fig, title, 11), fontsize=11)
     return fig
