@@ -313,3 +313,44 @@ def test_a_campaign_run_is_chunked_and_resumable(campaign: Scenario, tmp_path: P
     resumed = run_ensemble(campaign, runs=900, seed=2, chunk_size=300, parts=parts)
     assert resumed.tally.to_json() == whole.tally.to_json()
     assert whole.tally.counts["meeting.1.held"] > 0
+
+
+def test_what_was_learnt_at_one_meeting_is_carried_to_the_next(campaign: Scenario) -> None:
+    from simulator.model.campaign import Learnt
+
+    n = 3000
+    first = NegotiationModel(campaign, worlds=n, rng=8).run()
+    assert first.talks is not None and set(first.talks.learnt) == {"ukraine", "russia"}
+    memory = Learnt(campaign, n)
+    idx = np.arange(n)
+    memory.after(first, idx)
+    held = first.records()["talks.direct"]
+    lo, hi = first.talks.learnt["ukraine"]  # what Kyiv learnt of Moscow's reservation value
+    assert (lo[held] > -1e-6).any()  # some rejections ruled types out
+    # Moscow's outside option moves by 0.1 in half the worlds before the next meeting.
+    vals = {k: np.array(v, dtype=float) for k, v in first.values.items()}
+    moved = np.arange(n) % 2 == 0
+    vals["parties.russia.outside_option"][moved] = np.clip(
+        vals["parties.russia.outside_option"][moved] + 0.1, 0, 1
+    )
+    nxt = NegotiationModel(campaign, worlds=n, rng=8, values=vals)
+    brought = memory.before(nxt, idx)
+    d = np.abs(nxt.outside_option("russia") - first.outside_option("russia"))
+    assert np.allclose(brought["ukraine"][0][held], lo[held] - d[held])
+    assert np.allclose(brought["ukraine"][1][held], hi[held] + d[held])
+    assert (d[moved] > 0.05).any() and np.allclose(d[~moved], 0)
+    # Where no talks were held nothing was learnt: the whole prior.
+    assert np.isneginf(brought["ukraine"][0][~held]).all()
+
+
+def test_knowing_the_other_side_brings_agreement_sooner() -> None:
+    # The shipped baseline, once as played and once with each side's belief collapsed on the
+    # other's true reservation value (what a campaign's earlier meetings could teach at most).
+    scenario = load_scenario(BASE)
+    base = NegotiationModel(scenario, worlds=6000, rng=3).run().records()
+    model = NegotiationModel(scenario, worlds=6000, rng=3)
+    ua, ru = model.outside_option("ukraine"), model.outside_option("russia")
+    model.learnt = {"ukraine": (ru - 1e-3, ru), "russia": (ua - 1e-3, ua)}
+    known = model.run().records()
+    first = base["talks.agreed_round"] == 1
+    assert (known["talks.agreed_round"] == 1).mean() > first.mean()

@@ -304,7 +304,7 @@ def test_sweep_sensitivity_and_timeline(tmp_path: Path) -> None:
                 "--n",
                 "4",
                 "--replicates",
-                "4",
+                "16",  # with common random numbers 4 worlds a row can give every row the same share
                 "--events",
                 "threat.us_secondary_sanctions",
                 "--workers",

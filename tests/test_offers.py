@@ -165,5 +165,32 @@ def test_no_offer_is_made_past_the_proposers_own_hard_red_line() -> None:
         pos = rec[f"position.{pid}.enrichment"]
         past = (pos - red) * np.sign(red - ideal) > 1e-9
         assert not past[held].any(), f"{pid} offered past its hard red line in {past[held].sum()} worlds"
-    rejected = rec["ratification.iran.rejected"] | rec["ratification.united_states.rejected"]
-    assert rejected.mean() < 0.01
+    # Every text tabled (agreed, or refused at ratification) lies within both hard lines.
+    text = rec["text.enrichment"]
+    tabled = held & ~np.isnan(text)
+    us_red = model.values["parties.united_states.positions.enrichment.red_line"]
+    iran_red = model.values["parties.iran.positions.enrichment.red_line"]
+    signed = (
+        rec["agreed.enrichment"]
+        | rec["ratification.iran.rejected"]
+        | rec["ratification.united_states.rejected"]
+    )
+    assert signed.any()
+    inside = (text <= us_red + 1e-9) & (text >= iran_red - 1e-9)
+    assert inside[signed & tabled].all()
+
+
+def test_the_curve_runs_inside_the_hard_red_lines_where_they_leave_room() -> None:
+    from simulator.model.protocols.packages import within_hard_lines
+
+    inf = np.inf
+    # Issue 1: side 1 (ideal 0) caps at 0.6 hard; side 2 (ideal 1) floors at 0.45 hard: room
+    # [0.45, 0.6], so the ideals move to 0.45 and 0.6. Issue 2: side 1's line is soft (cost 0.2):
+    # only side 2's hard floor 0.3 binds, so side 1's ideal 0 moves to 0.3 and side 2's stays.
+    # Issue 3: hard lines apart (cap 0.2, floor 0.7): nothing signable, the ideals stay.
+    e1, e2 = within_hard_lines(
+        one(0.0, 0.0, 0.0), one(0.6, 0.5, 0.2), one(inf, 0.2, inf),
+        one(1.0, 1.0, 1.0), one(0.45, 0.3, 0.7), one(inf, inf, inf),
+    )  # fmt: skip
+    assert np.allclose(e1, [[0.45, 0.3, 0.0]])
+    assert np.allclose(e2, [[0.6, 1.0, 1.0]])

@@ -89,7 +89,14 @@ def timeline(
         events[k] = rows
     first = runs_at[0][1]
     headline = ke.headline_issue(first)
-    moving = [k for k in key_events(keys, headline) if any(r["count"] for r in events[k])]
+    # Events that never happen at any date are left out, except the headline agreement: "no deal
+    # at any date" is the forecast a reader looks for first.
+    agreed = ke.AGREEMENT.key(headline)
+    moving = [
+        k
+        for k in key_events(keys, headline)
+        if any(r["count"] for r in events[k]) or k.startswith(agreed + ".") or k == agreed
+    ]
     sources = _sources_by_date(first, [when for when, _, _ in runs_at])
     return {
         "negsim_version": __version__,

@@ -113,9 +113,11 @@ def run_campaign(
     active = np.arange(n)
     model = first
     meeting_rec = rec
+    beliefs = Learnt(scenario, n)
     k = 1
     while True:
         idx = active
+        beliefs.after(model, idx)
         # --- what meeting k left behind, in the worlds that played it ---
         held = meeting_rec[ke.TALKS_DIRECT.key()]
         attempts[idx] += 1
@@ -162,7 +164,9 @@ def run_campaign(
         values = dict(vals) if everyone else {p: v[active] for p, v in vals.items()}
         model = NegotiationModel(
             scenario, worlds=active.size, rng=seed, agents=agents, values=values, streams=streams, slots=slots
-        ).run()
+        )
+        model.learnt = beliefs.before(model, active)
+        model.run()
         meeting_rec = model.records()
 
     outcome = np.where(
@@ -186,6 +190,46 @@ def run_campaign(
     for j in range(camp.max_meetings):
         rec[ke.DAY_MEETING.key(j + 1)] = held_days[j] if j < len(held_days) else nan.copy()
     return rec
+
+
+class Learnt:
+    """What each principal has learnt of the other's reservation value, carried between meetings.
+
+    After a meeting, each principal's belief bounds ``(lo, hi]`` (from a protocol that has beliefs,
+    ``TalksOutcome.learnt``) are kept for the worlds that held it: a type ruled out stays ruled out.
+    Before the next meeting they widen by how far the other's reservation value has moved since
+    (drift, threats carried out or spent), so that knowledge of the old value does not rule out
+    the new one: ``lo - |dB|, hi + |dB|``.
+    """
+
+    def __init__(self, scenario: Scenario, n: int) -> None:
+        self.principals = list(scenario.principals)
+        self.lo = {pid: np.full(n, -np.inf) for pid in self.principals}
+        self.hi = {pid: np.full(n, np.inf) for pid in self.principals}
+        self.reservation = {pid: np.full(n, np.nan) for pid in self.principals}
+
+    def after(self, model: NegotiationModel, idx: np.ndarray) -> None:
+        """Keep what meeting ``model`` (over the worlds ``idx``) taught, where it was held."""
+        talks = model.talks
+        learnt = talks.learnt if talks is not None else {}
+        held = model.records()[ke.TALKS_DIRECT.key()] if learnt else None
+        for pid in self.principals:
+            self.reservation[pid][idx] = model.outside_option(pid)
+            if pid in learnt and held is not None:
+                lo, hi = learnt[pid]
+                rows = idx[held]
+                self.lo[pid][rows] = lo[held]
+                self.hi[pid][rows] = hi[held]
+
+    def before(self, model: NegotiationModel, idx: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The bounds each principal brings to meeting ``model`` (over the worlds ``idx``)."""
+        out = {}
+        for i, pid in enumerate(self.principals[:2]):
+            other = self.principals[1 - i]
+            moved = np.abs(model.outside_option(other) - self.reservation[other][idx])
+            moved = np.nan_to_num(moved, nan=np.inf)
+            out[pid] = (self.lo[pid][idx] - moved, self.hi[pid][idx] + moved)
+        return out
 
 
 class _Deadlines:

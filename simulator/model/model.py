@@ -80,6 +80,7 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type 
         values: Mapping[str, np.ndarray] | None = None,
         streams: Streams | None = None,
         slots: Mapping[str, ParamSlot] | None = None,
+        learnt: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
     ) -> None:
         seed = as_seed_sequence(rng)
         # negsim draws only from self.streams; Mesa's own rng (self.rng, self.random) is seeded from
@@ -100,6 +101,9 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type 
         self._gain: dict[str, np.ndarray] | None = None
         self.protocol = protocol_for(scenario.protocol.kind)  # one instance per batch: it may cache
         self.talks: TalksOutcome | None = None
+        #: What each principal learnt of the other at earlier meetings of a campaign: ``(lo, hi)``
+        #: bounds on the other's reservation value per world (empty: nothing learnt yet).
+        self.learnt: dict[str, tuple[np.ndarray, np.ndarray]] = dict(learnt or {})
         #: Per-batch results a protocol computes once (e.g. the EUM's forecast, before and at the talks).
         self.cache = RunCache()
         self.phase = 0

@@ -70,6 +70,9 @@ class TalksOutcome:
             recorded by this protocol).
         agreed_round: Per world, the round in which its first surviving agreement was reached
             (0: none; None: not recorded).
+        learnt: Per principal, what it learnt of the other's reservation value: the bounds
+            ``(lo, hi)`` of the types it has not ruled out (empty: the protocol has no beliefs).
+            A campaign carries them into the next meeting (``Beliefs.carried``).
     """
 
     agreed: np.ndarray
@@ -84,6 +87,7 @@ class TalksOutcome:
     played: np.ndarray | None = None
     ended: np.ndarray | None = None
     agreed_round: np.ndarray | None = None
+    learnt: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
 
 class TalksProtocol(ABC):

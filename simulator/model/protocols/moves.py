@@ -88,18 +88,30 @@ def proposer_shares(
     return a1, a2
 
 
-def ratify_probability(value: np.ndarray, reservation: np.ndarray, noise: np.ndarray) -> np.ndarray:
-    """The leader's chance of ratifying a deal made ad referendum: ``1 / (1 + exp(-(V - B) / noise))``."""
-    z = (value - reservation) / np.maximum(noise, EPS)
+def ratify_probability(
+    value: np.ndarray, reservation: np.ndarray, noise: np.ndarray, patience: np.ndarray | float = 1.0
+) -> np.ndarray:
+    """The leader's chance of ratifying a deal made ad referendum: ``1 / (1 + exp(-(V - δB) / noise))``.
+
+    Refusing sends the sides back to fighting before anything else can be signed, so the leader
+    weighs the deal against no deal a round of war later, ``δ B`` with ``δ = 1 - war_cost``: the
+    discount that prices delay at the table prices a refusal too (Fearon 1995: what war costs
+    widens the range of deals a side prefers to fighting).
+    """
+    z = (value - np.asarray(patience) * reservation) / np.maximum(noise, EPS)
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))))
 
 
 def ratification_risk(
-    value: np.ndarray, reservation: np.ndarray, mandate: np.ndarray, noise: np.ndarray
+    value: np.ndarray,
+    reservation: np.ndarray,
+    mandate: np.ndarray,
+    noise: np.ndarray,
+    patience: np.ndarray | float = 1.0,
 ) -> np.ndarray:
     """Chance a package ``(worlds, points)`` is ratified: 1 within the mandate floor, else the logit."""
     floor = mandate_floor(reservation, mandate)[:, None]
-    p = ratify_probability(value, reservation[:, None], noise[:, None])
+    p = ratify_probability(value, reservation[:, None], noise[:, None], np.asarray(patience)[..., None])
     return np.where(value >= floor - EPS, 1.0, p)
 
 

@@ -28,7 +28,8 @@ The rules (formulas, reasons and tests in ``docs/model.md``, section "Offers"):
    the package most likely to be accepted by both; leverage adds its value to every deal.
 7. **Mandate.** A delegation may offer and accept on its own only packages worth at least
    ``B + (1 - B)(1 - m)`` to it; below that it deals ad referendum, and its leader ratifies with
-   ``1 / (1 + exp(-(V - B)/noise))``, a chance the proposing delegation weighs its offers by.
+   ``1 / (1 + exp(-(V - delta B)/noise))`` (refusing means a round more of war before anything
+   else is signed), a chance the proposing delegation weighs its offers by.
 
 Example:
     >>> outcome = Offers().negotiate(model, table)  # doctest: +SKIP
@@ -36,6 +37,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -54,7 +56,7 @@ from simulator.model.protocols.moves import (
     ratification_risk,
     ratify_probability,
 )
-from simulator.model.protocols.packages import GRID, contract_curve, package_value
+from simulator.model.protocols.packages import GRID, contract_curve, package_value, within_hard_lines
 from simulator.model.protocols.sides import Uniform, groups_of
 from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
 from simulator.randomness import Streams
@@ -98,7 +100,15 @@ class Group:
 
     @classmethod
     def build(cls, g: np.ndarray, p1: Principal, p2: Principal) -> Group:
-        x = contract_curve(p1.ideal[:, g], p1.salience[:, g], p2.ideal[:, g], p2.salience[:, g])
+        e1, e2 = within_hard_lines(
+            p1.ideal[:, g],
+            p1.red_line[:, g],
+            p1.audience[:, g],
+            p2.ideal[:, g],
+            p2.red_line[:, g],
+            p2.audience[:, g],
+        )
+        x = contract_curve(e1, p1.salience[:, g], e2, p2.salience[:, g])
         share = tuple(
             p.salience[:, g].sum(axis=1) / np.maximum(p.salience.sum(axis=1), EPS) for p in (p1, p2)
         )
@@ -149,8 +159,13 @@ def bargain(
     mandate: tuple[np.ndarray, np.ndarray],
     settings: Settings,
     uniform: Uniform,
+    learnt: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> TalksOutcome:
-    """Play the offers protocol in every world where ``held``; see the module docstring."""
+    """Play the offers protocol in every world where ``held``; see the module docstring.
+
+    ``learnt``: per principal, the bounds on the other's reservation value it learnt at earlier
+    meetings of a campaign; its belief starts there instead of at the whole prior.
+    """
     n = sides[0].ideal.shape[0]
     ng = len(groups)
     b = (sides[0].reservation, sides[1].reservation)
@@ -161,6 +176,11 @@ def bargain(
     formulation = np.where(mediated, np.broadcast_to(settings.formulation, (n,)), 0.0)
     # beliefs[i]: what principal i believes about the other's reservation value.
     beliefs = (Belief.prior(sides[1].prior, n), Belief.prior(sides[0].prior, n))
+    for i, side in enumerate(sides):
+        if learnt and side.party_id in learnt:
+            lo, hi = learnt[side.party_id]
+            beliefs[i].lo[:] = np.clip(lo, -EPS, 1.0)
+            beliefs[i].hi[:] = np.clip(np.maximum(hi, beliefs[i].lo), 0.0, 1.0)
     informed = np.flatnonzero(mediated)
     if informed.size:
         share = np.broadcast_to(settings.information, (n,))[informed]
@@ -188,7 +208,7 @@ def bargain(
             np.where(
                 val[i] >= floor[i][:, None] - EPS,
                 1.0,
-                ratify_probability(val[i], b[i][:, None], noise[:, None]),
+                ratify_probability(val[i], b[i][:, None], noise[:, None], delta[i][:, None]),
             )
             for i in (0, 1)
         ]
@@ -215,7 +235,9 @@ def bargain(
             # What each side expects of the other's leader: its ratification chance at the
             # middle of what it believes the other's reservation value to be.
             theirs = [
-                ratification_risk(val[1 - i], beliefs[i].median(r), mandate[1 - i][r], noise[r])
+                ratification_risk(
+                    val[1 - i], beliefs[i].median(r), mandate[1 - i][r], noise[r], delta[1 - i][r]
+                )
                 for i in (0, 1)
             ]
             anything = np.ones(val[0].shape, dtype=bool)
@@ -308,6 +330,7 @@ def bargain(
         rejected,
     )
     out.history = history
+    out.learnt = {s.party_id: (beliefs[i].lo.copy(), beliefs[i].hi.copy()) for i, s in enumerate(sides)}
     return out
 
 
@@ -331,7 +354,7 @@ def _ratify(
         for i, s in enumerate(sides):
             v = np.take_along_axis(grp.value[i], idx, axis=1)[:, 0] + lever
             beyond = agreed[:, j] & (v < mandate_floor(b[i], mandate[i]) - EPS)
-            p = ratify_probability(v, b[i], np.broadcast_to(settings.noise, (n,)))
+            p = ratify_probability(v, b[i], np.broadcast_to(settings.noise, (n,)), sides[i].patience)
             no = beyond & (uniform(f"talks:ratify:{s.party_id}:{j}", n) >= p)
             referred[s.party_id] |= beyond
             rejected[s.party_id] |= no
@@ -433,6 +456,7 @@ class Offers(TalksProtocol):
             (mandate[0], mandate[1]),
             self.settings(model),
             model.streams.uniform,
+            model.learnt,
         )
 
     def prepare(self, model: NegotiationModel) -> tuple[tuple[Principal, Principal], list[Group]]:

@@ -72,3 +72,34 @@ def package_value(
     with np.errstate(invalid="ignore"):
         cost = np.where(beyond & (w > 0), w * audience[:, None, :], 0.0)
     return np.asarray(util - cost.sum(axis=-1))
+
+
+def within_hard_lines(
+    ideal1: np.ndarray,
+    red1: np.ndarray,
+    audience1: np.ndarray,
+    ideal2: np.ndarray,
+    red2: np.ndarray,
+    audience2: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The two ideals moved into what both sides' hard red lines allow, per issue, for the curve.
+
+    A package past a hard line is worth ``-inf`` to its side, so a proposer searching the
+    unconstrained contract curve can miss the few packages both could sign: with 41 points along
+    six issues, a narrow overlap of two hard lines on one issue may hold no point at all. Where
+    both lines leave an interval ``[lo, hi]`` open on an issue, each ideal is clipped into it and
+    the curve runs inside the hard lines; where they leave nothing (no package is signable) the
+    ideals stay. Values are still taken at the true ideals (:func:`package_value`).
+    """
+    lo = np.zeros_like(ideal1)
+    hi = np.ones_like(ideal1)
+    for ideal, red, aud in ((ideal1, red1, audience1), (ideal2, red2, audience2)):
+        hard = np.isinf(aud) & ~np.isnan(ideal) & ~np.isnan(red)
+        above = hard & (red > ideal)  # the line caps the issue from above
+        below = hard & (red < ideal)
+        hi = np.where(above, np.minimum(hi, red), hi)
+        lo = np.where(below, np.maximum(lo, red), lo)
+    room = lo <= hi
+    e1 = np.where(room & ~np.isnan(ideal1), np.clip(ideal1, lo, hi), ideal1)
+    e2 = np.where(room & ~np.isnan(ideal2), np.clip(ideal2, lo, hi), ideal2)
+    return e1, e2
