@@ -91,6 +91,7 @@ def test_fallbacks_replace_late_parameters_and_nothing_else() -> None:
     }
 
 
+@pytest.mark.slow
 def test_run_as_of_and_timeline(tmp_path: Path) -> None:
     out = tmp_path / "tl"
     dates = ["--as-of", "2025-05-14T20:00", "--as-of", "2025-05-17"]
@@ -205,6 +206,7 @@ def test_a_fallback_citing_a_late_seed_is_refused(what_if: Callable[[str], Path]
         load_scenario(path, as_of=EARLY)
 
 
+@pytest.mark.slow
 def test_the_campaign_runs_early_without_warnings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r"
     assert main(["run", str(CAMPAIGN), "--as-of", EARLY, "--runs", "200", "--out", str(out)]) == 0

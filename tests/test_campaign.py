@@ -204,6 +204,7 @@ def test_campaign_block_is_validated(campaign: Scenario) -> None:
         )
 
 
+@pytest.mark.slow
 def test_run_writes_dated_events_and_campaign_figures(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert main(["run", str(CAMPAIGN), "--runs", "1500", "--seed", "0", "--out", str(out)]) == 0
@@ -225,6 +226,7 @@ def test_run_writes_dated_events_and_campaign_figures(tmp_path: Path) -> None:
     assert "agreement.ceasefire.by.2025-06-30" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_campaign_compare_is_paired(tmp_path: Path) -> None:
     out = tmp_path / "cmp"
     args = ["compare", str(CAMPAIGN), str(CAMPAIGN), "--runs", "800", "--seed", "0", "--out", str(out)]
@@ -303,6 +305,7 @@ def test_worlds_draw_the_same_numbers_whichever_others_still_play() -> None:
     assert np.array_equal(full[[3, 7]], part)
 
 
+@pytest.mark.slow
 def test_a_campaign_run_is_chunked_and_resumable(campaign: Scenario, tmp_path: Path) -> None:
     from simulator.engine.ensemble import part_files, run_ensemble
 

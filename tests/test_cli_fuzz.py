@@ -111,6 +111,7 @@ def folder() -> Path:  # type: ignore[misc]
     shutil.rmtree(d, ignore_errors=True)
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 @given(data=st.data(), hostile=st.sampled_from(HOSTILE))
 def test_any_command_line_exits_0_or_2_without_a_traceback(
@@ -265,6 +266,7 @@ def check_data_command(folder: Path, args: list[str], capsys: pytest.CaptureFixt
     _no_non_finite(out, captured.out, args)
 
 
+@pytest.mark.slow
 @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck), phases=NO_SHRINK)
 @given(data=st.data(), table=deu_table(), actors=eum_table())
 def test_data_commands_exit_0_or_2_and_write_only_under_out(
@@ -329,6 +331,7 @@ def imported(folder: Path) -> Path:
     return out / "d00032.yaml"
 
 
+@pytest.mark.slow
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck), phases=NO_SHRINK)
 @given(where=DATASET_PATHS, table=deu_table(), allow=st.booleans())
 def test_the_datasets_key_reads_only_datasets_and_echoes_nothing(

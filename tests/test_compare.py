@@ -62,6 +62,7 @@ def test_a_scenario_compared_with_itself_differs_by_exactly_zero() -> None:
     assert any(0 < v["a"] < 1 for v in doc["events"].values())
 
 
+@pytest.mark.slow
 def test_what_if_without_sanctions_gives_a_significant_drop(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -112,6 +113,7 @@ def test_bad_override_exits_2_naming_the_valid_keys(
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_refuses_to_overwrite_a_comparison(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv = [
         "compare",

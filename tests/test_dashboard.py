@@ -49,6 +49,7 @@ def test_a_broken_file_reports_its_line_and_column(roots: list[Path], tmp_path: 
     assert session.message(exc.value).startswith("--set[1]:1:")
 
 
+@pytest.mark.slow
 def test_controls_cover_every_parameter_with_a_range_and_set_takes_them_back() -> None:
     scenario = load_scenario(TWO)
     controls = session.controls(scenario)
@@ -156,3 +157,36 @@ def test_discovery_on_a_forecast_folder(tmp_path: Path) -> None:
     assert doc["event"] == "talks.leaders" and 0 <= doc["base_rate"] <= 1 and doc["sentence"]
     with pytest.raises(UserError):
         session.discovery(run.out, "no.such.event")
+
+
+@pytest.mark.slow  # importing the Solara app alone takes several seconds
+def test_the_forecast_page_keeps_its_key_events() -> None:
+    from simulator.dashboard.app import key_rows
+
+    scenario = load_scenario(Path(__file__).parent / "data" / "two_party.yaml")
+    e = {"p": 0.5, "ci95": [0.4, 0.6]}
+    zero = {"p": 0.0, "ci95": [0.0, 0.1]}
+    events = {
+        "attend.alpha": e,
+        "level.alpha.leader": e,
+        "level.alpha.minister": e,  # only the leader's level is a key event
+        "talks.direct": e,
+        "agreement.ceasefire": e,
+        "agreement.any": e,
+        "agreement.ceasefire.by.2025-06-30": e,  # dated: left out
+        "sanctions.alpha": zero,  # never happens: left out
+        "threat.t1": e,
+        "outcome.agreement": e,
+        "agreement_path.agreed": e,
+        "walkout.alpha": e,
+    }
+    kept = [row[0].rsplit("[", 1)[1].rstrip("]") for row in key_rows(scenario, {"events": events})]
+    assert kept == [
+        "attend.alpha",
+        "level.alpha.leader",
+        "talks.direct",
+        "agreement.ceasefire",
+        "agreement.any",
+        "threat.t1",
+        "outcome.agreement",
+    ]

@@ -24,6 +24,7 @@ def imported(tmp_path: Path) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_import_writes_valid_scenarios(imported: Path, capsys: pytest.CaptureFixture[str]) -> None:
     files = sorted(imported.glob("*.yaml"))
     assert len(files) == 6
@@ -38,6 +39,7 @@ def test_import_writes_valid_scenarios(imported: Path, capsys: pytest.CaptureFix
         assert party.attendance.initial.level == "official"
 
 
+@pytest.mark.slow
 def test_tampered_value_fails_at_line_and_col(imported: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = imported / "d00032.yaml"
     text = path.read_text(encoding="utf-8")
@@ -64,6 +66,7 @@ def test_unknown_dataset_and_missing_file(imported: Path, capsys: pytest.Capture
     assert "no such file" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_benchmark_on_slice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "bench"
     assert main(["benchmark", "deu3", str(SLICE), "--out", str(out), "--runs", "200"]) == 0
@@ -87,6 +90,7 @@ def test_benchmark_on_slice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
         assert (out / "figures" / f"{name}.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_benchmark_is_reproducible(tmp_path: Path) -> None:
     args = ["benchmark", "deu3", str(SLICE), "--runs", "50", "--no-figures", "--out"]
     assert main([*args, str(tmp_path / "a")]) == 0

@@ -69,6 +69,7 @@ def test_fit_simplex_is_the_minimum_of_a_fine_grid():
         assert mixture_crps(w, a, b) <= min(float(mixture_crps(g, a, b)) for g in grid) + 1e-9
 
 
+@pytest.mark.slow
 def test_fit_on_slice_is_deterministic_sums_to_one_and_beats_equal_on_training_folds():
     dataset = read_deu3(SLICE)
     issues = list(dataset.with_outcome())

@@ -75,6 +75,7 @@ def test_every_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
         assert main(args) == 0, f"README example failed: negsim {shlex.join(argv)}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("param", [SWEEP_EXAMPLE, LHS_EXAMPLE])
 def test_the_sweep_help_examples_run(param: str, tmp_path: Path) -> None:
     sample = ["--sample", "lhs", "--n", "3"] if param == LHS_EXAMPLE else []

@@ -148,6 +148,7 @@ def campaign_records() -> dict[str, np.ndarray]:
     return simulate_chunk(load_scenario(CAMPAIGN), 0, Chunk(0, 0, 3_000))
 
 
+@pytest.mark.slow
 def test_the_two_month_window_falls_within_the_two_readings(campaign_records: dict[str, np.ndarray]) -> None:
     start = dt.date(2025, 5, 18)
     days = campaign_records["campaign.deadline.two_month_window"]
@@ -181,6 +182,7 @@ def test_strikes_come_only_after_iran_walks_out_or_at_the_deadline(
     assert np.mean(snap[done] == rec["campaign.deadline.snapback_window"][done]) > 0.5
 
 
+@pytest.mark.slow
 def test_a_certain_threat_at_a_fixed_deadline_is_carried_out_that_day_where_nothing_is_agreed() -> None:
     """Credibility 1, the window's latest reading, and a trigger that does not fire at meetings
     (Iran absent; Iran made sure to come): the strike falls on 12 June wherever nothing is agreed."""
@@ -212,6 +214,7 @@ def test_a_certain_threat_at_a_fixed_deadline_is_carried_out_that_day_where_noth
     assert np.all(np.isnan(simulate_chunk(no_chance, 1, Chunk(0, 0, 500))["day.threat.us_strike"]))
 
 
+@pytest.mark.slow
 def test_dated_threat_events_grow_with_the_date() -> None:
     ev = probabilities(load_scenario(CAMPAIGN), 2_000)
     for tid in THREATS:

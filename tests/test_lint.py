@@ -35,6 +35,7 @@ def test_import_contracts_are_kept():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_nothing_imports_the_package_init():
     """``simulator/__init__.py`` is the public API for users; modules import the module they need."""
     import ast
@@ -52,6 +53,7 @@ def test_nothing_imports_the_package_init():
     assert offenders == []
 
 
+@pytest.mark.slow
 def test_the_engine_does_not_load_matplotlib():
     code = "import sys, simulator.engine.ensemble; print('matplotlib' in sys.modules)"
     assert _run(sys.executable, "-c", code).stdout.strip() == "False"

@@ -738,6 +738,7 @@ def _shipped_ids() -> list[str]:
     return [p.name for p in SHIPPED] or ["none-shipped-yet"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SHIPPED or [None], ids=_shipped_ids())
 def test_shipped_scenario_round_trips(path: Path | None) -> None:
     if path is None:

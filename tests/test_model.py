@@ -52,6 +52,7 @@ def test_expected_gain_is_the_surplus_at_the_nash_text_hand_computed():
     assert (model.expected_gain("host") == 0).all()
 
 
+@pytest.mark.slow
 def test_identical_ideals_raise_attendance():
     same = two_party(
         "parties.beta.positions.ceasefire.ideal=1.0",
@@ -252,6 +253,7 @@ def test_positions_and_agreements_respect_red_lines_and_mandates(
 # --- comparative statics ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cost", [0.2, 0.4, 0.8])
 def test_raising_leader_cost_never_raises_leader_attendance(cost):
     base = NegotiationModel(two_party("parties.beta.attendance.leader_cost=0.1"), worlds=20000, rng=9)
@@ -261,6 +263,7 @@ def test_raising_leader_cost_never_raises_leader_attendance(cost):
     assert p1 <= p0
 
 
+@pytest.mark.slow
 def test_lowering_pressure_never_raises_attendance():
     strong = NegotiationModel(two_party("pressures.patron_urges_alpha.strength=0.6"), worlds=20000, rng=4)
     weak = NegotiationModel(two_party("pressures.patron_urges_alpha.strength=0.0"), worlds=20000, rng=4)
@@ -269,6 +272,7 @@ def test_lowering_pressure_never_raises_attendance():
     ).mean()
 
 
+@pytest.mark.slow
 def test_only_if_leader_never_comes_without_the_other_leader():
     s = two_party("parties.patron.attendance.leader_cost=0", "parties.patron.attendance.talks_value=1")
     rec = NegotiationModel(s, worlds=20000, rng=11).run().records()

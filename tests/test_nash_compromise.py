@@ -43,6 +43,7 @@ def _grid_best(a, s, d, w, points=41):
     return np.where(ok, (w * np.log(np.where(ok[:, None], u - d, 1.0))).sum(axis=1), -np.inf).max()
 
 
+@pytest.mark.slow
 def test_closed_form_beats_a_grid_for_two_principals_and_three_issues():
     rng = np.random.default_rng(0)
     a, s = rng.uniform(size=(60, 2, 3)), rng.uniform(size=(60, 2, 3))

@@ -73,6 +73,7 @@ def test_1_a_proposal_id_cannot_name_a_file_outside_out(
     assert not Path("/tmp/negsim-abs-escape.yaml").exists()
 
 
+@pytest.mark.slow
 def test_1_import_never_overwrites_without_overwrite_nor_a_users_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -132,6 +133,7 @@ def _point_dataset(scenario: Path, target: Path | str) -> None:
     scenario.write_text(re.sub(r"deu3: .+", f"deu3: {target}", text, count=1), encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_2_a_dataset_outside_the_tree_needs_allow_outside_and_is_never_echoed(
     imported: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -147,6 +149,7 @@ def test_2_a_dataset_outside_the_tree_needs_allow_outside_and_is_never_echoed(
     assert "not a valid DEU file" in err and "hunter2" not in err and "db_password" not in err
 
 
+@pytest.mark.slow
 def test_2_a_cited_cell_that_is_not_a_number_is_not_echoed(
     imported: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -162,6 +165,7 @@ def test_2_a_cited_cell_that_is_not_a_number_is_not_echoed(
     assert "secret-token" not in err
 
 
+@pytest.mark.slow
 def test_2_a_huge_or_special_dataset_is_refused_at_once(
     imported: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -242,6 +246,7 @@ def test_3_deu_benchmark_workers_exit_when_the_parent_is_killed(tmp_path: Path) 
 # --- 4: the EUM reader is the one reader ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_4_eum_refuses_devices_and_fifos_without_waiting(tmp_path: Path) -> None:
     fifo = tmp_path / "actors.csv"
     os.mkfifo(fifo)
@@ -385,6 +390,7 @@ def test_6_sizes_beyond_the_machine_are_refused_with_an_estimate(
     )
 
 
+@pytest.mark.slow
 def test_6_a_proposal_too_large_for_a_scenario_is_refused_before_writing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -467,6 +473,7 @@ def test_7_ensemble_weights_that_overflow_their_sum_are_refused() -> None:
 # --- 8: quantiles from a sketch with a bound (also tests/test_sketch.py) ---------------------------
 
 
+@pytest.mark.slow
 def test_8_summary_quantiles_are_within_the_stated_bound_of_the_worlds(tmp_path: Path) -> None:
     import numpy as np
     import pyarrow.parquet as pq
@@ -511,6 +518,7 @@ def test_8_summary_quantiles_are_within_the_stated_bound_of_the_worlds(tmp_path:
 # --- 9: outputs: one writer, locked, atomic, no stale figures, no formulas -------------------------
 
 
+@pytest.mark.slow
 def test_9_sensitivity_overwrite_removes_the_earlier_figures(tmp_path: Path) -> None:
     out = tmp_path / "s"
     base = ["sensitivity", str(SENS), "--method", "sobol", "--n", "4", "--replicates", "8", "--workers", "1"]
@@ -522,6 +530,7 @@ def test_9_sensitivity_overwrite_removes_the_earlier_figures(tmp_path: Path) -> 
     assert second < first and second
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["benchmark", "compare", "sensitivity", "import", "timeline"])
 def test_9_a_second_command_into_a_held_folder_is_refused(
     tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
@@ -545,6 +554,7 @@ def test_9_a_second_command_into_a_held_folder_is_refused(
     assert tree(out) == {".negsim", ".negsim/lock"}
 
 
+@pytest.mark.slow
 def test_9_out_pointing_at_a_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "file"
     f.write_text("x")
@@ -554,6 +564,7 @@ def test_9_out_pointing_at_a_file_is_exit_2(tmp_path: Path, capsys: pytest.Captu
     assert f.read_text() == "x"
 
 
+@pytest.mark.slow
 def test_9_predictions_never_hold_a_formula(tmp_path: Path) -> None:
     import csv
 
@@ -568,6 +579,7 @@ def test_9_predictions_never_hold_a_formula(tmp_path: Path) -> None:
     assert any(c.startswith("'=HYPERLINK(") for c in cells)
 
 
+@pytest.mark.slow
 def test_9_benchmark_and_eum_outputs_are_written_atomically(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -661,6 +673,7 @@ def test_10_an_as_of_fallback_outside_its_range_fails_validate(capsys: pytest.Ca
     assert "as_of: values must lie in [0, 1]" in no_traceback(capsys)
 
 
+@pytest.mark.slow
 def test_10_a_resolved_scenario_larger_than_the_users_file_still_runs(tmp_path: Path) -> None:
     from simulator.scenario.yamlsafe import MAX_BYTES
 

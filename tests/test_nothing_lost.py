@@ -85,6 +85,7 @@ def test_1_default_output_names_never_collide(tmp_path: Path) -> None:
     assert len(folders) == 5 and all(f.is_dir() for f in folders)
 
 
+@pytest.mark.slow
 def test_1_a_finished_run_leaves_no_lock_behind(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert main(run(out)) == 0
@@ -94,6 +95,7 @@ def test_1_a_finished_run_leaves_no_lock_behind(tmp_path: Path) -> None:
 # --- 2, 3: --overwrite ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_2_overwrite_keeps_the_users_own_files(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert main(["run", str(TWO_PARTY), "--runs", "2000", "--chunk-size", "1000", "--out", str(out)]) == 0
@@ -120,6 +122,7 @@ def test_3_interrupted_overwrite_leaves_no_old_numbers(
     assert not (out / "summary.json").exists() and not (out / "worlds.parquet").exists()
 
 
+@pytest.mark.slow
 def test_3_readers_refuse_a_summary_of_another_scenario(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert main(run(out)) == 0
@@ -136,6 +139,7 @@ def test_3_readers_refuse_a_summary_of_another_scenario(tmp_path: Path) -> None:
 # --- 4, 12, 16: damaged parts and state files ---------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "swapped", "parquet"])
 def test_4_damaged_parts_are_recomputed_never_merged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], damage: str
@@ -167,6 +171,7 @@ def test_4_damaged_parts_are_recomputed_never_merged(
     assert (out / "worlds.parquet").read_bytes() == (reference / "worlds.parquet").read_bytes()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", [".negsim/manifest.json", "summary.json"])
 @pytest.mark.parametrize("content", [b"", b'{"runs": ', b"\xff\xfe garbage", b"[1, 2]", b'{"runs": "3"}'])
 def test_12_damaged_state_files_are_a_clear_exit_2(
@@ -411,6 +416,7 @@ def test_17_dask_workers_are_capped_at_the_number_of_chunks(monkeypatch: pytest.
     assert asked == [min(3, cores())]  # a LocalCluster here: at most the cores too (#24)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "extra", [["--runs", "5"], ["--seed", "3"], ["--set", "name=X"], [str(TWO_PARTY)], ["--out", "x"]]
 )
@@ -423,6 +429,7 @@ def test_19_resume_refuses_conflicting_options(
     assert "--resume finishes the run exactly as it started" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_19_resume_of_a_no_figures_run_claims_no_figures(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -437,6 +444,7 @@ def test_19_resume_of_a_no_figures_run_claims_no_figures(
 # --- 11: figures ---------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_11_math_text_in_names_is_drawn_literally(tmp_path: Path) -> None:
     out = tmp_path / "run"
     argv = [
@@ -514,6 +522,7 @@ def _comparison(tmp_path: Path) -> Path:
     return comp
 
 
+@pytest.mark.slow
 def test_15_a_hand_edited_comparison_is_a_clear_exit_2(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -575,6 +584,7 @@ def test_21_a_lookalike_party_id_shows_no_regex(data: Path, capsys: pytest.Captu
     assert "not a valid id" in err and "^[a-z]" not in err
 
 
+@pytest.mark.slow
 def test_22_report_out_does_not_overwrite_a_users_file(tmp_path: Path) -> None:
     out = tmp_path / "run"
     assert main(run(out)) == 0

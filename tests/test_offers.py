@@ -115,6 +115,7 @@ def test_mandate_floor_and_ratification() -> None:
     )
 
 
+@pytest.mark.slow
 def test_the_decomposition_of_agreement_adds_up() -> None:
     from simulator.engine.tally import events_of
 

@@ -10,6 +10,7 @@ import tomllib
 import types
 from pathlib import Path
 
+import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
@@ -83,6 +84,7 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_validate_and_explain_load_no_heavy_library() -> None:
     # validate samples the prior for its zone-of-agreement warning (that loads the model) unless
     # told not to: checking the file alone stays light.

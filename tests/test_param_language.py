@@ -13,16 +13,21 @@ from simulator.scenario.load import load_scenario
 
 ROOT = Path(__file__).parents[1]
 BASELINE = ROOT / "scenarios" / "istanbul_2025.yaml"
+TWO_PARTY = ROOT / "tests" / "data" / "two_party.yaml"
 
 
-def test_explain_prints_full_paths_that_set_takes_back() -> None:
-    scenario = load_scenario(BASELINE)
+# The baseline has ~150 parameters, each reloaded (about 100 s): the fast lane takes the test scenario.
+@pytest.mark.parametrize(
+    "path", [TWO_PARTY, pytest.param(BASELINE, marks=pytest.mark.slow)], ids=["two_party", "baseline"]
+)
+def test_explain_prints_full_paths_that_set_takes_back(path: Path) -> None:
+    scenario = load_scenario(path)
     slots = scenario.parameter_slots()
     explained = {e.path: e.value for _, items in entries(scenario) for e in items}
     assert set(slots) <= set(explained)  # every parameter, under its full path
-    for path in slots:
-        again = load_scenario(BASELINE, [f"{path}={explained[path]}"], check_sources=False)
-        assert again.parameter_slots()[path].param.describe() == explained[path], path
+    for path_ in slots:
+        again = load_scenario(path, [f"{path_}={explained[path_]}"], check_sources=False)
+        assert again.parameter_slots()[path_].param.describe() == explained[path_], path_
 
 
 def test_explain_text_shows_the_full_path(capsys: pytest.CaptureFixture[str]) -> None:

@@ -42,6 +42,7 @@ def check_png(path: Path, min_width: int = 600) -> None:
     assert width >= min_width and height >= 300
 
 
+@pytest.mark.slow
 def test_run_figures_writes_every_figure(run_dir: Path) -> None:
     paths = run_figures(run_dir)
     assert paths == [run_dir / "figures" / f"{name}.png" for name in NAMES]
@@ -51,6 +52,7 @@ def test_run_figures_writes_every_figure(run_dir: Path) -> None:
     assert sorted(p.name for p in (run_dir / "figures").iterdir()) == sorted(p.name for p in paths)
 
 
+@pytest.mark.slow
 def test_run_figures_twice_replaces_the_figures(run_dir: Path) -> None:
     first = run_figures(run_dir)
     stamps = [p.stat().st_mtime_ns for p in first]
@@ -70,6 +72,7 @@ def test_sample_reads_evenly_spaced_rows_across_row_groups(
     assert set(np.diff(world)) == {10}
 
 
+@pytest.mark.slow
 def test_positions_written_when_no_world_held_talks(tmp_path: Path) -> None:
     out = make_run(tmp_path / "run", NO_TALKS, runs=300)
     summary = json.loads((out / "summary.json").read_text())
@@ -80,6 +83,7 @@ def test_positions_written_when_no_world_held_talks(tmp_path: Path) -> None:
         check_png(path)
 
 
+@pytest.mark.slow
 def test_scenario_without_threats(run_dir: Path, tmp_path: Path) -> None:
     # Copy the run and drop the threats from its resolved scenario: no threats panel is drawn.
     out = tmp_path / "copy"

@@ -138,6 +138,7 @@ def test_assignment_follows_the_weights():
     assert lo <= 0.75 <= hi
 
 
+@pytest.mark.slow
 def test_ensemble_shares_pairing_and_events():
     worlds, seed = 4000, 11
     ens = load_scenario(ISTANBUL, ["protocol.kind=ensemble", MEMBERS])
@@ -184,6 +185,7 @@ def test_benchmark_eum_command(tmp_path, capsys):
     assert f"{bad}:3:2:" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_an_ensemble_run_writes_its_figures_and_reads_its_summary_back(tmp_path: Path) -> None:
     from simulator.api import start_run
     from simulator.engine.rundir import read_summary

@@ -78,6 +78,7 @@ def page(run_dir: Path) -> str:
     return out.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_report_is_well_formed_html(page: str) -> None:
     parser = Structure()
     parser.feed(page)
@@ -90,6 +91,7 @@ def test_report_is_well_formed_html(page: str) -> None:
     assert page.startswith("<!DOCTYPE html>")
 
 
+@pytest.mark.slow
 def test_report_embeds_every_figure(run_dir: Path, page: str) -> None:
     figures = sorted((run_dir / "figures").glob("*.png"))
     assert len(figures) >= 5

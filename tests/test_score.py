@@ -187,6 +187,7 @@ def test_against_writes_the_figure_to_out_not_into_a_run(tmp_path: Path) -> None
 SHIPPED_OBSERVED = Path(__file__).parents[1] / "scenarios" / "istanbul_2025.observed.yaml"
 
 
+@pytest.mark.slow
 def test_the_shipped_observed_file_scores_against_both_references(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

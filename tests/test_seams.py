@@ -3,7 +3,9 @@ folder's ``on_finished`` hook, and settings that are either honoured or refused.
 
 from __future__ import annotations
 
-import re
+import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,9 @@ from simulator import plugins
 from simulator.analysis.events import default_events, event_keys
 from simulator.api import run
 from simulator.engine.chunks import Chunk
+from simulator.engine.documents import Manifest, Stat, Summary, to_json
 from simulator.engine.ensemble import simulate_chunk
+from simulator.engine.rundir import read_manifest, start_run, write_manifest
 from simulator.engine.tally import events_of
 from simulator.errors import ScenarioError
 from simulator.model.model import NegotiationModel
@@ -78,28 +82,58 @@ def test_labels_come_from_the_catalogue() -> None:
     assert ke.label("nonsense") is None
 
 
-#: Event-key heads whose literals belong to the catalogue alone.
-_HEADS = "attend|level|talks|format|agreement|agreed|sanctions|threat|walkout|outcome|meeting|meetings|day"
-_LITERAL = re.compile(rf"""f?["']({_HEADS})\.(\{{|[a-z_]+["'.])""")
+#: Literals that look like a catalogue key but are not one: a matplotlib setting, and ordinary
+#: words that are also a record column's name (a scenario's ``protocol`` section, the DEU
+#: dataset's ``outcome`` column, the expected-utility model's ``rounds``).
+NOT_KEYS = {"text.parse_math", "protocol", "outcome", "rounds"}
+
+
+def _literals(tree: ast.AST) -> Iterator[tuple[int, str]]:
+    """Every string literal outside docstrings, f-strings with ``{}`` for each replacement field."""
+    docs = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    inside_f: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            inside_f.update(id(v) for v in node.values)
+            yield node.lineno, "".join(v.value if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        elif (
+            isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs | inside_f
+        ):
+            yield node.lineno, node.value
 
 
 def test_no_event_key_is_spelled_out_outside_the_catalogue() -> None:
-    """Keys are built with the catalogue's families (docstrings and comments may name them)."""
+    """Keys are built and matched only through the catalogue's families: no literal in
+    ``simulator/`` (docstrings aside) is a key, a family's fixed prefix (``"agreement."``) or the
+    dated-key marker, outside ``simulator/scenario/events.py``."""
+    prefixes = tuple(f.prefix() for f in ke.FAMILIES if f.over)
+    fixed = {f.pattern for f in ke.FAMILIES if not f.over}
     offenders = []
     for path in sorted((ROOT / "simulator").rglob("*.py")):
-        if path.name == "events.py" and path.parent.name == "scenario":
+        if path == ROOT / "simulator" / "scenario" / "events.py":
             continue
-        in_doc = False
-        for n, line in enumerate(path.read_text().splitlines(), start=1):
-            code = line.split("#", 1)[0]
-            if code.count('"""') == 1:
-                in_doc = not in_doc
-                continue
-            if in_doc or '"""' in code or ">>>" in code:
-                continue
-            if _LITERAL.search(code):
-                offenders.append(f"{path.relative_to(ROOT)}:{n}: {line.strip()}")
+        for line, text in _literals(ast.parse(path.read_text(encoding="utf-8"))):
+            looks = text.startswith(prefixes) or text in fixed or ".by." in text
+            if looks and text not in NOT_KEYS:
+                offenders.append(f"{path.relative_to(ROOT)}:{line}: {text!r}")
     assert offenders == []
+
+
+def test_the_key_scan_finds_a_key_spelled_out() -> None:
+    """The scan above sees prefixes in tuples, keys in f-strings and the dated marker."""
+    code = 'KEEP = ("attend.", "x")\nk = f"level.{pid}.leader"\nd = ".by." in k\nz = "zopa"\n'
+    found = [text for _, text in _literals(ast.parse(code))]
+    prefixes = tuple(f.prefix() for f in ke.FAMILIES if f.over)
+    fixed = {f.pattern for f in ke.FAMILIES if not f.over}
+    flagged = [t for t in found if t.startswith(prefixes) or t in fixed or ".by." in t]
+    assert sorted(flagged) == [".by.", "attend.", "level.{}.leader", "zopa"]
 
 
 def test_the_headline_issue_is_a_scenario_field_defaulting_to_the_first_issue() -> None:
@@ -264,3 +298,119 @@ def test_crn_period_holds_in_a_campaign() -> None:
     rec = simulate_chunk(scenario, 0, Chunk(0, 0, 40), crn_period=20)
     for key in ("campaign.meetings", "day.meeting.2", "level.russia", "outcome"):
         assert np.array_equal(rec[key][:20], rec[key][20:], equal_nan=True), key
+
+
+# --- documents written as the typed models they are read as --------------------------------------
+
+
+def test_summary_json_is_its_typed_document_serialised(tmp_path: Path) -> None:
+    """Every key of summary.json is declared on the Summary model, in the file's order: validating
+    the file and writing the model again gives the same bytes."""
+    out = start_run(
+        two_party("protocol.kind=ensemble", "protocol.members={nash: 1, single_text: 1}"),
+        tmp_path / "r",
+        runs=60,
+        seed=3,
+    )
+    text = (out.out / "summary.json").read_text(encoding="utf-8")
+    doc = Summary.model_validate_json(text)
+    assert to_json(doc) + "\n" == text
+    assert isinstance(doc.stats[ke.CONCESSION.key("alpha", "ceasefire")], Stat)
+    assert doc.chunks is not None and doc.chunks[0].spawn_key == [0]
+    assert not doc.__pydantic_extra__  # nothing written that the model does not declare
+
+
+def test_the_manifest_is_written_and_read_as_its_model(tmp_path: Path) -> None:
+    manifest = Manifest(negsim_version="0", runs=5, seed=1, chunk_size=5, sha256="x", scenario_path=None)
+    write_manifest(tmp_path, manifest)
+    assert read_manifest(tmp_path) == manifest
+
+
+def test_a_red_line_range_comes_from_its_own_distribution() -> None:
+    from simulator.figures.run import _red_line
+    from simulator.scenario.params import Param
+
+    lo, hi, what = _red_line(Param(triangular=(0.2, 0.5, 0.6), assumption="a test"), None)
+    expected = Param(triangular=(0.2, 0.5, 0.6), assumption="a test").ppf(np.array([0.05, 0.95]))
+    assert (lo, hi) == pytest.approx(tuple(expected)) and "5–95%" in what
+    assert _red_line(Param(value=0.4, assumption="a test"), None)[:2] == (0.4, 0.4)
+
+
+# --- figures: negsim's matplotlib style only while negsim draws ------------------------------------
+
+
+def test_importing_the_figures_changes_no_matplotlib_setting() -> None:
+    code = (
+        "import matplotlib, json\n"
+        "before = dict(matplotlib.rcParams)\n"
+        "import simulator.figures, simulator.figures.common, simulator.figures.names\n"
+        "after = dict(matplotlib.rcParams)\n"
+        "print(json.dumps(sorted(k for k in before if before[k] != after[k])))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_user_text_is_drawn_literally_and_the_style_ends_with_the_drawing(tmp_path: Path) -> None:
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    from simulator.figures.common import save_figure, styled
+
+    @styled
+    def draw() -> Figure:
+        fig = Figure()
+        ax = fig.add_subplot()
+        ax.barh(["$\\frac{a}{"], [1.0])  # a category tick label, made only when the figure is drawn
+        ax.set_title("Budget $5 vs $10")
+        return fig
+
+    assert save_figure(draw(), tmp_path / "x.png").is_file()
+    assert matplotlib.rcParams["text.parse_math"] is True  # the user's own plots still parse math
+
+
+# --- the command line ------------------------------------------------------------------------------
+
+
+def test_more_workers_than_cores_is_said_once(capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from simulator.cli.options import executor_for
+    from simulator.engine.executors import cores
+
+    args = argparse.Namespace(workers=cores() + 5, backend="local", address=None)
+    with executor_for(args, chunks=1) as ex:
+        assert ex is None  # one chunk: run here
+    err = capsys.readouterr().err
+    assert err.count(f"--workers {cores() + 5} is more than the {cores()} cores") == 1
+
+
+def test_run_help_lists_every_shipped_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    from simulator.cli import main
+
+    assert main(["run", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for path in (ROOT / "scenarios").glob("*.yaml"):
+        if not path.name.endswith(".observed.yaml"):
+            assert path.stem in text
+    assert "istanbul_2025.observed" not in text
+
+
+def test_the_deu_figures_are_drawn_in_the_style(tmp_path: Path) -> None:
+    """The benchmark's figures (the fast lane's only call into ``figures/deu3.py``)."""
+    from simulator.figures.deu3 import write_deu3_figures
+
+    rng = np.random.default_rng(0)
+    samples = [rng.uniform(0, 100, 50) for _ in range(6)]
+    outcome = rng.uniform(0, 100, 6)
+    paths = write_deu3_figures(
+        tmp_path, samples, outcome, rng.uniform(0, 1, 6), ["qmv/cod"] * 3 + ["unan/cns"] * 3, outcome + 5
+    )
+    assert [p.name for p in paths] == [
+        "predicted_vs_actual.png",
+        "pit_histogram.png",
+        "coverage.png",
+        "errors_by_rule.png",
+    ]

@@ -38,6 +38,7 @@ def test_test_scenario_has_the_two_parameters(scenario: Scenario) -> None:
     assert "sanctions.patron" in default_events(scenario)
 
 
+@pytest.mark.slow
 def test_sobol_finds_credibility_and_not_host(scenario: Scenario) -> None:
     result = run_sensitivity(
         scenario, method="sobol", n=32, replicates=REPLICATES, events=["sanctions.patron"]
@@ -77,6 +78,7 @@ def test_sobol_warns_when_n_is_not_a_power_of_two(scenario: Scenario) -> None:
         run_sensitivity(scenario, method="sobol", n=6, replicates=2, events=["sanctions.patron"])
 
 
+@pytest.mark.slow
 def test_results_do_not_depend_on_workers(scenario: Scenario) -> None:
     # A thread pool finishes chunks out of order like a process pool (without its start-up cost);
     # the pickle round trip and the cleared sample cache stand in for another process.
@@ -198,6 +200,7 @@ def test_only_what_clears_the_floor_is_drawn_and_nothing_is_said_plainly(
     assert not fig.axes[0].patches  # no bars
 
 
+@pytest.mark.slow
 def test_an_index_above_one_is_called_sampling_error(scenario: Scenario) -> None:
     result = run_sensitivity(
         scenario, method="sobol", n=32, replicates=REPLICATES, events=["sanctions.patron"]

@@ -26,6 +26,7 @@ def test_every_shipped_scenario_is_found_by_name() -> None:
         assert find_scenario(f"{name}.yaml").is_file()
 
 
+@pytest.mark.slow
 def test_negsim_run_works_from_another_folder(tmp_path: Path) -> None:
     done = subprocess.run(
         [str(NEGSIM), "run", "--runs", "300", "--no-figures", "--workers", "1", "--out", "here"],

@@ -48,6 +48,7 @@ def test_a_parameter_the_model_ignores_gives_identical_points(tmp_path: Path) ->
     assert any(0 < table.column(name)[0].as_py() < 1 for name in events)
 
 
+@pytest.mark.slow
 def test_credibility_sweep_raises_sanctions_from_zero(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -90,6 +91,7 @@ def test_two_parameters_make_a_grid_with_heat_maps(tmp_path: Path) -> None:
     assert (out / "figures" / "sweep.png").exists()
 
 
+@pytest.mark.slow
 def test_latin_hypercube_covers_every_stratum(tmp_path: Path) -> None:
     code, out = sweep(
         tmp_path,
@@ -181,6 +183,7 @@ def test_parse_param_reads_ranges() -> None:
         parse_params([f"a.b{i}=0:1:2" for i in range(3)], lhs=False)
 
 
+@pytest.mark.slow
 def test_points_run_concurrently_give_the_same_tallies() -> None:
     ranges = [parse_param(f"{CREDIBILITY}=0:1:3")]
     scenarios = load_points(TWO_PARTY, [], ranges, grid_points(ranges))

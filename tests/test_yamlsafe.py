@@ -296,6 +296,7 @@ def test_load_yaml_valid_utf8_with_control_bytes(tmp_path: Path) -> None:
         load_yaml(path, display="ctrl.yaml")
 
 
+@pytest.mark.slow
 def test_many_entries_parse_with_positions(parser: type) -> None:
     lines = [f"k{i}: {{name: party{i}, power: {i}, flag: no}}" for i in range(5_000)]
     text = "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,22 +73,27 @@ def add_command(sub: Any) -> None:
 def cmd_discover(args: argparse.Namespace) -> int:
     """Run ``negsim discover``."""
     from simulator.analysis.discovery import DISCOVERY_FILE, discover, write_discovery
-    from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
+    from simulator.engine.rundir import new_folder
     from simulator.errors import UserError
     from simulator.figures.discovery import write_figures
+    from simulator.storage import OutputFolder
 
     if not args.run.is_dir():
         raise UserError(f"{args.run}: no such folder; give the output folder of a finished `negsim run`")
-    if args.out is not None:
-        check_out(args.out)
-        refuse_to_overwrite(args.out / DISCOVERY_FILE, args.overwrite, "a discovery")
-    print(f"discover: {args.event} over the worlds of {args.run} (PRIM and CART)", flush=True)
-    result = discover(args.run, args.event, method=args.method, min_coverage=args.min_coverage)
-    if result.warning:
-        print(f"warning: {result.warning}", file=sys.stderr)
-    out = args.out or new_folder(Path("runs"), f"discover-{args.run.name}-{args.event}")
-    write_discovery(result, out)
-    figures = write_figures(result, out)
+    with contextlib.ExitStack() as stack:
+        # A given --out is claimed before the (slow) analysis: an earlier discovery there is refused
+        # at once without --overwrite, and removed with it, figures and all.
+        if args.out is not None:
+            stack.enter_context(OutputFolder(args.out, command="discover", overwrite=args.overwrite))
+        print(f"discover: {args.event} over the worlds of {args.run} (PRIM and CART)", flush=True)
+        result = discover(args.run, args.event, method=args.method, min_coverage=args.min_coverage)
+        if result.warning:
+            print(f"warning: {result.warning}", file=sys.stderr)
+        out = args.out or new_folder(Path("runs"), f"discover-{args.run.name}-{args.event}")
+        if args.out is None:
+            stack.enter_context(OutputFolder(out, command="discover"))
+        write_discovery(result, out)
+        figures = write_figures(result, out)
     print(f"\n{result.sentence()}\n")
     print(box_table(result, result.box))
     if result.other is not None:

@@ -148,8 +148,15 @@ def default_chunk() -> int:
 @contextlib.contextmanager
 def executor_for(args: argparse.Namespace, chunks: int) -> Iterator[cf.Executor | None]:
     """The executor the options ask for (None: run chunks in this process)."""
-    from simulator.engine.executors import local_executor, worker_count
+    from simulator.engine.executors import cores, local_executor, worker_count
 
+    if args.workers and args.workers > cores() and not args.address:
+        # Capped, as a pool larger than the cores only adds memory; said, so nobody wonders why.
+        print(
+            f"negsim: --workers {args.workers} is more than the {cores()} cores this process may use; "
+            f"using {cores()}",
+            file=sys.stderr,
+        )
     if args.backend == "dask":
         # As for the local pool: never more workers than chunks (nor, on this machine, than cores).
         wanted = args.workers or os.cpu_count() or 1

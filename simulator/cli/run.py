@@ -23,6 +23,14 @@ from simulator.errors import UserError
 DEFAULT_SCENARIO = "istanbul_2025"  # the shipped baseline (simulator/scenario/shipped.py)
 
 
+def _shipped_names() -> list[str]:
+    """The shipped scenarios' names, read from the ``scenarios/`` folder (not the observed-outcome
+    files beside them, ``<scenario>.observed.yaml``)."""
+    from simulator.scenario.shipped import shipped_scenarios
+
+    return [name for name in shipped_scenarios() if "." not in name]
+
+
 def add_command(sub: Any) -> None:
     """Add this command to the CLI's subcommands."""
     r = sub.add_parser(
@@ -32,7 +40,7 @@ def add_command(sub: Any) -> None:
             "Run a scenario over many worlds and write summary.json, worlds.parquet, "
             "scenario.resolved.yaml and figures/ to the output folder. With no SCENARIO, runs the "
             f"shipped baseline ({DEFAULT_SCENARIO}), from any folder. SCENARIO may name a shipped "
-            "scenario: istanbul_2025, whatif_putin_attends, whatif_trump_attends, whatif_no_eu_sanctions."
+            f"scenario: {', '.join(_shipped_names())}."
         ),
     )
     r.add_argument(

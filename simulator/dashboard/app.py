@@ -25,6 +25,8 @@ import solara.lab
 from simulator.dashboard import charts, session
 from simulator.engine.rundir import RESOLVED
 from simulator.errors import UserError
+from simulator.scenario import events as ke
+from simulator.scenario.levels import Level
 
 log = logging.getLogger("negsim.dashboard")
 _NONE: Any = None  # an empty state whose later values have other types
@@ -251,17 +253,25 @@ def _labels(scenario: Any, keys: Any) -> dict[str, str]:
     return {k: event_label(scenario, k) for k in keys}
 
 
+#: The forecast page's key events (with ``level.<party>.leader``); sanctions and threats only when
+#: they happen in some world.
+KEY_FAMILIES = (ke.ATTEND, *ke.TALKS, *ke.AGREEMENTS, ke.SANCTIONS, ke.OUTCOME, ke.THREAT)
+
+
 def key_rows(scenario: Any, summary: dict[str, Any]) -> list[tuple[str, float, float, float]]:
     """The forecast's key events (undated), labelled, as chart rows."""
-    keep = ("attend.", "talks.", "agreement.", "sanctions.", "outcome.", "threat.")
     events = summary["events"]
-    keys = [
-        k
-        for k, e in events.items()
-        if ".by." not in k
-        and (k.startswith(keep) or (k.startswith("level.") and k.endswith(".leader")))
-        and not (k.startswith(("sanctions.", "threat.")) and e["p"] == 0)
-    ]
+    keys = []
+    for k, e in events.items():
+        parsed = ke.parse(k)
+        if parsed is None or parsed.date is not None:
+            continue
+        family, leader = parsed.family, parsed.parts.get("level") == Level.leader
+        if not (family in KEY_FAMILIES or (family is ke.LEVEL and leader)):
+            continue
+        if family in (ke.SANCTIONS, ke.THREAT) and e["p"] == 0:
+            continue
+        keys.append(k)
     labels = _labels(scenario, keys)
     return [(f"{labels[k]} [{k}]", events[k]["p"], *events[k]["ci95"]) for k in keys]
 
@@ -309,7 +319,7 @@ def ForecastPage(opened: session.Opened, tmp: Path) -> None:
     )
     Md("### Key probabilities (hover a bar: value and 95% interval)")
     Svg(charts.probabilities(key_rows(opened.scenario, summary), "forecast-chart"))
-    zopa = summary.get("stats", {}).get("zopa")
+    zopa = summary.get("stats", {}).get(ke.ZOPA.key())
     if isinstance(zopa, dict) and "mean" in zopa:
         Md(f"A zone of agreement on every issue exists in {100 * zopa['mean']:.1f}% of worlds.")
     for fig in value.figures:

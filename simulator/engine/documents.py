@@ -2,7 +2,9 @@
 clear exit-2 message (``path: field: problem``), never a ``ValueError`` deep inside a reader.
 
 Numbers are strict (a string or a boolean is never a number); unknown keys are kept, so a newer
-negsim's files stay readable.
+negsim's files stay readable. The documents negsim writes itself (``summary.json``, the run
+manifest) are built as these models and serialised with :func:`to_json`, so what is written is
+exactly what is read back.
 """
 
 from __future__ import annotations
@@ -36,6 +38,25 @@ class ScenarioRef(Doc):
     sha256: StrictStr | None = None
 
 
+class Stat(Doc):
+    """A continuous record's statistics over the worlds where it is defined (``stats.<key>``):
+    their number, mean and quantiles (``q05``, ``q50``, ``q95``; None where ``n`` is 0)."""
+
+    n: Count
+    mean: Num | None = None
+    q05: Num | None = None
+    q50: Num | None = None
+    q95: Num | None = None
+
+
+class ChunkSeed(Doc):
+    """How one chunk of worlds was seeded (``SeedSequence(seed_entropy).spawn``), to replay it alone."""
+
+    index: Count
+    seed_entropy: StrictStr
+    spawn_key: list[Count]
+
+
 class Member(Doc):
     """One member of a model average (``stats.by_protocol.<kind>``): its share and its events."""
 
@@ -52,7 +73,9 @@ class Summary(Doc):
     runs: Count | None = None
     chunk_size: StrictInt | None = Field(default=None, ge=1)
     events: dict[str, Event]
-    stats: dict[str, dict[str, Num | None] | dict[str, Member]] = Field(default_factory=dict)
+    #: Per continuous record its :class:`Stat`; under ``by_protocol``, a model average's members.
+    stats: dict[str, Stat | dict[str, Member]] = Field(default_factory=dict)
+    chunks: list[ChunkSeed] | None = None
 
 
 class Manifest(Doc):
@@ -149,6 +172,12 @@ class Discovery(Doc):
     whatif: list[StrictStr] = Field(default_factory=list)
     warning: StrictStr | None = None
     scenario: dict[str, Any] = Field(default_factory=dict)
+
+
+def to_json(doc: BaseModel) -> str:
+    """``doc`` as the JSON negsim writes (indented by 2, fields in declared order): only what was
+    set when it was built, so an optional field nobody filled is left out rather than written null."""
+    return json.dumps(doc.model_dump(mode="json", exclude_unset=True), indent=2)
 
 
 def read_doc[M: BaseModel](path: Path, model: type[M], what: str) -> M:

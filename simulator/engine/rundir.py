@@ -28,9 +28,9 @@ from typing import Any
 from simulator import storage
 from simulator._version import __version__
 from simulator.engine.chunks import DEFAULT_CHUNK, check_size
-from simulator.engine.documents import Manifest, Summary, check_doc, read_doc, read_raw
+from simulator.engine.documents import ChunkSeed, Manifest, Summary, read_doc, read_raw, to_json
 from simulator.engine.ensemble import EnsembleResult, merge_parts, run_ensemble
-from simulator.engine.tally import summary_dict
+from simulator.engine.tally import summary_doc
 from simulator.engine.variant import Agents, agents_from_spec, agents_spec
 from simulator.errors import UserError, printable
 from simulator.scenario.load import load_scenario
@@ -159,16 +159,16 @@ def clean_work(out: Path) -> None:
     shutil.rmtree(out / PARTS, ignore_errors=True)
 
 
-def read_manifest(out: Path) -> dict[str, Any] | None:
+def read_manifest(out: Path) -> Manifest | None:
     """The manifest of an unfinished run in ``out`` (None when there is none)."""
     if not (out / MANIFEST).is_file():
         return None
-    return read_doc(out / MANIFEST, Manifest, "run manifest").model_dump()
+    return read_doc(out / MANIFEST, Manifest, "run manifest")
 
 
 def write_manifest(out: Path, manifest: Manifest) -> None:
     """Record what a run in ``out`` is (so ``--resume`` can finish exactly that run)."""
-    storage.write_text(out / MANIFEST, json.dumps(manifest.model_dump(mode="json"), indent=2))
+    storage.write_text(out / MANIFEST, to_json(manifest))
 
 
 def has_manifest(out: Path) -> bool:
@@ -236,7 +236,7 @@ def start_run(
             agents=agents,
             progress=progress,
         )
-        return _finish(scenario, out, result, manifest.model_dump(mode="json"), on_finished)
+        return _finish(scenario, out, result, manifest, on_finished)
 
 
 def resume_run(
@@ -269,23 +269,23 @@ def resume_run(
         if not (out / RESOLVED).is_file():
             raise UserError(printable(f"{out / RESOLVED} is missing; cannot resume this run"))
         scenario = load_scenario(out / RESOLVED, check_sources=False, as_of="", max_bytes=RESOLVED_MAX_BYTES)
-        if manifest.get("seeds") is not None:
-            scenario = scenario.model_copy(update={"seeds": manifest["seeds"]})
-        if scenario.sha256() != manifest["sha256"]:
+        if manifest.seeds is not None:
+            scenario = scenario.model_copy(update={"seeds": manifest.seeds})
+        if scenario.sha256() != manifest.sha256:
             raise UserError(printable(f"{out / RESOLVED} changed since the run started; cannot resume it"))
-        scenario._path = Path(str(manifest["scenario_path"])) if manifest.get("scenario_path") else None
-        recorded = manifest.get("agents") or {}
+        scenario._path = Path(manifest.scenario_path) if manifest.scenario_path else None
+        recorded = manifest.agents or {}
         if agents is not None and agents_spec(agents) != recorded:
             started = recorded or "PartyAgent"
             raise UserError(f"{out}: the run started with agents {started}, not {agents_spec(agents)}")
         agents = agents_from_spec(recorded)
         result = run_ensemble(
             scenario,
-            runs=int(manifest["runs"]),
-            seed=int(manifest["seed"]),
+            runs=manifest.runs,
+            seed=manifest.seed,
             parts=out / PARTS,
             executor=executor,
-            chunk_size=int(manifest["chunk_size"]),
+            chunk_size=manifest.chunk_size,
             agents=agents,
             progress=progress,
         )
@@ -296,34 +296,31 @@ def started_with_hook(out: Path) -> bool:
     """Whether the interrupted run in ``out`` was started with an ``on_finished`` hook (True when
     there is no manifest to say)."""
     manifest = read_manifest(out) if out.is_dir() else None
-    return bool((manifest or {}).get("figures", True))
+    return manifest is None or manifest.figures
 
 
 def _finish(
     scenario: Scenario,
     out: Path,
     result: EnsembleResult,
-    manifest: dict[str, Any],
+    manifest: Manifest,
     on_finished: FinishHook | None,
 ) -> RunOutput:
-    summary = summary_dict(
+    doc = summary_doc(
         result.tally,
         scenario=scenario,
-        scenario_path=str(manifest.get("scenario_path") or ""),
+        scenario_path=manifest.scenario_path or "",
         seed=result.seed,
         chunk_size=result.chunk_size,
-        version=str(manifest["negsim_version"]),
-        extra={
-            "chunks": [
-                {"index": k, "seed_entropy": str(result.seed), "spawn_key": [k]} for k in range(result.chunks)
-            ]
-        },
+        version=manifest.negsim_version,
+        chunks=[
+            ChunkSeed(index=k, seed_entropy=str(result.seed), spawn_key=[k]) for k in range(result.chunks)
+        ],
     )
-    # Checked against the very model it is read back with, so a run never writes a summary.json
-    # that negsim itself would refuse.
-    check_doc(summary, Summary, "summary.json as built")
     merge_parts(out / PARTS, result.chunks, out / WORLDS)
-    storage.write_text(out / SUMMARY, json.dumps(summary, indent=2) + "\n")
+    text = to_json(doc) + "\n"
+    storage.write_text(out / SUMMARY, text)
+    summary: dict[str, Any] = json.loads(text)  # exactly what a reader of the file gets
     drawn: list[Path] = []
     error = None
     if on_finished is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from simulator.engine import sketch
+from simulator.engine.documents import ChunkSeed, Event, Member, ScenarioRef, Stat, Summary
 from simulator.model.protocols.base import is_forecast_only, produces_walkouts
 from simulator.scenario import events as ke
 from simulator.scenario.schema import LEVELS, Scenario
@@ -152,7 +154,7 @@ def campaign_events(
 
 #: Events that say WHETHER the talks settle (and what follows from it): a forecast-only member of a
 #: model average has none of its own (they come from a process member, see protocols/ensemble.py).
-YES_NO = ("agreement.", "outcome.", "walkout.", "sanctions.", "threat.")
+YES_NO = tuple(f.prefix() for f in (*ke.AGREEMENTS, ke.OUTCOME, ke.WALKOUT, ke.SANCTIONS, ke.THREAT))
 
 
 def by_protocol(scenario: Scenario, rec: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
@@ -288,6 +290,51 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return (lo, hi)
 
 
+def summary_doc(
+    tally: Tally,
+    *,
+    scenario: Scenario,
+    scenario_path: str,
+    seed: int,
+    chunk_size: int,
+    version: str,
+    chunks: Sequence[ChunkSeed] | None = None,
+) -> Summary:
+    """The ``summary.json`` document (``docs/output-format.md``): events with Wilson intervals,
+    stats, and (for a run folder) how each chunk was seeded; serialise it with
+    :func:`~simulator.engine.documents.to_json`."""
+    stats: dict[str, Stat | dict[str, Member]] = {}
+    for key in sorted(tally.sums):
+        n = tally.ns[key]
+        # within 0.5% + 1e-6 of the worlds' own quantile (engine/sketch.py)
+        q = {_quantile_name(x): _finite(sketch.quantile(tally.sketches[key], x)) for x in QUANTILES}
+        stats[key] = Stat(n=n, mean=round(tally.sums[key] / n, 6) if n else None, **q)
+    if tally.groups:
+        weights = scenario.protocol.weights
+        total = sum(weights.values())
+        stats[ke.BY_PROTOCOL.key()] = {
+            kind: Member(
+                weight=round(weights[kind] / total, 6),
+                runs=g.n,
+                share=round(g.n / tally.n, 6) if tally.n else 0.0,
+                events=_events(g, scenario),
+            )
+            for kind, g in tally.groups.items()
+        }
+    doc = Summary(
+        negsim_version=version,
+        scenario=ScenarioRef(name=scenario.name, path=scenario_path, sha256=scenario.sha256()),
+        seed=seed,
+        runs=tally.n,
+        chunk_size=chunk_size,
+        events=_events(tally, scenario),
+        stats=stats,
+    )
+    if chunks is not None:
+        doc.chunks = list(chunks)  # assigned, so it counts as set and is written
+    return doc
+
+
 def summary_dict(
     tally: Tally,
     *,
@@ -296,54 +343,38 @@ def summary_dict(
     seed: int,
     chunk_size: int,
     version: str,
-    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The ``summary.json`` document (``docs/output-format.md``): events with Wilson intervals, stats."""
-    events = _events(tally, scenario)
-    stats = {}
-    for key in sorted(tally.sums):
-        n = tally.ns[key]
-        entry: dict[str, Any] = {"n": n, "mean": round(tally.sums[key] / n, 6) if n else None}
-        for q in QUANTILES:  # within 0.5% + 1e-6 of the worlds' own quantile (engine/sketch.py)
-            v = sketch.quantile(tally.sketches[key], q)
-            entry[f"q{int(q * 100):02d}"] = None if math.isnan(v) else round(v, 6)
-        stats[key] = entry
-    if tally.groups:
-        weights = scenario.protocol.weights
-        total = sum(weights.values())
-        stats[ke.BY_PROTOCOL.key()] = {
-            kind: {
-                "weight": round(weights[kind] / total, 6),
-                "runs": g.n,
-                "share": round(g.n / tally.n, 6) if tally.n else 0.0,
-                "events": _events(g, scenario),
-            }
-            for kind, g in tally.groups.items()
-        }
-    doc: dict[str, Any] = {
-        "negsim_version": version,
-        "scenario": {"name": scenario.name, "path": scenario_path, "sha256": scenario.sha256()},
-        "seed": seed,
-        "runs": tally.n,
-        "chunk_size": chunk_size,
-        "events": events,
-        "stats": stats,
-    }
-    doc.update(extra or {})
-    return doc
+    """:func:`summary_doc` as the plain dict ``summary.json`` parses to (for in-memory readers)."""
+    doc = summary_doc(
+        tally,
+        scenario=scenario,
+        scenario_path=scenario_path,
+        seed=seed,
+        chunk_size=chunk_size,
+        version=version,
+    )
+    out: dict[str, Any] = doc.model_dump(mode="json", exclude_unset=True)
+    return out
 
 
-def _events(tally: Tally, scenario: Scenario) -> dict[str, Any]:
+def _quantile_name(q: float) -> str:
+    """``stats`` names the q-quantile ``qNN`` (``q05``, ``q50``, ``q95``)."""
+    return f"q{int(q * 100):02d}"
+
+
+def _finite(v: float) -> float | None:
+    return None if math.isnan(v) else round(v, 6)
+
+
+def _events(tally: Tally, scenario: Scenario) -> dict[str, Event]:
     """Each event's probability with its Wilson 95% interval and count, in reading order."""
     events = {}
     for key in ke.summary_order(tally.counts, scenario):
         k = tally.counts[key]
         lo, hi = wilson(k, tally.n)
-        events[key] = {
-            "p": round(k / tally.n, 6) if tally.n else 0.0,
-            "ci95": [round(lo, 6), round(hi, 6)],
-            "count": k,
-        }
+        events[key] = Event(
+            p=round(k / tally.n, 6) if tally.n else 0.0, ci95=(round(lo, 6), round(hi, 6)), count=k
+        )
     return events
 
 

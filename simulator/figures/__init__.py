@@ -1,9 +1,5 @@
 """Matplotlib figures drawn from results (never from the model).
 
-Every label may hold text a user wrote (scenario and party names), so matplotlib's math text is
-off: ``"Budget $5 vs $10"`` is drawn as written, never parsed as a formula.
+Importing this package changes no matplotlib setting: negsim's style (math text off, since labels
+hold text users wrote) applies only while negsim draws (:func:`simulator.figures.common.styled`).
 """
-
-import matplotlib
-
-matplotlib.rcParams["text.parse_math"] = False

@@ -19,8 +19,9 @@ from matplotlib.figure import Figure
 
 from simulator.engine.tally import Z95
 from simulator.figures import names as figure_names
-from simulator.figures.common import pct, percent_axis
+from simulator.figures.common import pct, percent_axis, styled
 from simulator.scenario import events as ke
+from simulator.scenario.schema import Scenario
 
 COLOURS = ("#1a9850", "#4c72b0", "#c44e52", "#dd8452", "#8172b2", "#937860")
 
@@ -37,28 +38,29 @@ def wilson_band(k: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     return lo, hi
 
 
-def key_columns(scenario: dict[str, Any], names: list[str]) -> list[tuple[str, str]]:
+def key_columns(scenario: Scenario, names: list[str]) -> list[tuple[str, str]]:
     """The ``day.*`` columns worth a curve, with their labels (the headline issue first)."""
-    parties = scenario.get("parties", {})
-    issues = scenario.get("issues", {})
-    iid = ke.headline_of(issues, scenario.get("headline_issue"))
-    out = [(ke.DAY_AGREEMENT.key(iid), f"{issues[iid].get('name', iid)} agreed")]
-    if len(issues) > 1 and scenario.get("protocol", {}).get("agreement") == "package":
+
+    def party(pid: str) -> str:
+        return scenario.parties[pid].name if pid in scenario.parties else pid
+
+    iid = ke.headline_issue(scenario)
+    out = [(ke.DAY_AGREEMENT.key(iid), f"{scenario.issues[iid].name} agreed")]
+    if len(scenario.issues) > 1 and scenario.protocol.agreement == "package":
         out = [(ke.DAY_AGREEMENT_ANY.key(), "A deal (the whole package) agreed")]
     if ke.DAY_MEETING.key(2) in names:
         out.append((ke.DAY_MEETING.key(2), "A second round held"))
     for name in names:
         m = ke.DAY_SANCTIONS.matches(name)
         if m:
-            pid = m["party"]
-            out.append((name, f"New sanctions by {parties.get(pid, {}).get('name', pid)}"))
-    threats = scenario.get("threats", {})
+            out.append((name, f"New sanctions by {party(m['party'])}"))
     for name in names:  # threats other than sanctions (a strike), which the lines above miss
         t = ke.DAY_THREAT.matches(name)
-        if t and threats.get(t["threat"], {}).get("action") != "sanctions":
-            by = threats.get(t["threat"], {}).get("by", "")
+        threat = scenario.threats.get(t["threat"]) if t else None
+        if t and (threat is None or threat.action != "sanctions"):
+            by = threat.by if threat is not None else ""
             what = t["threat"].replace("_", " ")
-            out.append((name, f"Threat carried out: {what} ({parties.get(by, {}).get('name', by)})"))
+            out.append((name, f"Threat carried out: {what} ({party(by)})"))
     return [(c, label) for c, label in out if c in names]
 
 
@@ -69,11 +71,14 @@ def cumulative(days: np.ndarray, horizon: int) -> np.ndarray:
     return np.cumsum(np.bincount(ok, minlength=horizon + 1))
 
 
-def campaign_figures(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) -> dict[str, Figure]:
+@styled
+def campaign_figures(summary: dict[str, Any], scenario: Scenario, worlds: Path) -> dict[str, Figure]:
     """``campaign`` (P(event by date) with 95% bands) and ``meetings`` (meetings held)."""
-    camp = scenario["campaign"]
-    start = dt.date.fromisoformat(str(camp["start"]))
-    horizon = (dt.date.fromisoformat(str(camp["horizon"])) - start).days
+    camp = scenario.campaign
+    if camp is None:
+        return {}
+    start = camp.start
+    horizon = (camp.horizon - start).days
     day = (ke.DAY_AGREEMENT, ke.DAY_AGREEMENT_ANY, ke.DAY_MEETING, ke.DAY_SANCTIONS, ke.DAY_THREAT)
     names = [n for n in pq.read_schema(worlds).names if any(f.matches(n) for f in day)]
     cols = key_columns(scenario, names)
@@ -91,8 +96,8 @@ def campaign_figures(summary: dict[str, Any], scenario: dict[str, Any], worlds: 
         colour = COLOURS[i % len(COLOURS)]
         ax.step(dates, k / n, where="post", color=colour, label=f"{label} ({pct(k[-1] / n)} by horizon)")
         ax.fill_between(dates, lo, hi, step="post", color=colour, alpha=0.2, linewidth=0)
-    for c in camp.get("checkpoints", []):
-        at = float(date2num(dt.date.fromisoformat(str(c))))  # type: ignore[no-untyped-call]
+    for c in camp.checkpoints:
+        at = float(date2num(c))  # type: ignore[no-untyped-call]
         ax.axvline(at, color="#999999", linestyle=":", linewidth=1)
     percent_axis(ax)
     ax.set_ylabel("probability the event has happened by the date")
@@ -112,7 +117,7 @@ def campaign_figures(summary: dict[str, Any], scenario: dict[str, Any], worlds: 
     for xi, pi in zip(x, p, strict=True):
         ax2.text(xi, pi + 0.01, pct(float(pi)), ha="center", va="bottom", fontsize=8)
     ax2.set_xticks(x)
-    ax2.set_xlabel(f"meetings held (principals at the table) by {camp['horizon']}")
+    ax2.set_xlabel(f"meetings held (principals at the table) by {camp.horizon.isoformat()}")
     percent_axis(ax2)
     ax2.set_ylabel("share of worlds")
     ax2.set_title(title + f"number of meetings held, 95% intervals ({summary['runs']:,} worlds)")

@@ -1,18 +1,25 @@
-"""What every figure shares: the resolution, the atomic writer (PNG, SVG or PDF) and the labels.
+"""What every figure shares: the style, the resolution, the atomic writer (PNG, SVG or PDF) and
+the labels.
 
 The file format is chosen once per command (``--format png|svg|pdf``) with :func:`figure_format`;
 every writer goes through :func:`save_figure`, which swaps the suffix, so no drawing code needs to
 know the format.
+
+negsim's matplotlib settings (:func:`style`) hold only while negsim draws: every public drawing
+function is wrapped in :func:`styled` and :func:`save_figure` renders inside the same context, so
+importing :mod:`simulator.figures` changes nothing in a notebook's own plots.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
 
+import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -25,6 +32,36 @@ FigureFormat = Literal["png", "svg", "pdf"]
 FORMATS: tuple[FigureFormat, ...] = ("png", "svg", "pdf")
 assert FORMATS == names.FORMATS
 _FORMAT: contextvars.ContextVar[FigureFormat] = contextvars.ContextVar("figure_format", default="png")
+
+
+def style() -> contextlib.AbstractContextManager[Any]:
+    """negsim's matplotlib settings, in force within the block only.
+
+    Every label may hold text a user wrote (scenario and party names), so math text is off:
+    ``"Budget $5 vs $10"`` is drawn as written, never parsed as a formula.
+    """
+    return matplotlib.rc_context({"text.parse_math": False})
+
+
+def styled[**P, R](draw: Callable[P, R]) -> Callable[P, R]:
+    """Run ``draw`` (a function that builds or writes figures) with :func:`style` in force, and
+    only then: matplotlib reads a text's settings when the text is made, so the figures keep the
+    style after the function returns, while nobody else's plots see it."""
+
+    @functools.wraps(draw)
+    def inside(*args: P.args, **kwargs: P.kwargs) -> R:
+        with style():
+            return draw(*args, **kwargs)
+
+    return inside
+
+
+def settled(fig: Figure) -> Figure:
+    """``fig`` laid out once in :func:`style`, for a figure handed to a caller who draws it later
+    (a notebook): the tick labels matplotlib makes only at the first draw are made now, in the
+    style (call inside a :func:`styled` function)."""
+    fig.draw_without_rendering()
+    return fig
 
 
 @contextlib.contextmanager
@@ -43,7 +80,7 @@ def save_figure(fig: Figure, path: Path) -> Path:
     fmt = _FORMAT.get()
     path = path.with_suffix(f".{fmt}")
     FigureCanvasAgg(fig)
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, style():
         # SVG and PDF keep text as text; metadata without a date keeps the files reproducible.
         meta: dict[str, None] = {"svg": {"Date": None}, "pdf": {"CreationDate": None}}.get(fmt, {})
         fig.savefig(tmp, format=fmt, dpi=DPI, metadata=meta)

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from simulator.analysis.compare import (
     key_events,
 )
-from simulator.figures.common import pct, save_png, wrap_to
+from simulator.figures.common import pct, save_png, styled, wrap_to
 
 SIGNIFICANT_COLOUR = "#c44e52"
 
@@ -28,6 +28,7 @@ def sets_phrase(info: dict[str, Any]) -> str:
     return f" with {', '.join(sets)}" if sets else ""
 
 
+@styled
 def comparison_figure(doc: dict[str, Any], labels: dict[str, str] | None = None) -> Figure:
     """Dot-and-whisker plot of the key events' differences (B − A) with their 95% intervals.
 

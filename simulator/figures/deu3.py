@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from simulator.figures.common import save_png
+from simulator.figures.common import save_png, styled
 
 
+@styled
 def write_deu3_figures(
     out: Path,
     samples: Sequence[np.ndarray],

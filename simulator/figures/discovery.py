@@ -18,7 +18,7 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from simulator.analysis.discovery import DiscoveryResult, Limit
-from simulator.figures.common import save_figure, wrap_to
+from simulator.figures.common import save_figure, styled, wrap_to
 from simulator.numbers import pct
 
 
@@ -39,6 +39,7 @@ def write_figures(result: DiscoveryResult, out: Path) -> list[Path]:
     return paths
 
 
+@styled
 def trajectory_figure(result: DiscoveryResult) -> Figure:
     """Coverage against density along PRIM's trajectory, the chosen box ringed."""
     fig = Figure(figsize=(8.5, 5.6), layout="constrained")
@@ -111,6 +112,7 @@ def trajectory_figure(result: DiscoveryResult) -> Figure:
     return fig
 
 
+@styled
 def box_figure(result: DiscoveryResult) -> Figure:
     """Each limited parameter's box limits against the range the scenario states."""
     boxes = [b for b in (result.box, result.other) if b is not None]

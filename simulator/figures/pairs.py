@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import PercentFormatter
 
-from simulator.figures.common import pct, wrap_to
+from simulator.figures.common import pct, settled, styled, wrap_to
 
 #: Bins per axis, at most; fewer when there are few points (about MIN_PER_BIN in each bin).
 MAX_BINS = 12
@@ -87,6 +87,7 @@ def _edges(v: np.ndarray, bins: int) -> np.ndarray:
     return np.linspace(lo, hi, bins + 1)
 
 
+@styled
 def pairs_figure(panels: Sequence[Panel], title: str) -> Figure:
     """The panels side by side (two a row), each with its own colour bar scaled to its bins."""
     cols = min(2, len(panels))
@@ -152,6 +153,7 @@ def _decimals(span: float) -> int:
     return 0 if span >= 0.2 else 1 if span >= 0.02 else 2
 
 
+@styled
 def run_pair_figure(
     run: Path,
     x: str,
@@ -203,4 +205,4 @@ def run_pair_figure(
         f"{scenario.name}\n{label} over two parameters: {n:,} worlds in {bins} × {bins} bins; "
         f"colours span the bins' own range (over all worlds: {pct(float(happened.mean()))})"
     )
-    return pairs_figure([panel], title)
+    return settled(pairs_figure([panel], title))  # drawn once in the style: a notebook shows it later

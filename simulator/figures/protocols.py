@@ -8,12 +8,14 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from simulator.figures.common import styled
 from simulator.scenario import events as ke
 
 #: The events compared, when the run produced them (walk-outs only under protocols that have them).
 KEY_FAMILIES = (ke.TALKS_DIRECT, ke.TALKS_LEADERS, *ke.AGREEMENTS, ke.SANCTIONS, ke.WALKOUT, ke.OUTCOME)
 
 
+@styled
 def protocols_figure(summary: dict[str, Any]) -> Figure:
     """Grouped horizontal bars: per key event, each member's probability and the average's.
 

@@ -2,8 +2,11 @@
 
 :func:`run_figures` reads ``summary.json``, ``worlds.parquet`` and ``scenario.resolved.yaml`` in a
 run's output folder and writes five PNGs into ``figures/``: delegation levels, key events,
-outcomes, final positions against red lines, and threats carried out. Figures are drawn on
-:class:`matplotlib.figure.Figure` objects with the Agg canvas, so no global pyplot state is touched.
+outcomes, final positions against red lines, and threats carried out. The resolved scenario is
+loaded once, as the typed :class:`~simulator.scenario.schema.Scenario` the run played, so a red
+line's range comes from the parameter's own distribution code. Figures are drawn on
+:class:`matplotlib.figure.Figure` objects with the Agg canvas, in negsim's style
+(:func:`~simulator.figures.common.styled`), so no global pyplot state or rcParams are touched.
 """
 
 from __future__ import annotations
@@ -20,21 +23,23 @@ from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from simulator.engine.rundir import RESOLVED, WORLDS, read_summary
+from simulator.engine.rundir import WORLDS, read_scenario, read_summary
 from simulator.errors import UserError
 from simulator.figures import names
 from simulator.figures.campaign import campaign_figures
-from simulator.figures.common import save_png, wrap_to
+from simulator.figures.common import save_png, settled, styled, wrap_to
 from simulator.figures.protocols import protocols_figure
 from simulator.numbers import pct
 from simulator.scenario import events as ke
 from simulator.scenario.events import LEVELS, OUTCOMES
-from simulator.scenario.yamlsafe import RESOLVED_MAX_BYTES, load_yaml
+from simulator.scenario.levels import Role
+from simulator.scenario.params import Param
+from simulator.scenario.schema import Scenario
 
 DPI = 150
 MAX_SAMPLE = 200_000  # rows of worlds.parquet read for histograms, evenly spaced
 LEVEL_COLOURS = ("#d0d0d0", *(colormaps["Blues"](x) for x in (0.45, 0.7, 0.95)))
-ROLES = {"mediator": "mediator", "third_party": "third party"}
+ROLES = {Role.mediator: "mediator", Role.third_party: "third party"}
 #: How each outcome of :data:`OUTCOMES` is labelled and coloured.
 OUTCOME_STYLE = {
     "no_talks": ("No talks", "#b2182b"),
@@ -59,6 +64,7 @@ CATEGORIES = {
 CENTRED: dict[str, Any] = {"ha": "center", "va": "center"}
 
 
+@styled
 def run_figures(out: Path) -> list[Path]:
     """Write the figures of the finished run in ``out`` to ``out/figures/``.
 
@@ -71,8 +77,7 @@ def run_figures(out: Path) -> list[Path]:
         only when the scenario has its subject, see :func:`no_subject`; and protocols, for an
         ensemble run).
     """
-    summary = read_summary(out)  # checks the summary against the resolved scenario
-    scenario = load_yaml(out / RESOLVED, limit=RESOLVED_MAX_BYTES).data
+    summary, scenario = _read(out)
     figures = {
         name: draw(summary, scenario, out / WORLDS)
         for name, draw in _DRAWERS.items()
@@ -80,7 +85,7 @@ def run_figures(out: Path) -> list[Path]:
     }
     if ke.BY_PROTOCOL.key() in summary.get("stats", {}):  # a model average: its members side by side
         figures[names.PROTOCOLS] = protocols_figure(summary)
-    if scenario.get("campaign"):  # a campaign: key events against the date, meetings held
+    if scenario.campaign is not None:  # a campaign: key events against the date, meetings held
         figures.update(campaign_figures(summary, scenario, out / WORLDS))
     paths = []
     for name, fig in figures.items():
@@ -88,6 +93,7 @@ def run_figures(out: Path) -> list[Path]:
     return paths
 
 
+@styled
 def run_figure(out: Path, name: str) -> Figure:
     """One figure of the finished run in ``out``, drawn but not saved (the Python API's ``.plot``).
 
@@ -99,23 +105,29 @@ def run_figure(out: Path, name: str) -> Figure:
     Raises:
         UserError: ``name`` is not a figure this run has.
     """
-    summary = read_summary(out)
-    scenario = load_yaml(out / RESOLVED).data
+    summary, scenario = _read(out)
     if name in _DRAWERS:
         why = no_subject(name, summary, scenario)
         if why is not None:
             raise UserError(f"no figure '{name}' for this run: {why}")
-        return _DRAWERS[name](summary, scenario, out / WORLDS)
+        return settled(_DRAWERS[name](summary, scenario, out / WORLDS))
     if name == names.PROTOCOLS and ke.BY_PROTOCOL.key() in summary.get("stats", {}):
-        return protocols_figure(summary)
-    if scenario.get("campaign"):
+        return settled(protocols_figure(summary))
+    if scenario.campaign is not None:
         extra = campaign_figures(summary, scenario, out / WORLDS)
         if name in extra:
-            return extra[name]
+            return settled(extra[name])
     raise UserError(f"no figure '{name}' for this run (figures: {', '.join(names.RUN_FIGURES)})")
 
 
-def no_subject(name: str, summary: dict[str, Any], scenario: dict[str, Any]) -> str | None:
+def _read(out: Path) -> tuple[dict[str, Any], Scenario]:
+    """The run's summary and the scenario it played, each read once (the scenario checked against
+    the fingerprint the summary recorded)."""
+    summary = read_summary(out, check_scenario=False)
+    return summary, read_scenario(out, (summary.get("scenario") or {}).get("sha256"))
+
+
+def no_subject(name: str, summary: dict[str, Any], scenario: Scenario) -> str | None:
     """Why the run figure ``name`` has nothing to show for this run (``None`` when it has).
 
     A panel is drawn only where the scenario has its subject: no threats figure for a scenario
@@ -124,22 +136,20 @@ def no_subject(name: str, summary: dict[str, Any], scenario: dict[str, Any]) -> 
     official). An empty or all-certain panel would read as a forecast of something the scenario
     never put in question.
     """
-    if name == names.THREATS:
-        listed = scenario.get("threats") or {}
-        if not any(ke.THREAT.key(t) in summary["events"] for t in listed):
-            return "this scenario has no threats"
-    settled = [_level_certainty(summary, scenario, pid) for pid in scenario["parties"]]
-    if name == names.LEVELS and all(c is not None for c in settled):
+    if name == names.THREATS and not any(ke.THREAT.key(t) in summary["events"] for t in scenario.threats):
+        return "this scenario has no threats"
+    settled_levels = [_level_certainty(summary, scenario, pid) for pid in scenario.parties]
+    if name == names.LEVELS and all(c is not None for c in settled_levels):
         return "every party's delegation level is the same in every world"
     return None
 
 
-def _allowed_levels(scenario: dict[str, Any], pid: str) -> list[str]:
-    """The delegation levels party ``pid`` may choose (``attendance.levels``; all by default)."""
-    return list((scenario["parties"][pid].get("attendance") or {}).get("levels") or LEVELS)
+def _allowed_levels(scenario: Scenario, pid: str) -> list[str]:
+    """The delegation levels party ``pid`` may choose (``attendance.levels``)."""
+    return [str(level) for level in scenario.parties[pid].attendance.levels]
 
 
-def _level_certainty(summary: dict[str, Any], scenario: dict[str, Any], pid: str) -> tuple[str, str] | None:
+def _level_certainty(summary: dict[str, Any], scenario: Scenario, pid: str) -> tuple[str, str] | None:
     """``(level, why)`` when party ``pid`` sends one level in every world, else ``None``.
 
     ``why`` is ``"certain by construction"`` when that is the only level the scenario allows it,
@@ -152,11 +162,11 @@ def _level_certainty(summary: dict[str, Any], scenario: dict[str, Any], pid: str
     for level in LEVELS:
         e = summary["events"].get(ke.LEVEL.key(pid, level))
         if e is not None and e.get("count", round(e["p"] * runs)) == runs:
-            return level, "in every world"
+            return str(level), "in every world"
     return None
 
 
-def _certainty(summary: dict[str, Any], scenario: dict[str, Any], key: str) -> str | None:
+def _certainty(summary: dict[str, Any], scenario: Scenario, key: str) -> str | None:
     """How event ``key`` is certain, if it is: ``"certain by construction"`` (a party whose only
     level is ``absent`` never attends), ``"in every world"`` or ``"in no world"``; else ``None``.
 
@@ -164,7 +174,7 @@ def _certainty(summary: dict[str, Any], scenario: dict[str, Any], key: str) -> s
     95% interval: the interval of an event that never varied only measures the number of worlds.
     """
     m = ke.ATTEND.matches(key)
-    if m and m["party"] in scenario["parties"] and _allowed_levels(scenario, m["party"]) == ["absent"]:
+    if m and m["party"] in scenario.parties and _allowed_levels(scenario, m["party"]) == ["absent"]:
         return "certain by construction"
     e = summary["events"][key]
     count = e.get("count", round(e["p"] * summary["runs"]))
@@ -181,9 +191,10 @@ def _title(summary: dict[str, Any], what: str) -> str:
     return f"{summary['scenario']['name']}\n{what} ({summary['runs']:,} worlds)"
 
 
-def _name(scenario: dict[str, Any], pid: str, width: int = 0) -> str:
+def _name(scenario: Scenario, pid: str, width: int = 0) -> str:
     """A party's display name, wrapped to ``width`` characters if given."""
-    name = str(scenario["parties"].get(pid, {}).get("name", pid))
+    party = scenario.parties.get(pid)
+    name = party.name if party is not None else pid
     return textwrap.fill(name, width) if width else name
 
 
@@ -255,14 +266,14 @@ def _intervals(
     ax.set_axisbelow(True)
 
 
-def _levels(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
+def _levels(summary: dict[str, Any], scenario: Scenario) -> Figure:
     """Stacked horizontal bars of the delegation level each party sent."""
-    parties = list(scenario["parties"])
+    parties = list(scenario.parties)
     fig = Figure(figsize=(9, 1.8 + 0.6 * len(parties)), layout="constrained")
     ax = fig.add_subplot()
     labels = []
     for pid in parties:
-        role = ROLES.get(scenario["parties"][pid].get("role", ""))
+        role = ROLES.get(scenario.parties[pid].role)
         labels.append(_name(scenario, pid, 22) + (f"\n({role})" if role else ""))
     certain = [_level_certainty(summary, scenario, pid) for pid in parties]
     left = np.zeros(len(parties))
@@ -299,28 +310,20 @@ def _levels(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     return fig
 
 
-def _events(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
+def _events(summary: dict[str, Any], scenario: Scenario) -> Figure:
     """Key events (attendance, talks, agreements, sanctions, walkouts) with 95% intervals."""
-    parties, threats = scenario["parties"], (scenario.get("threats") or {}).values()
-    sanctioners = {t["by"] for t in threats if t.get("action", "sanctions") == "sanctions"}
-    rows = [(ke.ATTEND.key(p), f"{_name(scenario, p)} attends", "Attendance") for p in parties]
+    rows = [(ke.ATTEND.key(p), f"{_name(scenario, p)} attends", "Attendance") for p in scenario.parties]
     rows += [(ke.TALKS_DIRECT.key(), "Direct talks held", "Talks")]
     rows += [(ke.TALKS_LEADERS.key(), "Leaders meet", "Talks")]
     rows += [
-        (ke.AGREEMENT.key(i), f"Agreement: {issue.get('name', i)}", "Agreement")
-        for i, issue in scenario["issues"].items()
+        (ke.AGREEMENT.key(i), f"Agreement: {issue.name}", "Agreement") for i, issue in scenario.issues.items()
     ]
     rows += [(ke.AGREEMENT_ANY.key(), "Agreement on any issue", "Agreement")]
     rows += [
         (ke.SANCTIONS.key(p), f"Sanctions by {_name(scenario, p)}", "Sanctions")
-        for p in parties
-        if p in sanctioners
+        for p in ke.sanctioners(scenario)
     ]
-    rows += [
-        (ke.WALKOUT.key(p), f"{_name(scenario, p)} walks out", "Walkout")
-        for p, d in parties.items()
-        if d.get("role") == "principal"
-    ]
+    rows += [(ke.WALKOUT.key(p), f"{_name(scenario, p)} walks out", "Walkout") for p in scenario.principals]
     rows = [r for r in rows if r[0] in summary["events"]]
     rows, grouped = _group_settled_attendance(summary, scenario, rows)
     labels = [textwrap.fill(r[1], 34) for r in rows]
@@ -351,7 +354,7 @@ GROUP_SETTLED = 4
 
 
 def _group_settled_attendance(
-    summary: dict[str, Any], scenario: dict[str, Any], rows: list[tuple[str, str, str]]
+    summary: dict[str, Any], scenario: Scenario, rows: list[tuple[str, str, str]]
 ) -> tuple[list[tuple[str, str, str]], str]:
     """Rows with the parties that attend in every world folded into one row (a DEU III proposal's
     seventeen "attends, 100%" rows say one thing), and the note that names them; unchanged, with an
@@ -370,7 +373,7 @@ def _group_settled_attendance(
     return keep, f"Attending in every world: {who}."
 
 
-def _outcomes(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
+def _outcomes(summary: dict[str, Any], scenario: Scenario) -> Figure:
     """The mutually exclusive outcome categories as bars with 95% intervals."""
     keys = [k for k in OUTCOMES if ke.OUTCOME.key(k) in summary["events"]]
     fig = Figure(figsize=(9, 3.6), layout="constrained")
@@ -383,18 +386,17 @@ def _outcomes(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
     return fig
 
 
-def _threats(summary: dict[str, Any], scenario: dict[str, Any]) -> Figure:
+def _threats(summary: dict[str, Any], scenario: Scenario) -> Figure:
     """Probability that each threat was carried out, with 95% intervals."""
-    listed = (scenario.get("threats") or {}).items()
-    threats = {t: d for t, d in listed if ke.THREAT.key(t) in summary["events"]}
+    threats = {t: d for t, d in scenario.threats.items() if ke.THREAT.key(t) in summary["events"]}
     labels, notes = [], []
     for k, d in enumerate(threats.values(), start=1):
-        trigger = TRIGGERS.get(d.get("trigger", ""), str(d.get("trigger", "")))
-        action = "sanctions" if d.get("action", "sanctions") == "sanctions" else "other measures"
-        who = f"{_name(scenario, d['by'])} → {_name(scenario, d['against'])}"
+        trigger = TRIGGERS.get(d.trigger, d.trigger)
+        action = "sanctions" if d.action == "sanctions" else "other measures"
+        who = f"{_name(scenario, d.by)} → {_name(scenario, d.against)}"
         labels.append(textwrap.fill(f"[{k}] {who}: {action} {trigger}", 40))
-        if d.get("description"):  # the full story goes under the plot, not beside the bars
-            notes.append(textwrap.fill(f"[{k}] {' '.join(str(d['description']).split())}", 150))
+        if d.description:  # the full story goes under the plot, not beside the bars
+            notes.append(textwrap.fill(f"[{k}] {' '.join(d.description.split())}", 150))
     lines = sum(label.count("\n") + 1 for label in labels)
     note_lines = sum(n.count("\n") + 1 for n in notes)
     height = max(2.6, 1.9 + 0.2 * lines + 0.35 * len(labels) + 0.17 * note_lines)
@@ -429,26 +431,24 @@ def _sample(path: Path, columns: Sequence[str]) -> dict[str, np.ndarray]:
     return {c: np.concatenate(v) if v else np.array([]) for c, v in parts.items()}
 
 
-def _red_line(spec: dict[str, Any], drawn: np.ndarray | None) -> tuple[float, float, str]:
-    """A red line's value (lo == hi), or its 5–95% range from drawn values, else its support."""
-    if "value" in spec:
-        return float(spec["value"]), float(spec["value"]), "red line"
+def _red_line(param: Param, drawn: np.ndarray | None) -> tuple[float, float, str]:
+    """A red line's value (lo == hi), or its 5–95% range: from the worlds' drawn values when the
+    file has them, else from the parameter's own distribution (its inverse CDF on the unit
+    range every position lives in), exactly as the model draws it."""
+    if not param.uncertain:
+        value = float(param.ppf(np.array([0.5]))[0])  # a fixed parameter's every quantile
+        return value, value, "red line"
     if drawn is not None and np.isfinite(drawn).any():
         lo, hi = np.nanquantile(drawn, [0.05, 0.95])
         return float(lo), float(hi), "red line (5–95% range)"
-    if "uniform" in spec or "triangular" in spec:
-        bounds = spec.get("uniform") or spec["triangular"]
-        return float(bounds[0]), float(bounds[-1]), "red line (range)"
-    if "beta" in spec:
-        return float(spec["beta"]["low"]), float(spec["beta"]["high"]), "red line (range)"
-    mean, sd = float(spec["normal"]["mean"]), float(spec["normal"]["sd"])
-    return max(0.0, mean - 1.645 * sd), min(1.0, mean + 1.645 * sd), "red line (5–95% range)"
+    lo, hi = param.ppf(np.array([0.05, 0.95]), 0.0, 1.0)
+    return float(lo), float(hi), "red line (5–95% range)"
 
 
-def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) -> Figure:
+def _positions(summary: dict[str, Any], scenario: Scenario, worlds: Path) -> Figure:
     """Per issue, each principal's final position over worlds with talks, with its red line."""
-    issues = scenario["issues"]
-    principals = [p for p, d in scenario["parties"].items() if d.get("role") == "principal"]
+    issues = scenario.issues
+    principals = scenario.principals
     red = {(p, i): ke.PARAM.key(f"parties.{p}.positions.{i}.red_line") for p in principals for i in issues}
     pos_cols = [ke.POSITION.key(p, i) for p in principals for i in issues]
     talks = ke.TALKS_DIRECT.key()
@@ -461,12 +461,12 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
     fig.suptitle(_title(summary, "final positions of the principals against their red lines"))
     legend: dict[str, Any] = {}
     for ax, (iid, issue) in zip(axes, issues.items(), strict=True):
-        name = issue.get("name", iid)
+        name = issue.name
         ax.set_xlim(0, 1)
         ax.set_xticks([0, 0.25, 0.5, 0.75, 1], ["0", "0.25", "0.5", "0.75", "1"])
         # The two ends in full, wrapped under each end of the axis (never cut to "…").
         for x, end, ha in ((0, "low", "left"), (1, "high", "right")):
-            words = textwrap.fill(f"{x} = {' '.join(str(issue.get(end, '')).split())}", 60)
+            words = textwrap.fill(f"{x} = {' '.join(getattr(issue, end).split())}", 60)
             ax.annotate(
                 words,
                 (x, 0),
@@ -496,9 +496,9 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
                     label=f"{label}: final position",
                     **style,
                 )
-            spec = scenario["parties"][p].get("positions", {}).get(iid, {}).get("red_line")
-            if spec is not None:
-                lo, hi, what = _red_line(spec, data.get(red[(p, iid)]))
+            position = scenario.parties[p].positions.get(iid)
+            if position is not None:
+                lo, hi, what = _red_line(position.red_line, data.get(red[(p, iid)]))
                 mark: dict[str, Any] = {"color": colours[p], "label": f"{label}: {what}"}
                 if lo == hi:
                     ax.axvline(lo, ls="--", lw=1.8, **mark)
@@ -532,7 +532,7 @@ def _positions(summary: dict[str, Any], scenario: dict[str, Any], worlds: Path) 
 
 
 #: How each of a run's figures is drawn from its summary, resolved scenario and worlds file.
-_DRAWERS: dict[str, Callable[[dict[str, Any], dict[str, Any], Path], Figure]] = {
+_DRAWERS: dict[str, Callable[[dict[str, Any], Scenario, Path], Figure]] = {
     names.LEVELS: lambda summary, scenario, worlds: _levels(summary, scenario),
     names.EVENTS: lambda summary, scenario, worlds: _events(summary, scenario),
     names.OUTCOMES: lambda summary, scenario, worlds: _outcomes(summary, scenario),

@@ -22,9 +22,10 @@ from simulator.analysis.score import (
 )
 from simulator.engine.tally import wilson
 from simulator.figures import names
-from simulator.figures.common import save_png
+from simulator.figures.common import save_png, styled
 
 
+@styled
 def reliability_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figure:
     """Forecast probability (binned) against the observed frequency, per run."""
     fig = Figure(figsize=(7, 7.4), layout="constrained")
@@ -80,6 +81,7 @@ def reliability_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figur
     return fig
 
 
+@styled
 def forecast_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figure:
     """One row per event: each run's forecast (dot, 95% interval) and what happened (0% or 100%)."""
     keys = sorted(cards[0].events, key=lambda k: (-cards[0].events[k].observed, cards[0].events[k].p))

@@ -12,7 +12,7 @@ from simulator.analysis.rank_stability import RESAMPLES, STABLE_SHARE, TOP_K
 from simulator.analysis.sensitivity import (
     SensitivityResult,
 )
-from simulator.figures.common import save_png, wrap_to
+from simulator.figures.common import save_png, styled, wrap_to
 from simulator.scenario.labels import event_label
 from simulator.scenario.schema import Scenario
 
@@ -34,6 +34,7 @@ def event_phrase(scenario: Scenario, key: str) -> str:
     return event_label(scenario, key)
 
 
+@styled
 def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
     """Ranked horizontal bars of the parameters whose index clears the noise floor, with intervals.
 
@@ -147,6 +148,7 @@ def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
 STABILITY_TOP = 6
 
 
+@styled
 def stability_figure(result: SensitivityResult, scenario: Scenario) -> Figure:
     """How often each leading parameter is among the top drivers across bootstrap resamples.
 

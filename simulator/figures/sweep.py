@@ -18,9 +18,10 @@ from simulator.analysis.sweep import (
     column,
 )
 from simulator.figures import pairs
-from simulator.figures.common import pct, percent_axis, save_png, wrap_to
+from simulator.figures.common import pct, percent_axis, save_png, styled, wrap_to
 
 
+@styled
 def sweep_figure(
     table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], *, name: str, runs: int, lhs: bool
 ) -> Figure:
@@ -132,6 +133,7 @@ def _scatter(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str
     return fig
 
 
+@styled
 def pairs_figure(result: SweepResult, events: Sequence[str]) -> Figure | None:
     """A Latin hypercube's two first parameters against each other, each point's event rate
     colour-coded in bins (:mod:`simulator.figures.pairs`); ``None`` for a grid or one parameter

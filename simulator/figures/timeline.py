@@ -7,13 +7,14 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from simulator.figures.common import percent_axis
+from simulator.figures.common import percent_axis, styled
 
 COLOURS = ("#1a9850", "#4c72b0", "#c44e52", "#dd8452", "#8172b2", "#937860", "#64b5cd", "#8c8c8c")
 #: Past eight lines the colours repeat with another dash and marker, so no line is dropped.
 STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"))
 
 
+@styled
 def timeline_figure(doc: dict[str, Any], keys: list[str] | None = None) -> Figure:
     """One line per key event over the as-of dates, with its Wilson 95% interval."""
     keys = keys or list(doc["key_events"])

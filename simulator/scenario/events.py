@@ -300,13 +300,7 @@ def headline_issue(scenario: Scenario) -> str:
     ``scenario.headline_issue`` when set, else the first issue (in the shipped Istanbul scenarios
     that is ``ceasefire``). Generic code asks this instead of naming an issue.
     """
-    return headline_of(scenario.issues, scenario.headline_issue)
-
-
-def headline_of(issues: Iterable[str], headline: str | None = None) -> str:
-    """:func:`headline_issue` from the issue ids and the ``headline_issue`` field (for readers of a
-    resolved scenario's YAML, such as the figures)."""
-    return headline or next(iter(issues))
+    return scenario.headline_issue or next(iter(scenario.issues))
 
 
 def sanctioners(scenario: Scenario) -> list[str]:
