@@ -134,10 +134,13 @@ def test_certain_by_construction_is_drawn_as_a_fact(tmp_path: Path) -> None:
 
 def test_levels_figure_skipped_when_every_level_is_settled(run_dir: Path) -> None:
     summary = json.loads((run_dir / "summary.json").read_text())
-    scenario = yaml.safe_load((run_dir / "scenario.resolved.yaml").read_text())
+    scenario = load_scenario(run_dir / "scenario.resolved.yaml", check_sources=False)
     assert plots.no_subject("levels", summary, scenario) is None
-    for pid in scenario["parties"]:
-        scenario["parties"][pid]["attendance"]["levels"] = ["absent"]
+    # Every party sends one level in every world (as in a DEU III proposal): nothing to show.
+    for pid in scenario.parties:
+        for level in ("absent", "official", "minister", "leader"):
+            count = summary["runs"] if level == "official" else 0
+            summary["events"][f"level.{pid}.{level}"] = {"p": count / summary["runs"], "count": count}
     assert plots.no_subject("levels", summary, scenario) == (
         "every party's delegation level is the same in every world"
     )
