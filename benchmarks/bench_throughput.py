@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import mesa
-from simulator.model.records import OUTCOMES
 
 from simulator.model.model import NegotiationModel
+from simulator.scenario.events import OUTCOMES
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
 
