@@ -100,6 +100,19 @@ class Plots:
         """A campaign's meetings held (only for a campaign)."""
         return self("meetings")
 
+    def pair(self, x: str, y: str, event: str) -> Figure:
+        """Two drawn parameters (``--set`` paths) against each other, each bin coloured by the
+        share of its worlds where ``event`` happens; axes and colours scaled to the data.
+
+        Example:
+            >>> results.plot.pair("parties.russia.outside_option",
+            ...                   "parties.russia.positions.ceasefire.red_line",
+            ...                   "agreement.ceasefire")  # doctest: +SKIP
+        """
+        from simulator.figures.pairs import run_pair_figure
+
+        return run_pair_figure(self._out, x, y, event)
+
 
 @dataclass(repr=False)
 class Results(RunOutput):

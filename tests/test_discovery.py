@@ -128,10 +128,11 @@ def test_negsim_discover_on_the_baseline(
         for lim in doc["box"]["limits"]
     )
     assert doc["box"]["density"] > doc["base_rate"]
-    assert sorted(p.name for p in (out / "figures").iterdir()) == [
-        "discovery_box.svg",
-        "discovery_trajectory.svg",
-    ]
+    # A box of two parameters or more is also drawn on the plane of its two first.
+    pair = ["discovery_pair.svg"] if len(doc["box"]["limits"]) >= 2 else []
+    assert sorted(p.name for p in (out / "figures").iterdir()) == sorted(
+        ["discovery_box.svg", "discovery_trajectory.svg", *pair]
+    )
     # A second discovery into the same folder is refused unless --overwrite.
     assert main(args) == 2
     assert main([*args, "--overwrite"]) == 0

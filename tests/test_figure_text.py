@@ -16,6 +16,10 @@ from simulator.cli import main
 
 ROOT = Path(__file__).parents[1]
 TWO_PARTY = Path(__file__).parent / "data" / "two_party.yaml"
+#: A user-style scenario (long official names, an observer that may only stay away, no threats).
+TRADE = Path(__file__).parent / "data" / "three_party_trade.yaml"
+#: The DEU III slice the importer tests use (copied into the project, with its provenance there).
+DEU_SLICE = Path(__file__).parent / "data" / "deu3_slice.tsv"
 SLACK = 1.0  # pixels
 
 
@@ -70,9 +74,49 @@ def check(figures: list[tuple[str, Figure]], expected: int) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("scenario", [str(TWO_PARTY), "istanbul_2025"])
-def test_run_figures(scenario: str, tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
+@pytest.mark.parametrize(
+    ("scenario", "figures"),
+    [(str(TWO_PARTY), 5), ("istanbul_2025", 5), (str(TRADE), 4)],  # the trade talks have no threats
+)
+def test_run_figures(scenario: str, figures: int, tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
     assert main(["run", scenario, "--runs", "2000", "--workers", "1", "--out", str(tmp_path / "r")]) == 0
+    check(written, figures)
+    assert len(written) == figures
+    if scenario == str(TRADE):  # the two-parameter view, with the user's long names in its labels
+        from simulator.figures.pairs import run_pair_figure
+
+        x, y = "parties.northland.positions.tariffs.red_line", "parties.southland.positions.tariffs.red_line"
+        fig = run_pair_figure(tmp_path / "r", x, y, "agreement.tariffs", box=(0.3, 0.5, 0.4, 0.6))
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        FigureCanvasAgg(fig)  # as save_figure draws it
+        assert not text_outside(fig)
+
+
+@pytest.mark.slow
+def test_deu3_proposal_run_figures(tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
+    """A DEU III proposal: seventeen parties, all attending as officials in every world. No
+    Istanbul-shaped panels: no threats, no delegation levels (none varies), and what is certain
+    drawn as a fact."""
+    assert main(["import", "deu3", str(DEU_SLICE), "--out", str(tmp_path / "scen")]) == 0
+    proposal = tmp_path / "scen" / "d00032.yaml"
+    out = tmp_path / "r"
+    assert main(["run", str(proposal), "--runs", "500", "--workers", "1", "--out", str(out)]) == 0
+    check(written, 3)
+    assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "events.png",
+        "outcomes.png",
+        "positions.png",
+    ]
+    events = written[0][1]  # drawn in the order of names.RUN_FIGURES: levels skipped, events first
+    labels = [t.get_text() for t in events.axes[0].get_yticklabels()]
+    assert "All 17 parties attend" in labels and not any(label.endswith(" attends") for label in labels)
+
+
+@pytest.mark.slow
+def test_deu3_benchmark_figures(tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
+    args = ["benchmark", "deu3", str(DEU_SLICE), "--runs", "100", "--out", str(tmp_path / "b")]
+    assert main(args) == 0
     check(written, 5)
 
 

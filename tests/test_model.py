@@ -102,8 +102,9 @@ def test_without_noise_choice_is_the_best_response():
     s = two_party("protocol.choice_noise=0.001")
     agent = NegotiationModel(s, worlds=1, rng=0).parties["alpha"]
     others = ranks(beta=MINISTER)
-    best = int(np.argmax(agent.attendance_utility(others)[0]))
-    assert agent.choose_level(others, np.zeros((1, 4)))[0] == best
+    utility = agent.attendance_utility(others)
+    best = int(np.argmax(utility[0]))
+    assert agent.choose_level(utility, np.zeros((1, 4)))[0] == best
 
 
 def test_threat_on_absence_raises_cost_of_staying_away():
@@ -130,6 +131,7 @@ def test_positions_concede_toward_the_nearer_of_red_line_and_reservation_value()
         "parties.beta.attendance.levels=[absent, leader]",
         "parties.beta.attendance.initial.level=leader",
         "parties.beta.attendance.legitimacy_cost=0",
+        "protocol.choice_noise=0.001",  # both leaders surely come: the talks are what is tested
         "protocol.kind=single_text",  # the single-text procedure's concession schedule
     )
     s = two_party(
@@ -345,10 +347,11 @@ def test_with_leaders_and_a_mediator_every_zone_of_agreement_is_agreed():
     np.testing.assert_array_equal(both[talks], rec["zopa"][talks])
 
 
-def test_announcements_are_recorded_in_order(scenario):
+def test_announcements_are_the_initial_signal_then_the_level_chosen(scenario):
     model = NegotiationModel(scenario, worlds=50, rng=3)
     model.step()
     alpha = model.parties["alpha"]
-    assert len(alpha.announcements) == 1 + scenario.protocol.announcement_rounds
+    assert len(alpha.announcements) == 2
     assert (alpha.announcements[0] == 3).all()  # its initial signal: leader
     np.testing.assert_array_equal(alpha.announcements[-1], alpha.announced)
+    np.testing.assert_array_equal(alpha.announced, alpha.level)  # alpha has no only_if to lower it

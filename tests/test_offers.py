@@ -195,3 +195,27 @@ def test_the_curve_runs_inside_the_hard_red_lines_where_they_leave_room() -> Non
     )  # fmt: skip
     assert np.allclose(e1, [[0.45, 0.3, 0.0]])
     assert np.allclose(e2, [[0.6, 1.0, 1.0]])
+
+
+def test_walking_out_is_judged_between_the_true_ideals_not_inside_the_hard_lines() -> None:
+    # One issue, ideals 0 and 1, hard lines at 0.6 (cap) and 0.45 (floor): the offers run inside
+    # [0.45, 0.6], but whether a side walks out is judged at the middle between the true ideals,
+    # 0.5, worth 0.5 to each (red lines aside). Judged inside the hard lines instead, the side
+    # whose ideal is far from the room left walked out of most meetings on the baseline.
+    from simulator.model.protocols.offers import Group, Principal
+
+    def side(pid: str, ideal: float, red: float) -> Principal:
+        return Principal(
+            pid,
+            one(ideal),
+            one(1.0),
+            one(red),
+            one(np.inf),
+            np.array([0.3]),
+            np.array([0.95]),
+            np.array([0.3]),
+        )
+
+    grp = Group.build(np.array([0]), side("a", 0.0, 0.6), side("b", 1.0, 0.45))
+    assert grp.x.min() >= 0.45 - 1e-9 and grp.x.max() <= 0.6 + 1e-9
+    assert np.allclose(grp.middle[0], 0.5) and np.allclose(grp.middle[1], 0.5)

@@ -13,8 +13,9 @@ import yaml
 from matplotlib.image import imread
 
 from simulator.api import start_run
+from simulator.errors import UserError
 from simulator.figures import run as plots
-from simulator.figures.run import run_figures
+from simulator.figures.run import run_figure, run_figures
 from simulator.scenario.load import load_scenario
 
 SCENARIO = Path(__file__).parent / "data" / "two_party.yaml"
@@ -84,7 +85,7 @@ def test_positions_written_when_no_world_held_talks(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_scenario_without_threats(run_dir: Path, tmp_path: Path) -> None:
-    # Copy the run and drop the threats from its resolved scenario: threats.png says so in text.
+    # Copy the run and drop the threats from its resolved scenario: no threats panel is drawn.
     out = tmp_path / "copy"
     out.mkdir()
     for name in ("summary.json", "worlds.parquet", "scenario.resolved.yaml"):
@@ -99,5 +100,47 @@ def test_scenario_without_threats(run_dir: Path, tmp_path: Path) -> None:
     ).sha256()
     (out / "summary.json").write_text(json.dumps(summary))
     paths = run_figures(out)
-    check_png(out / "figures" / "threats.png")
-    assert len(paths) == len(NAMES)
+    # No threats, no threats panel: an empty panel would read as a forecast of nothing.
+    assert not (out / "figures" / "threats.png").exists()
+    assert len(paths) == len(NAMES) - 1
+    with pytest.raises(UserError, match="no figure 'threats' for this run: this scenario has no threats"):
+        run_figure(out, "threats")
+
+
+def _texts(fig: object) -> list[str]:
+    """Every text drawn on a figure (axes texts, tick labels, legend entries and titles)."""
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in fig.findobj(Text) if t.get_text()]  # type: ignore[attr-defined]
+
+
+def test_certain_by_construction_is_drawn_as_a_fact(tmp_path: Path) -> None:
+    # Beta may only stay away: its absence is a fact of the scenario, not a forecast.
+    out = make_run(tmp_path / "run", NO_TALKS, runs=300)
+    levels = " ".join(_texts(run_figure(out, "levels")))
+    assert "absent, certain by construction" in levels
+    events = run_figure(out, "events")
+    words = _texts(events)
+    assert "0%, certain by construction" in words
+    # Its row carries no 95% whiskers: only the uncertain rows are error bars.
+    from matplotlib.container import ErrorbarContainer
+
+    bars = [
+        c for c in events.axes[0].containers if isinstance(c, ErrorbarContainer) and len(c[0].get_xdata())
+    ]
+    rows = [t for t in events.axes[0].get_yticklabels() if t.get_text()]
+    assert 0 < len(bars) < len(rows)
+
+
+def test_levels_figure_skipped_when_every_level_is_settled(run_dir: Path) -> None:
+    summary = json.loads((run_dir / "summary.json").read_text())
+    scenario = load_scenario(run_dir / "scenario.resolved.yaml", check_sources=False)
+    assert plots.no_subject("levels", summary, scenario) is None
+    # Every party sends one level in every world (as in a DEU III proposal): nothing to show.
+    for pid in scenario.parties:
+        for level in ("absent", "official", "minister", "leader"):
+            count = summary["runs"] if level == "official" else 0
+            summary["events"][f"level.{pid}.{level}"] = {"p": count / summary["runs"], "count": count}
+    assert plots.no_subject("levels", summary, scenario) == (
+        "every party's delegation level is the same in every world"
+    )

@@ -271,3 +271,19 @@ def test_one_negotiation_is_drawn_as_a_dot_chart_not_a_reliability_curve(tmp_pat
     assert rows == ["talks.direct", "agreement.ceasefire", "talks.leaders"]
     squares = ax.collections[0].get_offsets()  # what happened: at 100% for the first row, 0% after
     assert list(squares[:, 0]) == [1.0, 0.0, 0.0]
+
+
+def test_dot_chart_rows_are_the_scenarios_words(tmp_path: Path) -> None:
+    """A real run folder: each row says the event in the scenario's words, not its key."""
+    from simulator.analysis.score import EventScore, ScoreCard
+    from simulator.api import start_run
+    from simulator.figures.score import forecast_figure
+    from simulator.scenario.load import load_scenario
+
+    run = tmp_path / "run"
+    scenario = load_scenario(Path(__file__).parent / "data" / "two_party.yaml")
+    start_run(scenario, run, runs=200, seed=0, figures=False)
+    events = {k: EventScore(k, o, 0.5, 0.25, 0.0) for k, o in (("talks.direct", 1), ("attend.beta", 0))}
+    fig = forecast_figure([ScoreCard(run, "Test", events)], tmp_path / "observed.yaml")
+    rows = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert rows == ["Direct talks are held", "Beta attends"]

@@ -414,3 +414,17 @@ def test_the_deu_figures_are_drawn_in_the_style(tmp_path: Path) -> None:
         "coverage.png",
         "errors_by_rule.png",
     ]
+
+
+def test_validate_warns_where_a_file_sets_a_retired_key(capsys: pytest.CaptureFixture[str]) -> None:
+    # Accepted but ignored misleads: the old announcement keys still load, with a located warning;
+    # the shipped scenarios no longer carry them.
+    from simulator.cli import main
+
+    assert main(["validate", str(TWO_PARTY), "--no-prior-check"]) == 0
+    err = capsys.readouterr().err
+    assert "two_party.yaml:105:3: warning: protocol.announcement_order no longer changes anything" in err
+    assert "protocol.announcement_rounds no longer changes anything" in err
+    shipped = [str(ROOT / "scenarios" / f"{name}.yaml") for name in ("istanbul_2025", "iran_2025")]
+    assert main(["validate", *shipped, "--no-prior-check"]) == 0
+    assert "no longer changes anything" not in capsys.readouterr().err

@@ -115,8 +115,20 @@ def test_cli_writes_the_contract_file_and_figures(tmp_path: Path, capsys: pytest
     assert set(doc["drivers"]) == set(doc["events"])
     assert doc["drivers"]["sanctions.patron"] in printed
     assert doc["seed"] == 0 and doc["scenario"]["name"] == "Sensitivity test"
+    # Every analysed parameter's rank, with its bootstrap interval and share in the top k.
+    assert set(doc["stability"]) == set(doc["events"])
+    for ranks in doc["stability"].values():
+        assert set(ranks) == set(doc["parameters"])
+        for entry in ranks.values():
+            lo, hi = entry["rank_ci95"]
+            assert 1 <= lo <= entry["rank"] <= hi <= len(doc["parameters"]) and 0 <= entry["top_k"] <= 1
+    assert doc["rank_bootstrap"] == {"resamples": 200, "top_k": 3, "stable_share": 0.9}
     figures = sorted(p.name for p in (out / "figures").glob("*.png"))
-    assert figures == ["sensitivity_sanctions.patron.png", "sensitivity_talks.leaders.png"]
+    assert figures == [
+        "sensitivity_sanctions.patron.png",
+        "sensitivity_stability.png",  # how stable each event's ranking of drivers is
+        "sensitivity_talks.leaders.png",
+    ]
 
 
 def test_cli_morris_file_has_mu_star(tmp_path: Path) -> None:

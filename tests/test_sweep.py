@@ -113,6 +113,7 @@ def test_latin_hypercube_covers_every_stratum(tmp_path: Path) -> None:
     assert sorted(np.floor(cred * 5).astype(int)) == [0, 1, 2, 3, 4]
     assert sorted(np.floor((cap - 0.2) / 0.1).astype(int)) == [0, 1, 2, 3, 4]
     assert (out / "figures" / "sweep.png").exists()
+    assert (out / "figures" / "sweep_pairs.png").exists()  # the two parameters at once
 
 
 @pytest.mark.parametrize(

@@ -243,14 +243,7 @@ def discover(
         >>> discover(Path("runs/istanbul"), "agreement.ceasefire").sentence()  # doctest: +SKIP
     """
     summary = read_summary(run)
-    scenario = read_scenario(run, summary.get("scenario", {}).get("sha256"))
-    table = _read_worlds(run)
-    happened = _event_column(scenario, table, event)
-    params = {
-        parts["path"]: np.asarray(table.column(col).to_numpy(), dtype=np.float64)
-        for col in table.column_names
-        if (parts := PARAM.matches(col)) is not None
-    }
+    scenario, params, happened = run_worlds(run, event, summary)
     ranges = {p: s.param.support() for p, s in scenario.parameter_slots().items() if p in params}
     result = discover_worlds(
         params,
@@ -270,6 +263,27 @@ def discover(
         "sha256": ref.get("sha256"),
     }
     return result
+
+
+def run_worlds(
+    run: Path, event: str, summary: Mapping[str, Any] | None = None
+) -> tuple[Scenario, dict[str, np.ndarray], np.ndarray]:
+    """A finished run's scenario, every drawn parameter by ``--set`` path (one value per world)
+    and whether ``event`` happened in each world (at most ``MAX_WORLDS`` worlds, the first).
+
+    Shared by :func:`discover` and the two-parameter figure of a run
+    (:func:`simulator.figures.pairs.run_pair_figure`).
+    """
+    summary = summary if summary is not None else read_summary(run)
+    scenario = read_scenario(run, summary.get("scenario", {}).get("sha256"))
+    table = _read_worlds(run)
+    happened = _event_column(scenario, table, event)
+    params = {
+        parts["path"]: np.asarray(table.column(col).to_numpy(), dtype=np.float64)
+        for col in table.column_names
+        if (parts := PARAM.matches(col)) is not None
+    }
+    return scenario, params, happened
 
 
 def discover_worlds(

@@ -46,6 +46,7 @@ from simulator.analysis.design import (
     prepare,
     rows_per_chunk,
 )
+from simulator.analysis.rank_stability import RESAMPLES, STABLE_SHARE, TOP_K, stability, stable
 from simulator.defaults import DEFAULT_REPLICATES, Method
 from simulator.engine.variant import Agents
 from simulator.scenario.schema import Scenario
@@ -68,6 +69,8 @@ class SensitivityResult:
     noise: dict[str, dict[str, float | None]]
     skipped: dict[str, str] = field(default_factory=dict)
     crn: bool = False
+    #: Per event and parameter, how stable its rank is (:mod:`~simulator.analysis.rank_stability`).
+    stability: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
 
     @property
     def worlds(self) -> int:
@@ -125,12 +128,20 @@ class SensitivityResult:
             def unit(s: float) -> str:
                 return f"mu* {s:.2f}"
 
-        big = [(p, s) for p, s, named in scored if named][:MAX_DRIVERS]
+        large = [(p, s) for p, s, named in scored if named][:MAX_DRIVERS]
+        # Named only when its rank holds across bootstrap resamples of the sample (issue #22).
+        ranks = self.stability.get(event, {})
+        big = [(p, s) for p, s in large if stable(ranks.get(p))]
+        shaky = [(p, s) for p, s in large if not stable(ranks.get(p))]
         share = noise.get("share") or 0.0
         if big:
             names = [f"{p} ({unit(s)})" for p, s in big]
             listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
             text = f"{event} is driven mostly by {listed}."
+        elif shaky:
+            p, s = shaky[0]
+            n = self.design.n
+            text = f"{event}: the largest index is {p} ({unit(s)}), but no driver is stable at N={n}."
         elif share >= 0.5:
             return (
                 f"{event}: no parameter stands out above the replicate noise ({share:.0%} of its "
@@ -139,11 +150,30 @@ class SensitivityResult:
         else:
             top, s, _ = scored[0]
             text = f"{event}: no single parameter dominates (the largest is {top}, {unit(s)})."
+            entry = ranks.get(top)
+            if entry is not None:  # its index is uncertain; its place in the ranking may not be
+                held = "stable" if stable(entry) else "not stable"
+                text += (
+                    f" Its rank is {held} at N={self.design.n}: in the top {TOP_K} in "
+                    f"{entry['top_k']:.0%} of {RESAMPLES} bootstrap resamples."
+                )
+        if shaky:
+            text += " " + self._shaky(event, shaky)
         if share >= 0.1:
             text += f" Replicate noise is {share:.0%} of its variance (a floor under every index)."
         if self.design.method == "sobol" and any((v["ST"] or 0.0) > 1 for _, v in ranked[:MAX_DRIVERS]):
             text += " A Sobol index estimated above 1 is sampling error: read it as all of the variance."
         return text
+
+    def _shaky(self, event: str, shaky: list[tuple[str, float]]) -> str:
+        """The words for large indices whose rank is not stable at this N."""
+        parts = [
+            f"{p} is in the top {TOP_K} in only {self.stability[event][p]['top_k']:.0%}" for p, _ in shaky
+        ]
+        return (
+            f"Not named as stable: {'; '.join(parts)} of {RESAMPLES} bootstrap resamples "
+            f"(stable: at least {STABLE_SHARE:.0%}); raise N to settle the ranking."
+        )
 
     def to_dict(self, scenario: Scenario) -> dict[str, Any]:
         """The ``sensitivity.json`` document (``docs/output-format.md``), with extra context keys."""
@@ -165,6 +195,8 @@ class SensitivityResult:
             "drivers": self.drivers(),
             "noise": self.noise,
             "crn": self.crn,
+            "stability": self.stability,
+            "rank_bootstrap": {"resamples": RESAMPLES, "top_k": TOP_K, "stable_share": STABLE_SHARE},
             "skipped": self.skipped,
             "negsim_version": __version__,
         }
@@ -218,7 +250,7 @@ def run_sensitivity(
         crn=crn,
     )
     x = design.sample()
-    indices, noise, skipped = {}, {}, {}
+    indices, noise, skipped, ranks = {}, {}, {}, {}
     for j, event in enumerate(events):
         col = y[:, j]
         if np.ptp(col) == 0:
@@ -226,7 +258,8 @@ def run_sensitivity(
             continue
         indices[event] = _analyse(design, x, col)
         noise[event] = _noise_crn(design, indices[event]) if crn else _noise(design, col, replicates)
-    return SensitivityResult(design, replicates, indices, noise, skipped, crn=crn)
+        ranks[event] = stability(design, x, col)
+    return SensitivityResult(design, replicates, indices, noise, skipped, crn=crn, stability=ranks)
 
 
 def _analyse(design: Design, x: np.ndarray, y: np.ndarray) -> dict[str, dict[str, float | None]]:

@@ -32,7 +32,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args = parser.parse_args(argv)
             except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
                 return int(exc.code or 0)
-            return int(args.func(args) or 0)
+            with _figures_as(getattr(args, "figure_format", None)):
+                return int(args.func(args) or 0)
     except UserError as exc:
         print(printable(str(exc)) if not isinstance(exc, ScenarioError) else str(exc), file=sys.stderr)
         return 2
@@ -68,6 +69,19 @@ def _signals_as_interrupt() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _figures_as(fmt: str | None) -> Iterator[None]:
+    """The figures a command writes are ``fmt`` files (its ``--format``); matplotlib is imported
+    only when a format other than the default PNG was asked for."""
+    if fmt is None or fmt == "png":
+        yield
+        return
+    from simulator.figures.common import figure_format
+
+    with figure_format(fmt):  # type: ignore[arg-type]
+        yield
 
 
 #: Every command, in ``negsim --help`` order: each is the module ``simulator.cli.<name>`` with an

@@ -44,7 +44,7 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 def _add_deu3(models: Any) -> None:
     """``negsim benchmark deu3``: forecast every DEU issue, score negsim and the baselines."""
-    from simulator.cli.options import positive_int, seed_int
+    from simulator.cli.options import add_format_option, positive_int, seed_int
 
     b = models.add_parser("deu3", help="forecast every DEU issue, score negsim and the baselines")
     b.add_argument("file", type=Path, help="a DEU-format tab-separated file")
@@ -52,8 +52,9 @@ def _add_deu3(models: Any) -> None:
     b.add_argument("--runs", type=positive_int, default=1000, help="worlds per issue (default 1000)")
     b.add_argument("--seed", type=seed_int, default=0, help="random seed (default 0)")
     b.add_argument("--workers", type=positive_int, default=1, help="processes (default 1; at most the cores)")
-    b.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    b.add_argument("--no-figures", action="store_true", help="skip the figures")
     b.add_argument("--overwrite", action="store_true", help="replace an earlier benchmark in --out")
+    add_format_option(b)
     b.set_defaults(func=cmd_benchmark_deu3)
 
 

@@ -44,7 +44,7 @@ def comparison_table(doc: dict[str, Any]) -> str:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim compare`` to the CLI's subparsers."""
-    from simulator.cli.options import add_run_options, scenario_arg
+    from simulator.cli.options import add_format_option, add_run_options, scenario_arg
 
     p = sub.add_parser(
         "compare",
@@ -75,6 +75,7 @@ def add_command(sub: Any) -> None:
     )
     p.add_argument("--out", type=Path, help="output folder (default: runs/compare-<a>-vs-<b>-<time>)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier comparison in --out")
+    add_format_option(p)
     p.set_defaults(func=cmd_compare)
 
 
@@ -117,9 +118,9 @@ def _compare(args: argparse.Namespace, out: Path) -> int:
     write_comparison(out, doc)
     from simulator.scenario.labels import event_label
 
-    write_figure(out, doc, {k: event_label(a, k) for k in doc["events"]})
+    figure = write_figure(out, doc, {k: event_label(a, k) for k in doc["events"]})
     print(comparison_table(doc))
-    print(f"\nwrote {out}/: comparison.json (all {len(doc['events'])} events), figures/comparison.png")
+    print(f"\nwrote {out}/: comparison.json (all {len(doc['events'])} events), {figure.relative_to(out)}")
     return 0
 
 

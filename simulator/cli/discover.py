@@ -75,7 +75,6 @@ def cmd_discover(args: argparse.Namespace) -> int:
     from simulator.analysis.discovery import DISCOVERY_FILE, discover, write_discovery
     from simulator.engine.rundir import new_folder
     from simulator.errors import UserError
-    from simulator.figures.common import figure_format
     from simulator.figures.discovery import write_figures
     from simulator.storage import OutputFolder
 
@@ -94,8 +93,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
         if args.out is None:
             stack.enter_context(OutputFolder(out, command="discover"))
         write_discovery(result, out)
-        with figure_format(args.format):
-            figures = write_figures(result, out)
+        figures = write_figures(result, out)
     print(f"\n{result.sentence()}\n")
     print(box_table(result, result.box))
     if result.other is not None:

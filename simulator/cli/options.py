@@ -76,9 +76,16 @@ def add_engine_options(p: argparse.ArgumentParser) -> None:
 
 
 def add_format_option(p: argparse.ArgumentParser) -> None:
-    """``--format png|svg|pdf``: the file format of the figures a command writes."""
+    """``--format png|svg|pdf``: the file format of the figures a command writes.
+
+    The one definition every command that writes figures uses; :func:`simulator.cli.app.main`
+    applies it around the whole command (``args.figure_format``), so no command handles it.
+    """
     p.add_argument(
         "--format",
+        dest="figure_format",
+        # simulator.figures.names.FORMATS, written out: importing simulator.figures loads matplotlib,
+        # which `negsim --help` must not (tests/test_figure_format.py checks the two agree).
         choices=("png", "svg", "pdf"),
         default="png",
         help="file format of the figures (default png; svg and pdf keep text as text)",

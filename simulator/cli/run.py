@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from simulator.cli.options import (
+    add_format_option,
     add_run_options,
     default_chunk,
     executor_for,
@@ -58,7 +59,8 @@ def add_command(sub: Any) -> None:
         metavar="OUT",
         help="finish an interrupted run in OUT (runs only the missing chunks)",
     )
-    r.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
+    r.add_argument("--no-figures", action="store_true", help="skip the figures")
+    add_format_option(r)
     r.add_argument(
         "--as-of",
         metavar="DATE",

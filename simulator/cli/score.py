@@ -93,7 +93,12 @@ def add_command(sub: Any) -> None:
         metavar="RUN_DIR2",
         help="also score a second run (e.g. a what-if) on the same events, side by side",
     )
-    p.add_argument("--out", type=Path, metavar="PNG", help="where to write the reliability figure")
+    p.add_argument(
+        "--out", type=Path, metavar="FILE", help="where to write the figure (its suffix follows --format)"
+    )
+    from simulator.cli.options import add_format_option
+
+    add_format_option(p)
     p.add_argument(
         "--reference",
         metavar="P|FILE",

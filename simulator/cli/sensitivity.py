@@ -12,7 +12,7 @@ from simulator.defaults import DEFAULT_REPLICATES, METHODS
 
 def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add ``negsim sensitivity`` to the CLI's subcommands."""
-    from simulator.cli.options import add_engine_options, positive_int, scenario_arg
+    from simulator.cli.options import add_engine_options, add_format_option, positive_int, scenario_arg
 
     p = sub.add_parser(
         "sensitivity",
@@ -55,6 +55,7 @@ def add_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     add_engine_options(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier analysis in --out")
+    add_format_option(p)
     p.set_defaults(func=cmd_sensitivity)
 
 

@@ -48,7 +48,7 @@ def _short_names(keys: Sequence[str]) -> list[str]:
 
 def add_command(sub: Any) -> None:
     """Add ``negsim sweep`` to the CLI's subparsers."""
-    from simulator.cli.options import add_run_options, positive_int, scenario_arg
+    from simulator.cli.options import add_format_option, add_run_options, positive_int, scenario_arg
 
     p = sub.add_parser(
         "sweep",
@@ -93,6 +93,7 @@ def add_command(sub: Any) -> None:
             action.help = "worlds per point (default 2000)"
     p.add_argument("--out", type=Path, help="output folder (default: runs/sweep-<scenario>-<time>)")
     p.add_argument("--overwrite", action="store_true", help="replace an earlier sweep in --out")
+    add_format_option(p)
     p.set_defaults(func=cmd_sweep)
 
 
@@ -112,7 +113,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from simulator.cli.options import executor_for
     from simulator.engine.chunks import DEFAULT_CHUNK, check_size
     from simulator.engine.rundir import check_out, new_folder, refuse_to_overwrite
-    from simulator.figures.sweep import write_figure
+    from simulator.figures.sweep import write_figures
     from simulator.scenario.load import load_scenario
 
     chunk = args.chunk_size or DEFAULT_CHUNK
@@ -165,11 +166,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             )
         write_sweep(result, out)
         events = list(args.events or result.default_events())
-        png = write_figure(result, out, events)
+        figures = write_figures(result, out, events)
         table = result.table
         print(text_table(table, result.ranges, events))
         print(
             f"\nwrote {out}/: sweep.parquet ({table.num_rows} rows, {len(result.keys)} events), "
-            f"{png.relative_to(out)}"
+            + ", ".join(str(p.relative_to(out)) for p in figures)
         )
         return 0

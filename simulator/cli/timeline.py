@@ -10,7 +10,7 @@ from typing import Any
 
 def add_command(sub: Any) -> None:
     """Add ``negsim timeline`` to the CLI's subparsers."""
-    from simulator.cli.options import add_run_options, scenario_arg
+    from simulator.cli.options import add_format_option, add_run_options, scenario_arg
 
     p = sub.add_parser(
         "timeline",
@@ -32,6 +32,7 @@ def add_command(sub: Any) -> None:
     p.add_argument("--out", type=Path, required=True, metavar="DIR")
     p.add_argument("--overwrite", action="store_true", help="replace an existing timeline.json")
     add_run_options(p)
+    add_format_option(p)
     p.set_defaults(func=cmd_timeline)
 
 
@@ -66,11 +67,11 @@ def _timeline(args: argparse.Namespace) -> int:
             chunk_size=chunk,
         )
     storage.write_text(out / "timeline.json", json.dumps(doc, indent=2))
-    save_png(timeline_figure(doc), out / "figures" / "timeline.png")
+    figure = save_png(timeline_figure(doc), out / "figures" / "timeline.png")
     width = max(len(k) for k in doc["key_events"]) if doc["key_events"] else 10
     print(f"{doc['scenario']['name']} — {doc['runs']:,} worlds per date, seed {doc['seed']}")
     print(f"{'event':<{width}}" + "".join(f"{d:>20}" for d in doc["dates"]))
     for k in doc["key_events"]:
         print(f"{k:<{width}}" + "".join(f"{r['p']:>20.1%}" for r in doc["events"][k]))
-    print(f"\nwrote {out}/: timeline.json, figures/timeline.png")
+    print(f"\nwrote {out}/: timeline.json, {figure.relative_to(out)}")
     return 0

@@ -56,7 +56,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print("\n".join(problems), file=sys.stderr)
         return 2
     from simulator.scenario.placeholders import placeholders
+    from simulator.scenario.retired import retired_keys
 
+    for path, _ in loaded:  # set, but no longer used: a warning each, with the reason
+        old = retired_keys(path)
+        if old:
+            print("\n".join(str(p) for p in old), file=sys.stderr)
     for path, _ in loaded:  # a warning each (``negsim new``'s TODOs): the file is valid, not finished
         todo = placeholders(path)
         if todo:

@@ -24,11 +24,13 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from simulator.figures import names
 from simulator.storage import atomic_path
 
 DPI = 150
 FigureFormat = Literal["png", "svg", "pdf"]
 FORMATS: tuple[FigureFormat, ...] = ("png", "svg", "pdf")
+assert FORMATS == names.FORMATS
 _FORMAT: contextvars.ContextVar[FigureFormat] = contextvars.ContextVar("figure_format", default="png")
 
 

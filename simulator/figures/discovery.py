@@ -23,10 +23,19 @@ from simulator.numbers import pct
 
 
 def write_figures(result: DiscoveryResult, out: Path) -> list[Path]:
-    """Write the trajectory (when PRIM ran) and box figures into ``out/figures/``."""
+    """Write the trajectory (when PRIM ran) and box figures into ``out/figures/``, and, for a box
+    that limits two parameters or more of a run, the two first against each other with the box
+    outlined (``discovery_pair``, :func:`simulator.figures.pairs.run_pair_figure`)."""
     paths = [save_figure(box_figure(result), out / "figures" / "discovery_box.png")]
     if result.trajectory:
         paths.insert(0, save_figure(trajectory_figure(result), out / "figures" / "discovery_trajectory.png"))
+    run = (result.scenario or {}).get("run")
+    if run and len(result.box.limits) >= 2:
+        from simulator.figures.pairs import run_pair_figure
+
+        a, b = result.box.limits[:2]
+        fig = run_pair_figure(Path(run), a.path, b.path, result.event, box=(a.low, a.high, b.low, b.high))
+        paths.append(save_figure(fig, out / "figures" / "discovery_pair.png"))
     return paths
 
 

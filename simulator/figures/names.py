@@ -26,8 +26,10 @@ RUN_FIGURES = (LEVELS, EVENTS, OUTCOMES, POSITIONS, THREATS)
 CAMPAIGN_FIGURES = (CAMPAIGN, MEETINGS)
 #: Every figure negsim may draw into a run's folder.
 NEGSIM_FIGURES = (*RUN_FIGURES, PROTOCOLS, *CAMPAIGN_FIGURES, RELIABILITY)
-#: Their files, relative to the run folder.
-FIGURE_FILES = tuple(f"{FOLDER}/{name}.png" for name in NEGSIM_FIGURES)
+#: The file formats a figure may be written in (``--format``; PNG by default).
+FORMATS = ("png", "svg", "pdf")
+#: Their files in every format, relative to the run folder (``--overwrite`` removes them all).
+FIGURE_FILES = tuple(f"{FOLDER}/{name}.{ext}" for name in NEGSIM_FIGURES for ext in FORMATS)
 
 
 def png(name: str) -> str:

@@ -27,7 +27,7 @@ from simulator.engine.rundir import WORLDS, read_scenario, read_summary
 from simulator.errors import UserError
 from simulator.figures import names
 from simulator.figures.campaign import campaign_figures
-from simulator.figures.common import save_png, settled, styled
+from simulator.figures.common import save_png, settled, styled, wrap_to
 from simulator.figures.protocols import protocols_figure
 from simulator.numbers import pct
 from simulator.scenario import events as ke
@@ -73,11 +73,16 @@ def run_figures(out: Path) -> list[Path]:
             ``scenario.resolved.yaml``.
 
     Returns:
-        The paths of the PNG files written: levels, events, outcomes, positions, threats (and
-        protocols, for an ensemble run).
+        The paths of the figure files written: levels, events, outcomes, positions, threats (each
+        only when the scenario has its subject, see :func:`no_subject`; and protocols, for an
+        ensemble run).
     """
     summary, scenario = _read(out)
-    figures = {name: draw(summary, scenario, out / WORLDS) for name, draw in _DRAWERS.items()}
+    figures = {
+        name: draw(summary, scenario, out / WORLDS)
+        for name, draw in _DRAWERS.items()
+        if no_subject(name, summary, scenario) is None
+    }
     if ke.BY_PROTOCOL.key() in summary.get("stats", {}):  # a model average: its members side by side
         figures[names.PROTOCOLS] = protocols_figure(summary)
     if scenario.campaign is not None:  # a campaign: key events against the date, meetings held
@@ -102,6 +107,9 @@ def run_figure(out: Path, name: str) -> Figure:
     """
     summary, scenario = _read(out)
     if name in _DRAWERS:
+        why = no_subject(name, summary, scenario)
+        if why is not None:
+            raise UserError(f"no figure '{name}' for this run: {why}")
         return settled(_DRAWERS[name](summary, scenario, out / WORLDS))
     if name == names.PROTOCOLS and ke.BY_PROTOCOL.key() in summary.get("stats", {}):
         return settled(protocols_figure(summary))
@@ -117,6 +125,64 @@ def _read(out: Path) -> tuple[dict[str, Any], Scenario]:
     the fingerprint the summary recorded)."""
     summary = read_summary(out, check_scenario=False)
     return summary, read_scenario(out, (summary.get("scenario") or {}).get("sha256"))
+
+
+def no_subject(name: str, summary: dict[str, Any], scenario: Scenario) -> str | None:
+    """Why the run figure ``name`` has nothing to show for this run (``None`` when it has).
+
+    A panel is drawn only where the scenario has its subject: no threats figure for a scenario
+    without threats, no delegation-level figure when every party's level is settled (by
+    construction, or the same in every world: a DEU III proposal, where everyone attends as an
+    official). An empty or all-certain panel would read as a forecast of something the scenario
+    never put in question.
+    """
+    if name == names.THREATS and not any(ke.THREAT.key(t) in summary["events"] for t in scenario.threats):
+        return "this scenario has no threats"
+    settled_levels = [_level_certainty(summary, scenario, pid) for pid in scenario.parties]
+    if name == names.LEVELS and all(c is not None for c in settled_levels):
+        return "every party's delegation level is the same in every world"
+    return None
+
+
+def _allowed_levels(scenario: Scenario, pid: str) -> list[str]:
+    """The delegation levels party ``pid`` may choose (``attendance.levels``)."""
+    return [str(level) for level in scenario.parties[pid].attendance.levels]
+
+
+def _level_certainty(summary: dict[str, Any], scenario: Scenario, pid: str) -> tuple[str, str] | None:
+    """``(level, why)`` when party ``pid`` sends one level in every world, else ``None``.
+
+    ``why`` is ``"certain by construction"`` when that is the only level the scenario allows it,
+    or ``"in every world"`` when other levels were open but none was ever chosen.
+    """
+    allowed = _allowed_levels(scenario, pid)
+    if len(allowed) == 1:
+        return allowed[0], "certain by construction"
+    runs = summary["runs"]
+    for level in LEVELS:
+        e = summary["events"].get(ke.LEVEL.key(pid, level))
+        if e is not None and e.get("count", round(e["p"] * runs)) == runs:
+            return str(level), "in every world"
+    return None
+
+
+def _certainty(summary: dict[str, Any], scenario: Scenario, key: str) -> str | None:
+    """How event ``key`` is certain, if it is: ``"certain by construction"`` (a party whose only
+    level is ``absent`` never attends), ``"in every world"`` or ``"in no world"``; else ``None``.
+
+    A certain event is drawn as a fact (a plain mark and these words), not as a forecast with a
+    95% interval: the interval of an event that never varied only measures the number of worlds.
+    """
+    m = ke.ATTEND.matches(key)
+    if m and m["party"] in scenario.parties and _allowed_levels(scenario, m["party"]) == ["absent"]:
+        return "certain by construction"
+    e = summary["events"][key]
+    count = e.get("count", round(e["p"] * summary["runs"]))
+    if count == summary["runs"]:
+        return "in every world"
+    if count == 0:
+        return "in no world"
+    return None
 
 
 def _title(summary: dict[str, Any], what: str) -> str:
@@ -138,29 +204,59 @@ def _short(text: str, width: int = 24) -> str:
 
 
 def _intervals(
-    ax: Axes, labels: list[str], events: list[dict[str, Any]], colours: list[Any], bars: bool
+    ax: Axes,
+    labels: list[str],
+    events: list[dict[str, Any]],
+    colours: list[Any],
+    bars: bool,
+    certain: Sequence[str | None] | None = None,
 ) -> None:
-    """One row per event, top to bottom: bars (or points) at p with 95% interval whiskers."""
+    """One row per event, top to bottom: bars (or points) at p with 95% interval whiskers.
+
+    A row whose ``certain`` entry is set (see :func:`_certainty`) is a fact, not a forecast: a
+    plain square mark (or a bar without whiskers) and its words instead of a percentage.
+    """
+    certain = list(certain) if certain is not None else [None] * len(labels)
     y = np.arange(len(labels))
     p = np.array([e["p"] for e in events], dtype=float)
     ci = np.array([e["ci95"] for e in events], dtype=float).reshape(-1, 2)
     err = np.clip(np.vstack([p - ci[:, 0], ci[:, 1] - p]), 0, None)
+    fact = np.array([c is not None for c in certain], dtype=bool)
     if bars:
         ax.barh(y, p, color=colours, height=0.6)
-        ax.errorbar(
-            p, y, xerr=err, fmt="none", ecolor="black", capsize=4, label="95% interval", clip_on=False
-        )
-        ax.figure.legend(loc="outside lower right", frameon=False, fontsize=9)
+        if (~fact).any():
+            ax.errorbar(
+                p[~fact],
+                y[~fact],
+                xerr=err[:, ~fact],
+                fmt="none",
+                ecolor="black",
+                capsize=4,
+                label="95% interval",
+                clip_on=False,
+            )
+            ax.figure.legend(loc="outside lower right", frameon=False, fontsize=9)
     else:
-        for yi, pi, e, c in zip(y, p, err.T, colours, strict=True):
-            ax.errorbar(pi, yi, xerr=e[:, None], fmt="o", color=c, capsize=4, clip_on=False)
+        for yi, pi, e, c, f in zip(y, p, err.T, colours, fact, strict=True):
+            if f:
+                ax.plot(pi, yi, "s", color=c, mfc="white", mew=1.8, ms=7, clip_on=False)
+            else:
+                ax.errorbar(pi, yi, xerr=e[:, None], fmt="o", color=c, capsize=4, clip_on=False)
     for row, (pi, hi) in enumerate(zip(p, ci[:, 1], strict=True)):
+        words = pct(pi) if certain[row] is None else f"{pi:.0%}, {certain[row]}"
+        style: dict[str, Any] = {"fontstyle": "italic", "color": "#555555"} if certain[row] else {}
         if bars:  # beside the bar's interval, where the eye already is
-            x, ha = (hi + 0.015, "left") if hi < 0.88 else (ci[row, 0] - 0.015, "right")
-            colour = "black" if hi < 0.88 else "white"
-            ax.text(x, row, pct(pi), va="center", ha=ha, fontsize=9, color=colour, fontweight="bold")
+            right, left = (hi, ci[row, 0]) if certain[row] is None else (pi, pi)
+            x, ha = (right + 0.015, "left") if right < 0.7 else (left - 0.015, "right")
+            colour = "black" if right < 0.7 else "white"
+            style = {
+                "color": colour,
+                "fontweight": "bold",
+                **({"fontstyle": "italic"} if certain[row] else {}),
+            }
+            ax.text(x, row, words, va="center", ha=ha, fontsize=9, **style)
         else:
-            ax.text(1.02, row, pct(pi), transform=ax.get_yaxis_transform(), va="center", fontsize=9)
+            ax.text(1.02, row, words, transform=ax.get_yaxis_transform(), va="center", fontsize=9, **style)
     ax.set_yticks(y, labels)
     ax.set_ylim(len(labels) - 0.5, -0.5)
     ax.set_xlim(0, 1)
@@ -179,21 +275,38 @@ def _levels(summary: dict[str, Any], scenario: Scenario) -> Figure:
     for pid in parties:
         role = ROLES.get(scenario.parties[pid].role)
         labels.append(_name(scenario, pid, 22) + (f"\n({role})" if role else ""))
+    certain = [_level_certainty(summary, scenario, pid) for pid in parties]
     left = np.zeros(len(parties))
     for level, colour in zip(LEVELS, LEVEL_COLOURS, strict=True):
         events = [summary["events"].get(ke.LEVEL.key(pid, level), {"p": 0.0}) for pid in parties]
         share = np.array([e["p"] for e in events]) * 100
-        ax.barh(labels, share, left=left, color=colour, label=level, height=0.65, ec="white")
+        # A settled level is a fact: hatched, and said in words instead of "100%".
+        hatch = ["//" if c is not None else "" for c in certain]
+        ax.barh(labels, share, left=left, color=colour, label=level, height=0.65, ec="white", hatch=hatch)
         text_colour = "white" if level in ("minister", "leader") else "black"
         for i, s in enumerate(share):
-            if s >= 6:
+            settled = certain[i]
+            if settled is not None and s > 0:
+                words = f"{settled[0]}, {settled[1]}"
+                box = {"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5}
+                ax.text(left[i] + s / 2, i, words, fontsize=9, fontstyle="italic", bbox=box, **CENTRED)
+            elif s >= 6:
                 ax.text(left[i] + s / 2, i, f"{s:.0f}%", color=text_colour, fontsize=9, **CENTRED)
         left += share
     ax.set_xlim(0, 100)
     ax.set_ylim(len(parties) - 0.5, -0.5)
     ax.set_xlabel("share of worlds (%)")
     fig.suptitle(_title(summary, "delegation level sent"))
-    fig.legend(title="delegation level", loc="outside lower center", ncols=4, frameon=False)
+    title = "delegation level"
+    if any(c is not None for c in certain):
+        title += "\n" + wrap_to(
+            fig,
+            "(hatched: a party that sends that level in every world; certain by construction when "
+            "it is the only level the scenario allows it)",
+            9,
+            share=0.9,
+        )
+    fig.legend(title=title, loc="outside lower center", ncols=4, frameon=False)
     return fig
 
 
@@ -212,18 +325,52 @@ def _events(summary: dict[str, Any], scenario: Scenario) -> Figure:
     ]
     rows += [(ke.WALKOUT.key(p), f"{_name(scenario, p)} walks out", "Walkout") for p in scenario.principals]
     rows = [r for r in rows if r[0] in summary["events"]]
+    rows, grouped = _group_settled_attendance(summary, scenario, rows)
     labels = [textwrap.fill(r[1], 34) for r in rows]
     lines = sum(label.count("\n") + 1 for label in labels)
     fig = Figure(figsize=(9, 1.9 + 0.2 * lines + 0.15 * len(rows)), layout="constrained")
     ax = fig.add_subplot()
     events = [summary["events"][r[0]] for r in rows]
-    _intervals(ax, labels, events, [CATEGORIES[r[2]] for r in rows], bars=False)
-    for cat in dict.fromkeys(r[2] for r in rows):
+    certain = [_certainty(summary, scenario, r[0]) for r in rows]
+    _intervals(ax, labels, events, [CATEGORIES[r[2]] for r in rows], bars=False, certain=certain)
+    handles = [
         ax.errorbar([], [], xerr=[], fmt="o", color=CATEGORIES[cat], capsize=4, label=cat)
-    fig.suptitle(_title(summary, "key events with 95% intervals"))
+        for cat in dict.fromkeys(r[2] for r in rows)
+    ]
     note = "point = share of worlds, whiskers = 95% interval"
-    fig.legend(loc="outside lower center", ncols=5, frameon=False, title=note)
+    if any(certain):
+        square = ax.plot([], [], "s", color="#555555", mfc="white", mew=1.8, ms=7, label="certain")[0]
+        handles.append(square)  # type: ignore[arg-type]
+        note += "; square = the same in every world (no interval)"
+    fig.suptitle(_title(summary, "key events with 95% intervals"))
+    if grouped:
+        note += "\n" + wrap_to(fig, grouped, 9, share=0.9)
+    fig.legend(handles=handles, loc="outside lower center", ncols=6, frameon=False, title=note)
     return fig
+
+
+#: From this many parties on, those that attend in every world share one row of the events figure.
+GROUP_SETTLED = 4
+
+
+def _group_settled_attendance(
+    summary: dict[str, Any], scenario: Scenario, rows: list[tuple[str, str, str]]
+) -> tuple[list[tuple[str, str, str]], str]:
+    """Rows with the parties that attend in every world folded into one row (a DEU III proposal's
+    seventeen "attends, 100%" rows say one thing), and the note that names them; unchanged, with an
+    empty note, when fewer than :data:`GROUP_SETTLED` parties are settled that way."""
+    settled = [
+        r for r in rows if r[2] == "Attendance" and _certainty(summary, scenario, r[0]) == "in every world"
+    ]
+    if len(settled) < GROUP_SETTLED:
+        return rows, ""
+    first = rows.index(settled[0])
+    keep = [r for r in rows if r not in settled]
+    everyone = len(settled) == sum(r[2] == "Attendance" for r in rows)
+    label = f"All {len(settled)} parties attend" if everyone else f"{len(settled)} parties attend"
+    keep.insert(first, (settled[0][0], label, "Attendance"))
+    who = ", ".join(_name(scenario, ke.ATTEND.matches(r[0])["party"]) for r in settled)  # type: ignore[index]
+    return keep, f"Attending in every world: {who}."
 
 
 def _outcomes(summary: dict[str, Any], scenario: Scenario) -> Figure:
@@ -233,7 +380,8 @@ def _outcomes(summary: dict[str, Any], scenario: Scenario) -> Figure:
     ax = fig.add_subplot()
     events = [summary["events"][ke.OUTCOME.key(k)] for k in keys]
     labels, colours = [OUTCOME_STYLE[k][0] for k in keys], [OUTCOME_STYLE[k][1] for k in keys]
-    _intervals(ax, labels, events, colours, bars=True)
+    certain = [_certainty(summary, scenario, ke.OUTCOME.key(k)) for k in keys]
+    _intervals(ax, labels, events, colours, bars=True, certain=certain)
     fig.suptitle(_title(summary, "how the talks end"))
     return fig
 
@@ -260,7 +408,8 @@ def _threats(summary: dict[str, Any], scenario: Scenario) -> Figure:
         ax.set_axis_off()
         return fig
     events = [summary["events"][ke.THREAT.key(t)] for t in threats]
-    _intervals(ax, labels, events, [CATEGORIES["Sanctions"]] * len(threats), bars=True)
+    certain = [_certainty(summary, scenario, ke.THREAT.key(t)) for t in threats]
+    _intervals(ax, labels, events, [CATEGORIES["Sanctions"]] * len(threats), bars=True, certain=certain)
     if notes:
         fig.supxlabel("\n".join(notes), fontsize=8, ha="left", x=0.01, color="#444444")
     return fig
@@ -369,11 +518,13 @@ def _positions(summary: dict[str, Any], scenario: Scenario, worlds: Path) -> Fig
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
             legend.setdefault(lab, h)
     if legend:  # once for the figure: the parties and their colours are the same in every panel
+        # As many columns as the longest label leaves room for: long party names never clip.
+        widest = max(len(line) for lab in legend for line in lab.split("\n")) * 0.6 * 9 + 40  # points
         fig.legend(
             list(legend.values()),
             list(legend),
             loc="outside lower center",
-            ncols=4,
+            ncols=max(1, min(4, int(fig.get_figwidth() * 72 * 0.95 // widest))),
             fontsize=9,
             frameon=False,
         )

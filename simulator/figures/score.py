@@ -103,7 +103,7 @@ def forecast_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figure:
         for row, (v, o) in enumerate(zip(p, observed, strict=True)):
             if np.isfinite(v):  # the miss the Brier score squares
                 ax.plot([v, o], [row + offsets[i]] * 2, color=f"C{i}", lw=0.8, alpha=0.35, zorder=1)
-    ax.set_yticks(y, keys, fontsize=8.5)
+    ax.set_yticks(y, _row_labels(cards[0], keys), fontsize=8.5)
     ax.set_ylim(len(keys) - 0.5, -0.5)
     ticks = np.linspace(0, 1, 6)
     ax.set_xticks(ticks, [f"{t:.0%}" for t in ticks])
@@ -115,6 +115,21 @@ def forecast_figure(cards: Sequence[ScoreCard], observed_path: Path) -> Figure:
     fig.suptitle(f"{title}\nagainst what happened ({observed_path.name})", fontsize=11)
     fig.legend(loc="outside lower center", fontsize=8, frameon=False)
     return fig
+
+
+def _row_labels(card: ScoreCard, keys: Sequence[str]) -> list[str]:
+    """Each event in words from the run's scenario (``Russia attends``), the key where the
+    scenario cannot be read or has no words for it (the terminal table lists the keys)."""
+    from simulator.engine.rundir import read_scenario, read_summary
+    from simulator.errors import UserError
+    from simulator.scenario.labels import event_label
+
+    try:
+        scenario = read_scenario(card.run, (read_summary(card.run).get("scenario") or {}).get("sha256"))
+    except (UserError, OSError, ValueError):
+        return list(keys)
+    words = [event_label(scenario, k) for k in keys]
+    return [textwrap.fill(w[:1].upper() + w[1:], 48) for w in words]
 
 
 def _runs(card: ScoreCard) -> int:

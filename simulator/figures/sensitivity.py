@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
+from simulator.analysis.rank_stability import RESAMPLES, STABLE_SHARE, TOP_K
 from simulator.analysis.sensitivity import (
     SensitivityResult,
 )
@@ -143,9 +144,69 @@ def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
     return fig
 
 
+#: Parameters shown per event in the stability figure (by median bootstrap rank).
+STABILITY_TOP = 6
+
+
+@styled
+def stability_figure(result: SensitivityResult, scenario: Scenario) -> Figure:
+    """How often each leading parameter is among the top drivers across bootstrap resamples.
+
+    One panel per event: the parameters with the best median rank, a bar for the share of
+    resamples in which each is in the top ``TOP_K``, its median rank and 95% rank interval in
+    words, and the ``STABLE_SHARE`` line a driver must reach to be named in the summary."""
+    events = [e for e in result.indices if e in result.stability]
+    rows = [min(STABILITY_TOP, len(result.stability[e])) for e in events]
+    fig = Figure(figsize=(9.5, 1.6 + sum(0.34 * r + 0.75 for r in rows)), layout="constrained")
+    axes = fig.subplots(len(events), 1, squeeze=False, height_ratios=[r + 1.5 for r in rows])[:, 0]
+    for ax, event, n in zip(axes, events, rows, strict=True):
+        ranked = sorted(result.stability[event].items(), key=lambda kv: (kv[1]["rank"], -kv[1]["top_k"]))[:n]
+        share = np.array([float(v["top_k"]) for _, v in ranked])
+        y = np.arange(n)
+        colours = ["#2b6ca3" if s >= STABLE_SHARE else "#bdbdbd" for s in share]
+        ax.barh(y, share, height=0.6, color=colours)
+        for yi, (_, v), si in zip(y, ranked, share, strict=True):
+            lo, hi = v["rank_ci95"]
+            words = f"rank {v['rank']:g} (95%: {lo:g}–{hi:g})"
+            ax.text(1.02, yi, words, va="center", fontsize=8, transform=ax.get_yaxis_transform())
+            if si > 0.08:
+                ax.text(si - 0.01, yi, f"{si:.0%}", va="center", ha="right", fontsize=8, color="white")
+        ax.axvline(STABLE_SHARE, color="black", ls="--", lw=1)
+        ax.set_yticks(
+            y, [textwrap.shorten(short_label(p), 48, placeholder="…") for p, _ in ranked], fontsize=8
+        )
+        ax.set_ylim(n - 0.5, -0.5)
+        ax.set_xlim(0, 1)
+        ax.set_xticks(np.linspace(0, 1, 6), [f"{t:.0%}" for t in np.linspace(0, 1, 6)], fontsize=8)
+        ax.set_title(wrap_to(fig, f"P({event_phrase(scenario, event)})  [{event}]", 9, 0.6), fontsize=9)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_axisbelow(True)
+    axes[-1].set_xlabel(
+        f"share of {RESAMPLES} bootstrap resamples in which the parameter is in the top {TOP_K}"
+    )
+    method = (
+        f"Sobol N={result.design.n}"
+        if result.design.method == "sobol"
+        else f"Morris, {result.design.n} trajectories"
+    )
+    title = (
+        f"{scenario.name}: how stable the ranking of drivers is ({method})\nblue: stable (in the top "
+        f"{TOP_K} in at least {STABLE_SHARE:.0%} of resamples, dashed line); the summary names "
+        "no other parameter as a driver"
+    )
+    fig.suptitle(wrap_to(fig, title, 11), fontsize=11)
+    return fig
+
+
 def write_figures(result: SensitivityResult, scenario: Scenario, out: Path) -> list[Path]:
-    """Write ``figures/sensitivity_<event>.png`` for every analysed event into ``out``."""
-    return [
+    """Write ``figures/sensitivity_<event>.png`` for every analysed event into ``out``, and
+    ``figures/sensitivity_stability.png`` (how stable each event's ranking of drivers is)."""
+    paths = [
         save_png(figure(result, scenario, event), out / "figures" / f"sensitivity_{event}.png")
         for event in result.indices
     ]
+    if any(e in result.stability for e in result.indices):
+        paths.append(
+            save_png(stability_figure(result, scenario), out / "figures" / "sensitivity_stability.png")
+        )
+    return paths

@@ -1,4 +1,5 @@
-"""The figure of ``negsim sweep``: lines (one parameter), heat maps (two), scatter panels (LHS)."""
+"""The figures of ``negsim sweep``: lines (one parameter), heat maps (two), scatter panels (LHS),
+and for a Latin hypercube a two-parameter view coloured by each event's rate in bins."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 from matplotlib.figure import Figure
+from matplotlib.ticker import PercentFormatter
 
 from simulator.analysis.sweep import (
     MAX_PANELS,
@@ -15,6 +17,7 @@ from simulator.analysis.sweep import (
     SweepResult,
     column,
 )
+from simulator.figures import pairs
 from simulator.figures.common import pct, percent_axis, save_png, styled, wrap_to
 
 
@@ -107,7 +110,7 @@ def _edges(values: Sequence[float]) -> np.ndarray:
 def _scatter(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], title: str) -> Figure:
     shown, params = list(events)[:MAX_PANELS], list(ranges)[:MAX_PANELS]
     fig = Figure(figsize=(max(8.0, 3.6 * len(params) + 1.2), 2.8 * len(shown) + 1.6), layout="constrained")
-    axes = fig.subplots(len(shown), len(params), squeeze=False, sharey=True)
+    axes = fig.subplots(len(shown), len(params), squeeze=False, sharey="row")
     for i, k in enumerate(shown):
         y = column(table, k)
         lo, hi = column(table, f"ci95_lo:{k}"), column(table, f"ci95_hi:{k}")
@@ -116,7 +119,11 @@ def _scatter(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str
             x = column(table, r.key)
             ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="none", ecolor=f"C{i}", alpha=0.35, lw=1)
             ax.scatter(x, y, s=14, alpha=0.8, color=f"C{i}")
-            percent_axis(ax)
+            # Scaled to the data: a 0-6% agreement signal on a 0-100% axis is a flat line.
+            top, bottom = float(np.nanmax(hi)), float(np.nanmin(lo))
+            pad = max(0.005, 0.05 * (top - bottom))
+            ax.set_ylim(max(-0.01, bottom - pad), min(1.01, top + pad))
+            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if top - bottom < 0.1 else 0))
             ax.grid(alpha=0.3)
             if i == len(shown) - 1:
                 ax.set_xlabel(wrap_to(fig, r.key, 10, 0.9 / len(params)), fontsize=10)
@@ -126,9 +133,36 @@ def _scatter(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str
     return fig
 
 
-def write_figure(result: SweepResult, out: Path, events: Sequence[str]) -> Path:
-    """Write ``figures/sweep.png`` of ``events`` into ``out`` (atomically)."""
+@styled
+def pairs_figure(result: SweepResult, events: Sequence[str]) -> Figure | None:
+    """A Latin hypercube's two first parameters against each other, each point's event rate
+    colour-coded in bins (:mod:`simulator.figures.pairs`); ``None`` for a grid or one parameter
+    (a grid of two is already drawn as heat maps)."""
+    if not result.lhs or len(result.ranges) < 2:
+        return None
+    rx, ry = result.ranges[0], result.ranges[1]
+    x, y = column(result.table, rx.key), column(result.table, ry.key)
+    panels = [
+        pairs.Panel(x, y, column(result.table, k), rx.key, ry.key, k, colour_label=f"P({k}), bin mean")
+        for k in list(events)[:MAX_PANELS]
+    ]
+    n = result.table.num_rows
+    title = (
+        f"{result.name}: key events over {rx.key} × {ry.key}\n{n} Latin-hypercube points in "
+        f"{pairs.bins_for(n)} × {pairs.bins_for(n)} bins, {result.runs:,} worlds each; colours span "
+        "each panel's own range"
+    )
+    return pairs.pairs_figure(panels, title)
+
+
+def write_figures(result: SweepResult, out: Path, events: Sequence[str]) -> list[Path]:
+    """Write ``figures/sweep.png`` of ``events`` into ``out`` (atomically), and for a Latin
+    hypercube of two or more parameters ``figures/sweep_pairs.png``."""
     fig = sweep_figure(
         result.table, result.ranges, events, name=result.name, runs=result.runs, lhs=result.lhs
     )
-    return save_png(fig, out / "figures" / "sweep.png")
+    paths = [save_png(fig, out / "figures" / "sweep.png")]
+    pair = pairs_figure(result, events)
+    if pair is not None:
+        paths.append(save_png(pair, out / "figures" / "sweep_pairs.png"))
+    return paths

@@ -10,12 +10,14 @@ from matplotlib.figure import Figure
 from simulator.figures.common import percent_axis, styled
 
 COLOURS = ("#1a9850", "#4c72b0", "#c44e52", "#dd8452", "#8172b2", "#937860", "#64b5cd", "#8c8c8c")
+#: Past eight lines the colours repeat with another dash and marker, so no line is dropped.
+STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"))
 
 
 @styled
 def timeline_figure(doc: dict[str, Any], keys: list[str] | None = None) -> Figure:
     """One line per key event over the as-of dates, with its Wilson 95% interval."""
-    keys = keys or doc["key_events"][: len(COLOURS)]
+    keys = keys or list(doc["key_events"])
     dates = doc["dates"]
     x = np.arange(len(dates))
     fig = Figure(figsize=(11, 5.2), layout="constrained")
@@ -26,7 +28,8 @@ def timeline_figure(doc: dict[str, Any], keys: list[str] | None = None) -> Figur
         lo = np.array([r["ci95"][0] for r in rows])
         hi = np.array([r["ci95"][1] for r in rows])
         colour = COLOURS[i % len(COLOURS)]
-        ax.plot(x, p, marker="o", color=colour, label=key)
+        ls, marker = STYLES[(i // len(COLOURS)) % len(STYLES)]
+        ax.plot(x, p, ls=ls, marker=marker, color=colour, label=key)
         ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
     sources = doc.get("sources") or [[] for _ in dates]
     ticks = [

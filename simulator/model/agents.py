@@ -11,6 +11,7 @@ The rules and their formulas are documented in ``docs/model.md`` (section "Detai
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import mesa
@@ -25,6 +26,19 @@ N_LEVELS = len(LEVELS)
 RANKS = np.arange(N_LEVELS)
 LEADER = Level.leader.rank
 EPS = 1e-9
+#: ``OUTRANKING[c, r] = max(0, r - c) / 3`` for an attending level r (0 when absent): how far level r
+#: outranks a counterpart at c, in thirds of the scale. ``OUTRANKED[c, r] = max(0, c - r) / 3``.
+OUTRANKING = np.maximum(0.0, RANKS[None, :] - RANKS[:, None]) / 3.0
+OUTRANKED = np.maximum(0.0, RANKS[:, None] - RANKS[None, :]) / 3.0
+_ONE_HOT = np.eye(N_LEVELS)
+
+
+def level_distribution(levels: np.ndarray) -> np.ndarray:
+    """Probabilities of each level: ranks ``(worlds,)`` become one-hot rows, rows pass through."""
+    if levels.ndim == 1:
+        out: np.ndarray = _ONE_HOT[levels]
+        return out
+    return levels
 
 
 class PartyAgent(mesa.Agent):  # type: ignore[misc]  # Mesa ships no type hints
@@ -33,9 +47,11 @@ class PartyAgent(mesa.Agent):  # type: ignore[misc]  # Mesa ships no type hints
     Attributes:
         party_id: The scenario's id for the party (``"russia"``).
         spec: The party's scenario record.
-        announced: Rank of the level it last announced, per world (0 absent .. 3 leader).
-        announcements: Every announcement in order, starting with its initial signal.
-        level: Rank of the level it finally sent, per world (set by the attendance phase).
+        announced: Rank of the level it signals, per world (0 absent .. 3 leader): its initial
+            public signal, then the level it chose at the attendance equilibrium.
+        announcements: Its initial signal, then (after the attendance phase) the level it chose.
+        level: Rank of the level it finally sent, per world (set by the attendance phase; below
+            ``announced`` only where an ``only_if`` condition failed).
         position: Its current position per world and issue, ``(worlds, issues)``; NaN where it
             has no position on the issue.
         history: Its positions after each talks round (a list of ``(worlds, issues)`` arrays).
@@ -105,46 +121,47 @@ class PartyAgent(mesa.Agent):  # type: ignore[misc]  # Mesa ships no type hints
         out.update(c.condition.party for c in a.commitments if c.condition is not None)
         return out
 
-    def attendance_utility(self, announced: dict[str, np.ndarray]) -> np.ndarray:
-        """Utility of each level given the others' announced levels, shape ``(worlds, 4)``.
+    def attendance_utility(self, others: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Utility of each level given the others' levels, shape ``(worlds, 4)``.
 
-        Levels closed to the party, or barred by an ``only_if`` commitment whose condition does
-        not hold, get ``-inf``.
+        ``others`` gives each watched party's level as ranks ``(worlds,)`` or as probabilities of
+        each level ``(worlds, 4)`` (or ``(1, 4)``, the same in every world): then each term is its
+        expectation over those levels, parties independent (the attendance equilibrium,
+        :mod:`simulator.model.attendance`, evaluates it so). Levels closed to the party, or barred
+        by an ``only_if`` commitment whose condition may fail, get ``-inf``.
         """
         a = self.spec.attendance
-        n = self.model.worlds
-        r = RANKS[None, :]
         u = self._own_utility.copy()
         if a.counterpart is not None:
-            # Column by column (each level's terms only where they are not zero): the same numbers
-            # as the whole-matrix expressions in docs/model.md, with a third of the arithmetic.
-            c = announced[a.counterpart].astype(float)
-            u[:, LEADER] -= self.param("attendance.legitimacy_cost") * (c == LEADER)
-            protocol = self.param("attendance.protocol_cost")
-            for rank in range(1, N_LEVELS):  # outranking the counterpart (only when attending)
-                u[:, rank] -= protocol * (np.maximum(0.0, rank - c) / 3.0)
-            watched = np.ones(n)
+            c = level_distribution(others[a.counterpart])
+            u[:, LEADER] -= self.param("attendance.legitimacy_cost") * c[:, LEADER]
+            # Outranking the counterpart (only when attending) and sending less than it, in thirds
+            # of the three-level scale: expectations of max(0, r - c) / 3 and max(0, c - r) / 3.
+            u -= self.param("attendance.protocol_cost")[:, None] * (c @ OUTRANKING)
+            shortfall = c @ OUTRANKED
             if a.watcher is not None:
-                weight = self.param("attendance.watcher.weight")
-                watched = 1.0 + weight * announced[a.watcher.party] / 3.0
-            empty_chair = self.param("attendance.empty_chair_cost") * watched
-            for rank in range(N_LEVELS - 1):  # sending less than the counterpart
-                u[:, rank] -= empty_chair * (np.maximum(0.0, c - rank) / 3.0)
+                weight = self.param("attendance.watcher.weight")[:, None]
+                if a.watcher.party == a.counterpart:  # the same party: the expectation of a product
+                    shortfall = (c * (1.0 + weight * RANKS / 3.0)) @ OUTRANKED
+                else:
+                    w = level_distribution(others[a.watcher.party])
+                    shortfall = shortfall * (1.0 + weight * (w @ RANKS)[:, None] / 3.0)
+            u -= self.param("attendance.empty_chair_cost")[:, None] * shortfall
             # Look-ahead: a deal is worth its expected surplus, to the extent the delegation can
             # close it, and only if the counterpart comes at all.
-            u += self._deal_term * (c > 0)[:, None]
+            u += self._deal_term * (1.0 - c[:, :1])
         for i, cm in enumerate(a.commitments):
             if cm.kind != "promise":
                 continue
-            holds = self.condition_holds(cm.condition, announced)
-            broken = holds[:, None] & (r < cm.level.rank)
+            holds = self.condition_probability(cm.condition, others)
+            broken = holds[:, None] * (cm.level.rank > RANKS)
             u -= self.param(f"attendance.commitments.{i}.audience_cost")[:, None] * broken
-        u[~self.allowed(announced)] = -np.inf
+        u[~np.broadcast_to(self.allowed(others), u.shape)] = -np.inf
         return u
 
     @functools.cached_property
     def _own_utility(self) -> np.ndarray:
-        """The terms of the utility that do not depend on anyone's announcement (fixed per batch).
+        """The terms of the utility that do not depend on anyone else's level (fixed per batch).
 
         What a delegation is worth (talks value x mandate), the leader's schedule cost, the
         pressures urging attendance, and the threats that punish absence.
@@ -164,33 +181,46 @@ class PartyAgent(mesa.Agent):  # type: ignore[misc]  # Mesa ships no type hints
         out: np.ndarray = self.model.expected_gain(self.party_id)[:, None] * self.mandate_table
         return out
 
-    def allowed(self, announced: dict[str, np.ndarray]) -> np.ndarray:
-        """Which levels the party may choose, ``(worlds, 4)``: open and not barred by ``only_if``."""
-        n = self.model.worlds
-        ok = np.zeros((n, N_LEVELS), dtype=bool)
+    def allowed(self, others: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Which levels the party may choose, ``(worlds, 4)``: open and not barred by ``only_if``.
+
+        A level an ``only_if`` bars is allowed only where its condition surely holds (with ranks:
+        where it holds).
+        """
+        ok = np.zeros((self.model.worlds, N_LEVELS), dtype=bool)
         for lv in self.spec.attendance.levels:
             ok[:, lv.rank] = True
         for cm in self.spec.attendance.commitments:
             if cm.kind == "only_if":
-                unmet = ~self.condition_holds(cm.condition, announced)
+                unmet = self.condition_probability(cm.condition, others) < 1.0 - EPS
                 ok[:, cm.level.rank :] &= ~unmet[:, None]
         return ok
 
-    def choose_level(self, announced: dict[str, np.ndarray], noise: np.ndarray) -> np.ndarray:
-        """Noisy best response: the level with the highest utility plus Gumbel noise (logit choice).
+    def choose_level(self, utility: np.ndarray, noise: np.ndarray) -> np.ndarray:
+        """The level it sends: the highest expected utility plus Gumbel noise (a logit choice).
 
         Args:
-            announced: Every party's latest announced rank, by party id.
-            noise: Standard Gumbel draws ``(worlds, 4)``, scaled here by ``protocol.choice_noise``.
+            utility: Expected utility of each level ``(worlds, 4)`` at the attendance equilibrium
+                (:mod:`simulator.model.attendance`), or any utility of each level.
+            noise: Standard Gumbel draws ``(worlds, 4)``, scaled here by ``protocol.choice_noise``,
+                so the level is drawn with ``P(L) ∝ exp(utility(L) / λ)``.
         """
-        u = self.attendance_utility(announced)
         scale = self.model.value("protocol.choice_noise")[:, None]
-        return np.argmax(u + scale * noise, axis=1).astype(np.int8)
+        return np.argmax(utility + scale * noise, axis=1).astype(np.int8)
 
-    def condition_holds(self, cond: object, announced: dict[str, np.ndarray]) -> np.ndarray:
+    def condition_probability(self, cond: object, others: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Probability per world that a commitment's condition holds (1 when there is none)."""
         if cond is None:
-            return np.ones(self.model.worlds, dtype=bool)
-        out: np.ndarray = announced[cond.party] >= cond.level.rank  # type: ignore[attr-defined]
+            return np.ones(self.model.worlds)
+        d = level_distribution(others[cond.party])  # type: ignore[attr-defined]
+        lowest: int = cond.level.rank  # type: ignore[attr-defined]
+        held = d[:, lowest:].sum(axis=1)
+        out: np.ndarray = np.broadcast_to(held, (self.model.worlds,))
+        return out
+
+    def condition_holds(self, cond: object, others: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Whether a commitment's condition surely holds, per world (True when there is none)."""
+        out: np.ndarray = self.condition_probability(cond, others) >= 1.0 - EPS
         return out
 
     # --- phase 2: talks ---------------------------------------------------------------------

@@ -2,9 +2,9 @@
 
 A world plays out in three phases, one per :meth:`NegotiationModel.step`:
 
-1. **attendance** — parties announce intended delegation levels in the scenario's timeline order,
-   each best-responding (with logit noise) to the others' latest announcements, for a few rounds;
-   public ``only_if`` commitments are then enforced on the final choices;
+1. **attendance** — each world's levels are drawn from the logit quantal-response equilibrium of
+   the attendance game (:mod:`simulator.model.attendance`): the parties named in commitments'
+   conditions choose first, the others answer them; no announcement order enters;
 2. **talks** — if the principals meet, a number of rounds in which principals concede toward their
    (mandate-limited) red lines, the mediator tables a single text, and parties accept issues or
    walk away;
@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 import mesa
 import numpy as np
 
-from simulator.model import rules
+from simulator.model import attendance, rules
 from simulator.model.agents import LEADER, PartyAgent
 from simulator.model.protocols.base import RunCache, Table, TalksOutcome, protocol_for
 from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
@@ -38,10 +38,6 @@ from simulator.scenario.events import Outcome
 from simulator.scenario.schema import LEVELS, ParamSlot, Scenario
 
 PHASES = ("attendance", "talks", "aftermath")
-#: Passes of simultaneous best responses that settle the final levels. Worlds still moving after
-#: three passes are cycling (no equilibrium in pure levels given the noise drawn): more passes
-#: change nothing there, so their promises decide (see ``_choose_levels``).
-SETTLING_PASSES = 3
 
 
 class NegotiationModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type hints
@@ -101,6 +97,8 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type 
         self._gain: dict[str, np.ndarray] | None = None
         self.protocol = protocol_for(scenario.protocol.kind)  # one instance per batch: it may cache
         self.talks: TalksOutcome | None = None
+        #: The attendance game's equilibrium, once the attendance phase has run.
+        self.equilibrium: attendance.Equilibrium | None = None
         #: What each principal learnt of the other at earlier meetings of a campaign: ``(lo, hi)``
         #: bounds on the other's reservation value per world (empty: nothing learnt yet).
         self.learnt: dict[str, tuple[np.ndarray, np.ndarray]] = dict(learnt or {})
@@ -208,65 +206,24 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type 
     # --- phase 1: attendance ------------------------------------------------------------------
 
     def _attendance(self) -> None:
-        order = self.spec.protocol.announcement_order
-        for rnd in range(1, self.spec.protocol.announcement_rounds + 1):
-            self._announce(order, rnd)
-        self._choose_levels()
+        """Levels drawn from the attendance game's logit QRE (:mod:`simulator.model.attendance`).
 
-    def _announce(self, order: list[str], rnd: int) -> None:
-        """One round of announcements: each party in turn best-responds to the latest ones."""
-        for pid in order:
-            agent = self.parties[pid]
-            noise = self.streams.gumbel(f"attendance:{pid}:{rnd}", (self.worlds, len(LEVELS)))
-            agent.announced = agent.choose_level(self._announced(), noise)
-            agent.last_noise = noise
-            agent.announcements.append(agent.announced)
-
-    def _choose_levels(self) -> None:
-        """Final levels: best responses to one another, settled together, commitments kept.
-
-        Starting from the last announcements, every party re-chooses at once (with its last
-        announcement's noise) given the others' current levels, until nothing changes: so a
-        conditional commitment ("I come if he comes") is honoured upward as well as downward,
-        whoever announced last. Updating all parties together (not in the announcement order)
-        keeps the order out of this step. Should the best responses cycle, the last levels stand,
-        with every ``only_if`` then enforced downward as a hard constraint.
+        No announcement order enters: the equilibrium is solved for all parties at once, the
+        parties named in commitments' conditions choosing first and the others answering them.
+        ``only_if`` commitments are enforced on the drawn levels (a changed ``choose_level`` may
+        ignore them).
         """
-        levels = self._announced()
-        moved = set(self.parties)  # who changed level last pass: only their watchers re-decide
-        unsettled = np.zeros(self.worlds, dtype=bool)
-        for _ in range(SETTLING_PASSES):
-            new = dict(levels)
-            for pid, a in self.parties.items():
-                if moved & a.watches:
-                    new[pid] = a.choose_level(levels, a.last_noise)
-            changes = {pid: new[pid] != levels[pid] for pid in levels}
-            unsettled = np.logical_or.reduce(list(changes.values()))
-            moved = {pid for pid, c in changes.items() if c.any()}
-            levels = new
-            if not moved:
-                break
-        if unsettled.any():  # best responses cycle (no equilibrium in pure levels): promises decide
-            self._keep_promises(levels, unsettled)
+        self.equilibrium = attendance.solve(self.parties, self.value("protocol.choice_noise"), self.worlds)
+        shape = (self.worlds, len(LEVELS))
+        noise = {pid: self.streams.gumbel(f"attendance:{pid}:1", shape) for pid in self.parties}
+        chosen, levels = attendance.draw(self.parties, self.equilibrium, noise, self.worlds)
         self._enforce_only_if(levels)
         for pid, agent in self.parties.items():
+            agent.announced = chosen[pid]
+            agent.announcements.append(chosen[pid])
+            agent.last_noise = noise[pid]
             agent.level = levels[pid]
             self._records[ke.LEVEL_COLUMN.key(pid)] = levels[pid]
-
-    def _keep_promises(self, levels: dict[str, np.ndarray], where: np.ndarray) -> None:
-        """Where levels never settled, a party whose promise's condition holds sends what it promised.
-
-        Raising to the promised level (where that level is open and allowed) ends the cycle the
-        same way whatever the announcement order; ``only_if`` is then enforced downward.
-        """
-        for pid, agent in self.parties.items():
-            for cm in agent.spec.attendance.commitments:
-                if cm.kind != "promise":
-                    continue
-                holds = agent.condition_holds(cm.condition, levels)
-                open_ = agent.allowed(levels)[:, cm.level.rank]
-                up = where & holds & open_ & (levels[pid] < cm.level.rank)
-                levels[pid] = np.where(up, cm.level.rank, levels[pid]).astype(np.int8)
 
     def _enforce_only_if(self, levels: dict[str, np.ndarray]) -> None:
         """Lower any level an ``only_if`` forbids to the best allowed one below, until consistent."""
@@ -283,9 +240,6 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type 
                     changed = True
             if not changed:
                 break
-
-    def _announced(self) -> dict[str, np.ndarray]:
-        return {pid: a.announced.copy() for pid, a in self.parties.items()}
 
     # --- phase 2: talks -----------------------------------------------------------------------
 

@@ -50,9 +50,17 @@ def esc(value: object) -> str:
 FIGURE_ORDER = ("levels", "events", "outcomes", "positions", "threats")
 
 
+#: The figure files a page can embed, by suffix (a PDF cannot be shown inline: ``--format pdf``
+#: figures are left as files beside the report).
+EMBEDDED = {".png": "image/png", ".svg": "image/svg+xml"}
+
+
 def png_files(d: Path) -> list[Path]:
-    """Every PNG figure of a folder (``figures/`` and the folder itself), run figures in order."""
-    found = sorted({*(d / "figures").glob("*.png"), *d.glob("*.png")})
+    """Every PNG or SVG figure of a folder (``figures/`` and the folder itself), run figures in
+    order; a figure written in both formats is embedded once, as PNG."""
+    found = sorted({p for ext in EMBEDDED for p in (*(d / "figures").glob(f"*{ext}"), *d.glob(f"*{ext}"))})
+    pngs = {p.with_suffix("") for p in found if p.suffix == ".png"}
+    found = [p for p in found if p.suffix == ".png" or p.with_suffix("") not in pngs]
     rank = {name: i for i, name in enumerate(FIGURE_ORDER)}
     return sorted(found, key=lambda p: (rank.get(p.stem, len(rank)), p.name))
 
@@ -64,7 +72,8 @@ def figure_block(paths: Sequence[Path], empty: str) -> str:
     for p in paths:
         data = base64.b64encode(p.read_bytes()).decode("ascii")
         out.append(
-            f'<figure><img src="data:image/png;base64,{data}" alt="{esc(p.stem)}">'
+            f'<figure><img src="data:{EMBEDDED.get(p.suffix, "image/png")};base64,{data}" '
+            f'alt="{esc(p.stem)}">'
             f"<figcaption>{esc(p.name)}</figcaption></figure>"
         )
     return "".join(out)

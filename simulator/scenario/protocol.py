@@ -85,8 +85,11 @@ class Protocol(Strict):
     members: (
         dict[ProtocolKind, Annotated[float, Field(gt=0, le=1e12, strict=True, allow_inf_nan=False)]] | None
     ) = None
-    announcement_order: list[Id]
-    announcement_rounds: int = Field(default=3, ge=1, le=20, strict=True)
+    # Retired: attendance is an equilibrium (docs/model.md §3.4), in which no order of announcements
+    # moves anything. Still read so older scenarios load; `negsim validate` warns where a file sets
+    # them (simulator/scenario/retired.py).
+    announcement_order: list[Id] | None = None
+    announcement_rounds: int | None = Field(default=None, ge=1, le=20, strict=True)
     choice_noise: Noise
     rounds: int = Field(default=6, ge=1, le=50, strict=True)
     deadline: int | None = Field(default=None, ge=1, le=50, strict=True)

@@ -233,10 +233,10 @@ class Scenario(Strict):
         for qid, q in self.pressures.items():
             yield from ref(q.on, "pressures", qid, "on")
         pr = self.protocol
-        for i, pid in enumerate(pr.announcement_order):
+        order = pr.announcement_order or []
+        for i, pid in enumerate(order):
             yield from ref(pid, "protocol", "announcement_order", i)
-        order = pr.announcement_order
-        if sorted(order) != sorted(parties) and set(order) <= parties:
+        if order and sorted(order) != sorted(parties) and set(order) <= parties:
             yield (
                 ("protocol", "announcement_order"),
                 (f"must list every party exactly once (parties: {known})"),

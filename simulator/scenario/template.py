@@ -124,7 +124,6 @@ def scenario_template(
         "",
         "protocol:",
         f"  kind: {kind}",
-        f"  announcement_order: [{', '.join(everyone)}]",
         f"  choice_noise:{_param(0.1, 'randomness in attendance choices', 4)}",
     ]
     if mediator:

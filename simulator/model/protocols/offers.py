@@ -116,9 +116,12 @@ class Group:
             package_value(x, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], p.audience[:, g])
             for p in (p1, p2)
         )
-        # The walk-out test reads the middle package's utility before red-line costs: a hard line
-        # makes a package worth -inf to agree to, not a reason to walk out of talks that are close.
-        mid = x[:, GRID // 2 : GRID // 2 + 1]
+        # The walk-out test reads the utility of the middle of the curve between the true ideals
+        # (not the one drawn inside the hard lines), before red-line costs: a hard line makes a
+        # package worth -inf to agree to, not a reason to walk out of talks that are close.
+        mid = contract_curve(p1.ideal[:, g], p1.salience[:, g], p2.ideal[:, g], p2.salience[:, g], points=3)[
+            :, 1:2
+        ]
         middle = tuple(
             package_value(
                 mid, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], np.zeros_like(p.audience[:, g])

@@ -176,8 +176,6 @@ def proposal_scenario(dataset: Deu3Dataset, issues: list[Deu3Issue], dataset_pat
         "issues": issues_out,
         "parties": parties,
         "protocol": {
-            "announcement_order": list(parties),
-            "announcement_rounds": 1,
             "choice_noise": _fixed(
                 0.1, "Attendance is not in question (see attendance); the noise is immaterial."
             ),
