@@ -56,7 +56,7 @@ from simulator.model.protocols.moves import (
     ratification_risk,
     ratify_probability,
 )
-from simulator.model.protocols.packages import GRID, contract_curve, package_value, within_hard_lines
+from simulator.model.protocols.packages import contract_curve, package_value, within_hard_lines
 from simulator.model.protocols.sides import Uniform, groups_of
 from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
 from simulator.randomness import Streams
@@ -193,7 +193,8 @@ def bargain(
     agreed = np.zeros((n, ng), dtype=bool)
     agreed_at = np.zeros((n, ng), dtype=np.int8)
     text_idx = np.full((n, ng), -1, dtype=np.intp)
-    offered = [np.zeros((n, ng), dtype=np.intp), np.full((n, ng), GRID - 1, dtype=np.intp)]
+    # Each side's last serious offer per group (-1: none yet; it then stands at its own ideal).
+    offered = [np.full((n, ng), -1, dtype=np.intp), np.full((n, ng), -1, dtype=np.intp)]
     end = np.where(held, END["deadline"], END["no_talks"]).astype(np.int8)
     walked = {s.party_id: np.zeros(n, dtype=bool) for s in sides}
     gap = np.full((n, 2), np.inf)  # least surplus of the middle text over groups found hopeless
@@ -287,11 +288,16 @@ def bargain(
                 pa *= ratified[p][g]
                 pa *= theirs[p][g]
                 best, _ = best_offer(pa, val[p][g], b[p][rg], c[p][g], anything[g])
+                # A proposer with no package worth going on to it makes no offer this round (it
+                # restates its position): nothing is tabled, nothing can be accepted or learnt.
+                mine = np.take_along_axis(val[p][g], best[:, None], axis=1)[:, 0]
+                serious = mine - b[p][rg] - c[p][g] >= -EPS
                 vq = np.take_along_axis(val[q][g], best[:, None], axis=1)[:, 0]
-                yes = accepts(vq, b[q][rg], c[q][g])
-                beliefs[p].rule_out(rg[~yes], (vq - c[q][g])[~yes])
-                text_idx[rg, j] = best
-                offered[p][rg, j] = best
+                yes = accepts(vq, b[q][rg], c[q][g]) & serious
+                no = serious & ~yes
+                beliefs[p].rule_out(rg[no], (vq - c[q][g])[no])
+                text_idx[rg[serious], j] = best[serious]
+                offered[p][rg[serious], j] = best[serious]
                 done[g] = yes
             agreed[r[done], j] = True
             agreed_at[r[done], j] = t
@@ -422,14 +428,16 @@ def _positions(
     text_idx: np.ndarray,
     offered: list[np.ndarray],
 ) -> list[np.ndarray]:
-    """Where each principal stands per issue: the text where agreed, else its last offer."""
+    """Where each principal stands per issue: the text where agreed, else its last serious offer,
+    else (it has made none) its own ideal."""
     out = [s.ideal.copy() for s in sides]
     for j, grp in enumerate(groups):
         g = grp.issues
         tabled = np.take_along_axis(grp.x, np.maximum(text_idx[:, j], 0)[:, None, None], axis=1)[:, 0]
         for i in (0, 1):
-            own = np.take_along_axis(grp.x, offered[i][:, j][:, None, None], axis=1)[:, 0]
-            out[i][:, g] = np.where(agreed[:, j, None], tabled, own)
+            own = np.take_along_axis(grp.x, np.maximum(offered[i][:, j], 0)[:, None, None], axis=1)[:, 0]
+            stands = np.where((offered[i][:, j] >= 0)[:, None], own, out[i][:, g])
+            out[i][:, g] = np.where(agreed[:, j, None], tabled, stands)
     return out
 
 
