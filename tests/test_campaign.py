@@ -326,8 +326,8 @@ def test_what_was_learnt_at_one_meeting_is_carried_to_the_next(campaign: Scenari
     assert first.talks is not None and set(first.talks.learnt) == {"ukraine", "russia"}
     memory = Learnt(campaign, n)
     idx = np.arange(n)
-    memory.after(first, idx)
     held = first.records()["talks.direct"]
+    memory.after(first, idx, held)
     lo, hi = first.talks.learnt["ukraine"]  # what Kyiv learnt of Moscow's reservation value
     assert (lo[held] > -1e-6).any()  # some rejections ruled types out
     # Moscow's outside option moves by 0.1 in half the worlds before the next meeting.

@@ -115,7 +115,7 @@ def run_campaign(
     k = 1
     while True:
         idx = active
-        beliefs.after(model, idx)
+        beliefs.after(model, idx, meeting_rec[ke.TALKS_DIRECT.key()])
         # --- what meeting k left behind, in the worlds that played it ---
         held = meeting_rec[ke.TALKS_DIRECT.key()]
         attempts[idx] += 1
@@ -206,14 +206,13 @@ class Learnt:
         self.hi = {pid: np.full(n, np.inf) for pid in self.principals}
         self.reservation = {pid: np.full(n, np.nan) for pid in self.principals}
 
-    def after(self, model: NegotiationModel, idx: np.ndarray) -> None:
-        """Keep what meeting ``model`` (over the worlds ``idx``) taught, where it was held."""
+    def after(self, model: NegotiationModel, idx: np.ndarray, held: np.ndarray) -> None:
+        """Keep what meeting ``model`` (worlds ``idx``; ``held``: where its talks were held) taught."""
         talks = model.talks
         learnt = talks.learnt if talks is not None else {}
-        held = model.records()[ke.TALKS_DIRECT.key()] if learnt else None
         for pid in self.principals:
             self.reservation[pid][idx] = model.outside_option(pid)
-            if pid in learnt and held is not None:
+            if pid in learnt:
                 lo, hi = learnt[pid]
                 rows = idx[held]
                 self.lo[pid][rows] = lo[held]
