@@ -34,18 +34,37 @@ def contract_curve(
     u1 = zone.u1  # (worlds, issues + 1), decreasing
     f = np.linspace(0.0, 1.0, points)
     target = u1[:, :1] - f[None, :] * (u1[:, :1] - u1[:, -1:])  # (worlds, points)
-    inner = u1[:, 1:-1]
-    seg = (inner[:, None, :] >= target[..., None] - EPS).sum(axis=-1)  # (worlds, points)
-    hi = np.take_along_axis(u1, seg, axis=1)
-    lo = np.take_along_axis(u1, seg + 1, axis=1)
+    k = u1.shape[1] - 1
+    # The segment each point falls on, its ends' utilities and the fraction along it. Computed in
+    # place (the same numbers as the formulas; measured: half the time of this function, which
+    # is built for every issue group of every batch): with one issue (agreement issue by issue)
+    # every point is on the one segment, so nothing is looked up.
+    if k == 1:
+        seg = np.zeros(target.shape, dtype=np.intp)
+        hi, lo = u1[:, :1], u1[:, 1:]
+    else:
+        inner = u1[:, 1:-1]
+        seg = (inner[:, None, :] >= target[..., None] - EPS).sum(axis=-1)  # (worlds, points)
+        hi = np.take_along_axis(u1, seg, axis=1)
+        lo = np.take_along_axis(u1, seg + 1, axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.clip(np.nan_to_num((hi - target) / (hi - lo), nan=0.0, posinf=0.0, neginf=0.0), 0.0, 1.0)
-    t = np.where(np.abs(hi - lo) > EPS, t, f[None, :])
-    rank = zone.rank[:, None, :]
-    j, tt = seg[..., None], t[..., None]
+        width = hi - lo
+        t = np.subtract(hi, target, out=target)  # target is not read again
+        np.divide(t, width, out=t)
+    np.copyto(t, 0.0, where=~np.isfinite(t))  # nan and +-inf to 0, as nan_to_num(nan=0, posinf=0, neginf=0)
+    np.clip(t, 0.0, 1.0, out=t)
+    np.copyto(t, f[None, :], where=~(np.abs(width) > EPS))
+    # Issues ranked before the point's segment are fully conceded, those after not at all.
     zlo, zhi = zone.zlo[:, None, :], zone.zhi[:, None, :]
-    z = np.where(rank < j, zhi, np.where(rank == j, zlo + tt * (zhi - zlo), zlo))
-    return np.asarray(zone.start[:, None, :] + zone.step[:, None, :] * z)
+    z = np.multiply(t[..., None], zhi - zlo)
+    np.add(zlo, z, out=z)
+    if k > 1:
+        rank, j = zone.rank[:, None, :], seg[..., None]
+        np.copyto(z, np.broadcast_to(zhi, z.shape), where=rank < j)
+        np.copyto(z, np.broadcast_to(zlo, z.shape), where=rank > j)
+    np.multiply(zone.step[:, None, :], z, out=z)
+    np.add(zone.start[:, None, :], z, out=z)
+    return z
 
 
 def package_value(
@@ -62,7 +81,8 @@ def package_value(
     w = np.where(has, salience, 0.0)
     total = w.sum(axis=-1)
     w = np.where(total[:, None] > EPS, w / np.maximum(total, EPS)[:, None], 0.0)[:, None, :]
-    x = np.nan_to_num(x)
+    if not np.isfinite(x).all():  # a check costs a pass; nan_to_num six (packages are finite but where no ideal is)
+        x = np.nan_to_num(x)
     # In place over (worlds, points, issues), the same numbers as the formula without its temporaries.
     d = np.subtract(x, np.nan_to_num(ideal)[:, None, :])
     np.abs(d, out=d)
