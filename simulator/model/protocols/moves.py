@@ -18,15 +18,21 @@ import numpy as np
 from simulator.model.bargaining import EPS
 
 
-def expected_surplus(p_accept: np.ndarray, surplus: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+def expected_surplus(p_accept: np.ndarray, surplus: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
     """Each package's ``P(accept) * surplus`` (``-inf`` where not allowed), ``(rows, points)``.
 
     A package worth ``-inf`` to the proposer (past one of its hard red lines) scores ``-inf`` even
     when nobody would accept it: ``0 * -inf`` is not a number, and ``argmax`` would pick it.
+    ``allowed=None``: every package is. Where every package is allowed and finite (most talks:
+    no hard red line in reach) nothing is masked, which saves three passes over the packages.
     """
     with np.errstate(invalid="ignore"):
         score = np.asarray(np.multiply(p_accept, surplus, dtype=float))
-    np.copyto(score, -np.inf, where=~(allowed & np.isfinite(surplus)))  # in place: the same numbers
+    ok = np.isfinite(surplus)
+    if allowed is not None:
+        ok &= allowed
+    if not ok.all():
+        np.copyto(score, -np.inf, where=~ok)  # in place: the same numbers
     return score
 
 
@@ -35,7 +41,7 @@ def best_offer(
     value: np.ndarray,
     reservation: np.ndarray,
     going_on: np.ndarray,
-    allowed: np.ndarray,
+    allowed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The proposer's package index and its expected gain over no deal, per world.
 
@@ -46,7 +52,9 @@ def best_offer(
     most; where no package qualifies, it restates the package it values most.
     """
     surplus = value - reservation[:, None] - going_on[:, None]
-    worth = allowed & (surplus >= -EPS)
+    worth = surplus >= -EPS
+    if allowed is not None:  # None: every package is allowed
+        worth &= allowed
     score = expected_surplus(p_accept, surplus, worth)
     tie = np.where(np.isfinite(value), value, -1e9) * 1e-9
     best = np.argmax(score + tie, axis=1)

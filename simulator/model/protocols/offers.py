@@ -209,17 +209,12 @@ def bargain(
     fixed = []
     for grp in groups:
         val = [grp.value[i] + lever[:, None] for i in (0, 1)]
-        ratified = [
-            np.where(
-                val[i] >= floor[i][:, None] - EPS,
-                1.0,
-                ratify_probability(val[i], b[i][:, None], noise[:, None], delta[i][:, None]),
-            )
-            for i in (0, 1)
-        ]
+        ratified = [ratify_probability(val[i], b[i][:, None], noise[:, None], delta[i][:, None]) for i in (0, 1)]
+        for i in (0, 1):
+            np.copyto(ratified[i], 1.0, where=val[i] >= floor[i][:, None] - EPS)
         fixed.append((val, ratified))
     shares = proposer_shares(delta[0], delta[1], h, settings.last)
-    history: dict[str, list[np.ndarray]] = {s.party_id: [] for s in sides}
+    history = _Rounds(sides, groups)
     for t in range(1, settings.last + 1):
         rows = np.flatnonzero(active)
         if rows.size == 0:
@@ -245,14 +240,13 @@ def bargain(
                 )
                 for i in (0, 1)
             ]
-            anything = np.ones(val[0].shape, dtype=bool)
             # Each side's prospect: the best expected surplus of its own next offer.
             prospect = []
             for i in (0, 1):
                 pa = beliefs[i].p_accept(val[1 - i], r)
                 pa *= ratified[i]  # in place: (rows, packages) temporaries cost more than the products
                 pa *= theirs[i]
-                s = expected_surplus(pa, val[i] - b[i][r, None], anything)
+                s = expected_surplus(pa, val[i] - b[i][r, None])
                 prospect.append(np.maximum(s.max(axis=1), 0.0))
             if left == 0:  # the last round: nothing to go on to
                 c = [np.zeros(r.size), np.zeros(r.size)]
@@ -288,7 +282,7 @@ def bargain(
                 pa = beliefs[p].p_accept(val[q][g] - c[q][g, None], rg)
                 pa *= ratified[p][g]
                 pa *= theirs[p][g]
-                best, _ = best_offer(pa, val[p][g], b[p][rg], c[p][g], anything[g])
+                best, _ = best_offer(pa, val[p][g], b[p][rg], c[p][g])
                 # A proposer with no package worth going on to it makes no offer this round (it
                 # restates its position): nothing is tabled, nothing can be accepted or learnt.
                 mine = np.take_along_axis(val[p][g], best[:, None], axis=1)[:, 0]
@@ -326,8 +320,7 @@ def bargain(
             walked[sides[1].party_id][rb] |= ~first
             end[rb] = END["hazard"]
         active[rows] = still & ~broke
-        for i, pos in enumerate(_positions(sides, groups, agreed, text_idx, offered)):
-            history[sides[i].party_id].append(pos)
+        history.add(agreed, text_idx, offered)
     referred, rejected = _ratify(sides, groups, agreed, text_idx, mandate, b, lever, settings, uniform)
     out = _outcome(
         sides,
@@ -420,6 +413,37 @@ def _outcome(
         ended=code.astype(np.int8),
         agreed_round=at,
     )
+
+
+class _Rounds(Mapping[str, list[np.ndarray]]):
+    """Each principal's position after each round, computed only when asked (notebooks ask).
+
+    What is kept per round is its state (per world and group: which package is agreed or on the
+    table and each side's last offer, small integer arrays), not the positions it gives: those
+    are ``(worlds, issues)`` arrays built from the packages, 6% of the talks' time when built
+    every round of every batch.
+    """
+
+    def __init__(self, sides: tuple[Principal, Principal], groups: list[Group]) -> None:
+        self._sides, self._groups = sides, groups
+        self._states: list[tuple[np.ndarray, np.ndarray, list[np.ndarray]]] = []
+
+    def add(self, agreed: np.ndarray, text_idx: np.ndarray, offered: list[np.ndarray]) -> None:
+        """Keep the state after a round (copies: the talks go on changing theirs)."""
+        self._states.append((agreed.copy(), text_idx.copy(), [o.copy() for o in offered]))
+
+    def __getitem__(self, pid: str) -> list[np.ndarray]:
+        ids = [s.party_id for s in self._sides]
+        if pid not in ids:
+            raise KeyError(pid)
+        i = ids.index(pid)
+        return [_positions(self._sides, self._groups, *state)[i] for state in self._states]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(s.party_id for s in self._sides)
+
+    def __len__(self) -> int:
+        return len(self._sides)
 
 
 def _positions(
