@@ -18,7 +18,9 @@ import numpy as np
 from simulator.model.bargaining import EPS
 
 
-def expected_surplus(p_accept: np.ndarray, surplus: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+def expected_surplus(
+    p_accept: np.ndarray, surplus: np.ndarray, allowed: np.ndarray | None = None
+) -> np.ndarray:
     """Each package's ``P(accept) * surplus`` (``-inf`` where not allowed), ``(rows, points)``.
 
     A package worth ``-inf`` to the proposer (past one of its hard red lines) scores ``-inf`` even

@@ -209,8 +209,10 @@ def bargain(
     fixed = []
     for grp in groups:
         val = [grp.value[i] + lever[:, None] for i in (0, 1)]
-        ratified = [ratify_probability(val[i], b[i][:, None], noise[:, None], delta[i][:, None]) for i in (0, 1)]
-        for i in (0, 1):
+        ratified = [
+            ratify_probability(val[i], b[i][:, None], noise[:, None], delta[i][:, None]) for i in (0, 1)
+        ]
+        for i in (0, 1):  # in place: 1 within the mandate, the same numbers as np.where
             np.copyto(ratified[i], 1.0, where=val[i] >= floor[i][:, None] - EPS)
         fixed.append((val, ratified))
     points = groups[0].x.shape[1] if groups else 0
@@ -442,7 +444,7 @@ class _Prospects:
 
     def stale(self, belief: Belief, rows: np.ndarray) -> np.ndarray:
         """Which of ``rows`` were computed under another belief (or never)."""
-        return ~((self.lo[rows] == belief.lo[rows]) & (self.hi[rows] == belief.hi[rows]))
+        return np.asarray(~((self.lo[rows] == belief.lo[rows]) & (self.hi[rows] == belief.hi[rows])))
 
     def keep(self, belief: Belief, rows: np.ndarray, value: np.ndarray, theirs: np.ndarray) -> None:
         """Keep what was computed for ``rows`` under ``belief``."""

@@ -64,7 +64,7 @@ def contract_curve(
         np.copyto(z, np.broadcast_to(zlo, z.shape), where=rank > j)
     np.multiply(zone.step[:, None, :], z, out=z)
     np.add(zone.start[:, None, :], z, out=z)
-    return z
+    return np.asarray(z)
 
 
 def package_value(
@@ -81,7 +81,7 @@ def package_value(
     w = np.where(has, salience, 0.0)
     total = w.sum(axis=-1)
     w = np.where(total[:, None] > EPS, w / np.maximum(total, EPS)[:, None], 0.0)[:, None, :]
-    if not np.isfinite(x).all():  # a check is a pass, nan_to_num six: packages are finite but where no ideal is
+    if not np.isfinite(x).all():  # a check is a pass, nan_to_num six; packages are finite but with no ideal
         x = np.nan_to_num(x)
     # In place over (worlds, points, issues), the same numbers as the formula without its temporaries.
     d = np.subtract(x, np.nan_to_num(ideal)[:, None, :])
@@ -108,7 +108,7 @@ def _issue_sum(a: np.ndarray) -> np.ndarray:
     term plus ``0.0`` (which turns ``-0.0`` into ``0.0``, as the reduction does).
     """
     if a.shape[-1] == 1:
-        return np.add(a[..., 0], 0.0)
+        return np.asarray(np.add(a[..., 0], 0.0))
     return np.asarray(a.sum(axis=-1))
 
 
