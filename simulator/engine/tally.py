@@ -75,7 +75,9 @@ def events_of(
     for o in ke.outcomes(walkouts):
         ev[ke.OUTCOME.key(o.key)] = rec[ke.OUTCOME_COLUMN.key()] == o
     if ke.TALKS_END.key() in rec:
-        ev.update(path_events(rec, ev[ke.AGREEMENT_ANY.key()], scenario.protocol.rounds, list(scenario.issues)))
+        ev.update(
+            path_events(rec, ev[ke.AGREEMENT_ANY.key()], scenario.protocol.rounds, list(scenario.issues))
+        )
     if scenario.campaign is not None:
         ev.update(campaign_events(scenario, rec, walkouts=walkouts))
     return ev
