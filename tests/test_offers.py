@@ -137,9 +137,10 @@ def test_the_decomposition_of_agreement_adds_up() -> None:
     assert np.array_equal(zone["zone_path.agreed"], ev["agreement.any"])
     assert zone["zone_path.no_zone"].any() and zone["zone_path.agreed"].any()
     in_zone = sum(v for k, v in zone.items() if k not in ("zone_path.no_talks", "zone_path.no_zone"))
-    assert np.array_equal(in_zone.astype(bool), ev["talks.direct"] & np.logical_or.reduce(
-        [rec[f"zopa.{i}"] for i in scenario.issues]
-    ))
+    assert np.array_equal(
+        in_zone.astype(bool),
+        ev["talks.direct"] & np.logical_or.reduce([rec[f"zopa.{i}"] for i in scenario.issues]),
+    )
 
 
 def test_validate_refuses_a_red_line_across_the_ideal() -> None:
