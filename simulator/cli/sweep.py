@@ -130,8 +130,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     n_points = (args.n or 200) if lhs else len(grid_points(ranges))
     check_points(n_points, args.runs)
     check_size(args.runs, chunk)
+    # The base scenario: its events check --events, its names label the figures' axes.
+    base = load_scenario(args.scenario, args.overrides, check_sources=False, allow_outside=args.allow_outside)
     if args.events:
-        base = load_scenario(args.scenario, args.overrides, allow_outside=args.allow_outside)
         check_events(args.events, event_keys(base))
     total = n_points * args.runs
     print(
@@ -166,7 +167,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             )
         write_sweep(result, out)
         events = list(args.events or result.default_events())
-        figures = write_figures(result, out, events)
+        figures = write_figures(result, out, events, base)
         table = result.table
         print(text_table(table, result.ranges, events))
         print(
