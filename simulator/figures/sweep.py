@@ -177,7 +177,9 @@ def _scatter(
 
 
 @styled
-def pairs_figure(result: SweepResult, events: Sequence[str], scenario: Scenario | None = None) -> Figure | None:
+def pairs_figure(
+    result: SweepResult, events: Sequence[str], scenario: Scenario | None = None
+) -> Figure | None:
     """A Latin hypercube's two first parameters against each other, each point's event rate
     colour-coded in bins (:mod:`simulator.figures.pairs`); ``None`` for a grid or one parameter
     (a grid of two is already drawn as heat maps)."""
