@@ -2,7 +2,7 @@
 # Redraw the pictures of docs/figures.md (docs/figures/any/*.png) from the current code: run after
 # a change to the model or the figures, then look at them and commit them. Each is the figure the
 # command writes, copied here; the numbers in its title say what it was drawn from.
-#   bash docs/figures/any/redraw.sh            (from the repository; about 15 minutes on 1 core)
+#   bash docs/figures/any/redraw.sh            (from the repository; about 3 minutes on 1 core)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 here=docs/figures/any
