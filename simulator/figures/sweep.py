@@ -74,7 +74,8 @@ def _lines(
     styles = [("-", "o", 7), ("--", "s", 6), (":", "^", 5), ("-.", "D", 4), ((0, (5, 1)), "v", 4)]
     for i, k in enumerate(events):
         ls, marker, ms = styles[i % len(styles)]
-        label = _event(k, scenario)
+        # Wrapped to a legend column's width: an event in words can be longer than its key.
+        label = wrap_to(fig, _event(k, scenario), 10, 0.3)
         line = ax.plot(x, column(table, k), ls=ls, marker=marker, ms=ms, mfc="none", lw=1.8, label=label)[0]
         lo, hi = column(table, f"ci95_lo:{k}"), column(table, f"ci95_hi:{k}")
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
