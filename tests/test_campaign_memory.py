@@ -124,7 +124,9 @@ def test_concession_lines_move_only_toward_the_other_side() -> None:
     agreed[0, 0] = True
     assert np.allclose(play(0.55, 0.6, agreed=agreed), [np.nan, 0.6], equal_nan=True)  # agreed: no line
     brought = lines.before(idx, np.array([0.1, 0.2]))
-    assert np.array_equal(brought[ua][0], lines.line[ua], equal_nan=True) and np.allclose(brought[ua][1], [0.1, 0.2])
+    assert np.array_equal(brought[ua][0], lines.line[ua], equal_nan=True) and np.allclose(
+        brought[ua][1], [0.1, 0.2]
+    )
 
 
 def test_the_offers_protocol_prices_the_lines_it_is_given() -> None:
@@ -167,7 +169,9 @@ def test_the_ratchet_stays_where_going_back_is_not_priced() -> None:
             conceded += int((rec["talks.direct"] & kept & (np.abs(pos - before[path]) > 1e-6)).sum())
     assert conceded > 0  # positions moved off the ideals in some worlds: the ratchet would move those
     cf = rec["agreed.ceasefire"]  # agreed issues still stay agreed
-    assert cf.any() and np.allclose(vals["parties.russia.positions.ceasefire.ideal"][cf], rec["text.ceasefire"][cf])
+    assert cf.any() and np.allclose(
+        vals["parties.russia.positions.ceasefire.ideal"][cf], rec["text.ceasefire"][cf]
+    )
 
 
 # --- the next meeting's chance by how the last one went (hand-computed) --------------------------
@@ -177,13 +181,21 @@ def test_how_a_meeting_went() -> None:
     rec = {
         ke.TALKS_DIRECT.key(): np.array([False, True, True, True, True, True]),
         ke.OUTCOME_COLUMN.key(): np.array(
-            [Outcome.NO_TALKS, Outcome.COLLAPSE, Outcome.CONTINUE, Outcome.CONTINUE, Outcome.PARTIAL_AGREEMENT,
-             Outcome.PARTIAL_AGREEMENT]
+            [
+                Outcome.NO_TALKS,
+                Outcome.COLLAPSE,
+                Outcome.CONTINUE,
+                Outcome.CONTINUE,
+                Outcome.PARTIAL_AGREEMENT,
+                Outcome.PARTIAL_AGREEMENT,
+            ]
         ),
     }
     newly = np.array([False, False, False, False, True, False])
     before = np.full(6, 0.5)
-    after = np.array([0.5, 0.2, 0.5, 0.4, 0.5, 0.5])  # world 3 narrowed the gap; world 5 re-agreed an old issue
+    after = np.array(
+        [0.5, 0.2, 0.5, 0.4, 0.5, 0.5]
+    )  # world 3 narrowed the gap; world 5 re-agreed an old issue
     went = meeting_went(rec, newly, before, after)
     assert went.tolist() == [NOT_HELD, COLLAPSED, IMPASSE, PROGRESS, PROGRESS, IMPASSE]
 
@@ -204,9 +216,7 @@ def test_next_meeting_probability_by_how_the_last_went() -> None:
 
 
 def test_an_older_campaign_file_still_loads_and_runs() -> None:
-    old = without(
-        load_scenario(CAMPAIGN), carry="going_back_cost", next_meeting="after_progress"
-    )
+    old = without(load_scenario(CAMPAIGN), carry="going_back_cost", next_meeting="after_progress")
     old = without(old, next_meeting="after_impasse")
     assert not any("going_back" in p or "after_progress" in p for p in old.parameter_slots())
     rec = run_campaign(old, worlds=400, rng=1)
@@ -253,7 +263,9 @@ def test_a_free_going_back_is_not_the_old_ratchet() -> None:
     # Cost 0: each meeting's offers leave what a side wants where it was. The ratchet moves its
     # ideal to its last offer: it then values every package toward the other side more, the
     # zone of agreement widens meeting after meeting, and more ceasefires are signed.
-    diff, half = paired(ceasefire_by_horizon(played("campaign.carry.going_back_cost=0")), ceasefire_by_horizon(ratchet()))
+    diff, half = paired(
+        ceasefire_by_horizon(played("campaign.carry.going_back_cost=0")), ceasefire_by_horizon(ratchet())
+    )
     assert diff > half, f"ratchet against a free going back: {diff:+.5f} +- {half:.5f}"
 
 

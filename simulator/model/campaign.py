@@ -321,9 +321,7 @@ def meeting_went(
     held = rec[ke.TALKS_DIRECT.key()]
     collapsed = rec[ke.OUTCOME_COLUMN.key()] == Outcome.COLLAPSE
     progress = newly_agreed | (gap_after < gap_before - EPS)
-    went = np.select(
-        [~held, collapsed, progress], [NOT_HELD, COLLAPSED, PROGRESS], default=IMPASSE
-    )
+    went = np.select([~held, collapsed, progress], [NOT_HELD, COLLAPSED, PROGRESS], default=IMPASSE)
     return np.asarray(went, dtype=np.int8)
 
 

@@ -63,7 +63,8 @@ class NextMeeting(Strict):
         default=None, description="After a meeting that made progress, the probability x this (capped at 1)."
     )
     after_impasse: Unit | None = Field(
-        default=None, description="After a meeting held with no progress and no walk-out, the probability x this."
+        default=None,
+        description="After a meeting held with no progress and no walk-out, the probability x this.",
     )
 
 

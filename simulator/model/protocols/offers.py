@@ -521,7 +521,16 @@ class Offers(TalksProtocol):
         war = model.value(f"parties.{pid}.war_cost") if a.spec.war_cost is not None else np.zeros(n)
         line, back = model.concessions.get(pid, (None, None))
         return Principal(
-            pid, a.ideal, a.salience, a.red_line, audience, a.reservation_value(), 1.0 - war, prior, line, back
+            pid,
+            a.ideal,
+            a.salience,
+            a.red_line,
+            audience,
+            a.reservation_value(),
+            1.0 - war,
+            prior,
+            line,
+            back,
         )
 
     @staticmethod
