@@ -54,7 +54,8 @@ class Plots:
     """The figures of one run, each drawn on demand as a matplotlib ``Figure``.
 
     ``results.plot.levels()`` (delegation levels), ``.events()`` (key events), ``.outcomes()``,
-    ``.positions()`` (final positions against red lines) and ``.threats()``; a model average also
+    ``.agreement()`` (where the chance of agreement went, under ``offers``), ``.positions()``
+    (final positions against red lines) and ``.threats()``; a model average also
     has ``.protocols()``, a campaign ``.campaign()`` and ``.meetings()``. In a notebook the figure
     shows itself; ``fig.savefig(path)`` writes it.
     """
@@ -79,6 +80,10 @@ class Plots:
     def outcomes(self) -> Figure:
         """How the talks end, as shares of worlds."""
         return self("outcomes")
+
+    def agreement(self) -> Figure:
+        """Where the chance of agreement went: the zone at the start, the losses, the round of the deals."""
+        return self("agreement")
 
     def positions(self) -> Figure:
         """The principals' final positions on each issue against their red lines."""

@@ -76,7 +76,7 @@ def check(figures: list[tuple[str, Figure]], expected: int) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize(
     ("scenario", "figures"),
-    [(str(TWO_PARTY), 5), ("istanbul_2025", 5), (str(TRADE), 4)],  # the trade talks have no threats
+    [(str(TWO_PARTY), 6), ("istanbul_2025", 6), (str(TRADE), 5)],  # the trade talks have no threats
 )
 def test_run_figures(scenario: str, figures: int, tmp_path: Path, written: list[tuple[str, Figure]]) -> None:
     assert main(["run", scenario, "--runs", "2000", "--workers", "1", "--out", str(tmp_path / "r")]) == 0
@@ -102,8 +102,9 @@ def test_deu3_proposal_run_figures(tmp_path: Path, written: list[tuple[str, Figu
     proposal = tmp_path / "scen" / "d00032.yaml"
     out = tmp_path / "r"
     assert main(["run", str(proposal), "--runs", "500", "--workers", "1", "--out", str(out)]) == 0
-    check(written, 3)
+    check(written, 4)
     assert sorted(p.name for p in (out / "figures").iterdir()) == [
+        "agreement.png",
         "events.png",
         "outcomes.png",
         "positions.png",

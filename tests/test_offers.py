@@ -129,6 +129,18 @@ def test_the_decomposition_of_agreement_adds_up() -> None:
     rounds = [v for k, v in ev.items() if k.startswith("rounds_to_agreement.")]
     assert np.array_equal(np.logical_or.reduce(rounds), ev["agreement.any"])
     assert np.sum(rounds) == ev["agreement.any"].sum()
+    # The funnel from the zone at the start: every world on one path again, and no deal is made
+    # outside the zone (the mediator's leverage counted in it).
+    zone = {k: v for k, v in ev.items() if k.startswith("zone_path.")}
+    assert len(zone) == 8
+    assert np.all(np.sum(list(zone.values()), axis=0) == 1)
+    assert np.array_equal(zone["zone_path.agreed"], ev["agreement.any"])
+    assert zone["zone_path.no_zone"].any() and zone["zone_path.agreed"].any()
+    in_zone = sum(v for k, v in zone.items() if k not in ("zone_path.no_talks", "zone_path.no_zone"))
+    assert np.array_equal(
+        in_zone.astype(bool),
+        ev["talks.direct"] & np.logical_or.reduce([rec[f"zopa.{i}"] for i in scenario.issues]),
+    )
 
 
 def test_validate_refuses_a_red_line_across_the_ideal() -> None:

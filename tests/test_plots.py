@@ -19,7 +19,7 @@ from simulator.figures.run import run_figure, run_figures
 from simulator.scenario.load import load_scenario
 
 SCENARIO = Path(__file__).parent / "data" / "two_party.yaml"
-NAMES = ("levels", "events", "outcomes", "positions", "threats")
+NAMES = ("levels", "events", "outcomes", "agreement", "positions", "threats")
 NO_TALKS = ["parties.beta.attendance.levels=[absent]", "parties.beta.attendance.initial.level=absent"]
 
 
@@ -59,6 +59,33 @@ def test_run_figures_twice_replaces_the_figures(run_dir: Path) -> None:
     second = run_figures(run_dir)
     assert first == second
     assert all(p.stat().st_mtime_ns >= t for p, t in zip(second, stamps, strict=True))
+
+
+def test_agreement_funnel_reads_the_zone_paths(run_dir: Path) -> None:
+    """The funnel's bars are the summary's zone paths: held, the zone, each loss, and the deals."""
+    summary = json.loads((run_dir / "summary.json").read_text())
+    ev = {k: v["p"] for k, v in summary["events"].items()}
+    fig = run_figure(run_dir, "agreement")
+    funnel = fig.axes[0]
+    widths = [bar.get_width() for bar in funnel.patches]
+    held = 1 - ev["zone_path.no_talks"]
+    zone = held - ev["zone_path.no_zone"]
+    losses = [ev[f"zone_path.{e}"] for e in ("ratification", "hazard", "walkout", "deadline", "impasse")]
+    assert widths == pytest.approx([held, zone, *losses, ev["agreement.any"]])
+    assert zone - sum(losses) == pytest.approx(ev["agreement.any"])  # the funnel adds up
+    labels = [t.get_text() for t in funnel.get_yticklabels()]
+    assert labels[0] == "talks held" and labels[-1] == "agreed"
+    # The rounds panel: shares of the agreements, adding up to 1.
+    shares = [bar.get_height() for bar in fig.axes[1].patches]
+    assert sum(shares) == pytest.approx(1.0)
+
+
+def test_no_agreement_funnel_where_the_protocol_records_no_paths(tmp_path: Path) -> None:
+    out = make_run(tmp_path / "st", ["protocol.kind=single_text"], runs=300)
+    paths = run_figures(out)
+    assert out / "figures" / "agreement.png" not in paths
+    with pytest.raises(UserError, match="no figure 'agreement' for this run: this run's talks protocol"):
+        run_figure(out, "agreement")
 
 
 def test_sample_reads_evenly_spaced_rows_across_row_groups(

@@ -75,13 +75,17 @@ def events_of(
     for o in ke.outcomes(walkouts):
         ev[ke.OUTCOME.key(o.key)] = rec[ke.OUTCOME_COLUMN.key()] == o
     if ke.TALKS_END.key() in rec:
-        ev.update(path_events(rec, ev[ke.AGREEMENT_ANY.key()], scenario.protocol.rounds))
+        ev.update(
+            path_events(rec, ev[ke.AGREEMENT_ANY.key()], scenario.protocol.rounds, list(scenario.issues))
+        )
     if scenario.campaign is not None:
         ev.update(campaign_events(scenario, rec, walkouts=walkouts))
     return ev
 
 
-def path_events(rec: dict[str, np.ndarray], agreed: np.ndarray, rounds: int) -> dict[str, np.ndarray]:
+def path_events(
+    rec: dict[str, np.ndarray], agreed: np.ndarray, rounds: int, issues: list[str] | None = None
+) -> dict[str, np.ndarray]:
     """Where each world's chance of agreement went, and the round agreement came in.
 
     ``agreement_path.<end>``: every world is on exactly one path (no talks, agreed, or the talks
@@ -89,6 +93,10 @@ def path_events(rec: dict[str, np.ndarray], agreed: np.ndarray, rounds: int) -> 
     ratification), so the parts add up to 1 and ``agreed`` is ``agreement.any``. An agreement the
     decision rule then fails to adopt counts as lost at ratification.
     ``rounds_to_agreement.<r>``: agreement reached in round ``r``; these add up to ``agreement.any``.
+    ``zone_path.<end>`` (where the records hold the zone per issue of ``issues``): the same paths
+    split by the zone of agreement at the start: no talks, talks with no zone on any issue, and
+    the talks held with a zone by how they ended; these add up to 1 too, so the chance of agreement
+    reads as a funnel: the zone, less what was lost to each end.
     """
     end, held = rec[ke.TALKS_END.key()], rec[ke.TALKS_DIRECT.key()]
     lost = held & ~agreed
@@ -101,6 +109,13 @@ def path_events(rec: dict[str, np.ndarray], agreed: np.ndarray, rounds: int) -> 
     at = rec[ke.AGREED_ROUND.key()]
     for r in range(1, rounds + 1):
         ev[ke.ROUNDS_TO_AGREEMENT.key(r)] = agreed & (at == r)
+    zones = [rec[ke.ZOPA_ISSUE.key(iid)] for iid in issues or () if ke.ZOPA_ISSUE.key(iid) in rec]
+    if zones:
+        zone = np.logical_or.reduce(zones).astype(bool)
+        ev[ke.ZONE_PATH.key("no_talks")] = ~held
+        ev[ke.ZONE_PATH.key("no_zone")] = held & ~zone
+        for name in ke.TALKS_ENDS[1:]:
+            ev[ke.ZONE_PATH.key(name)] = ev[ke.AGREEMENT_PATH.key(name)] & zone
     return ev
 
 

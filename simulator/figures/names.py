@@ -15,13 +15,14 @@ EVENTS = "events"
 OUTCOMES = "outcomes"
 POSITIONS = "positions"
 THREATS = "threats"
+AGREEMENT = "agreement"
 PROTOCOLS = "protocols"
 CAMPAIGN = "campaign"
 MEETINGS = "meetings"
 RELIABILITY = "reliability"
 
-#: Drawn for every run, in this order.
-RUN_FIGURES = (LEVELS, EVENTS, OUTCOMES, POSITIONS, THREATS)
+#: Drawn for every run, in this order (each only where the run has its subject).
+RUN_FIGURES = (LEVELS, EVENTS, OUTCOMES, AGREEMENT, POSITIONS, THREATS)
 #: Drawn for a campaign run.
 CAMPAIGN_FIGURES = (CAMPAIGN, MEETINGS)
 #: Every figure negsim may draw into a run's folder.

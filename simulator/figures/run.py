@@ -1,8 +1,9 @@
 """Figures of a finished run, drawn from its output files only (never from the model).
 
 :func:`run_figures` reads ``summary.json``, ``worlds.parquet`` and ``scenario.resolved.yaml`` in a
-run's output folder and writes five PNGs into ``figures/``: delegation levels, key events,
-outcomes, final positions against red lines, and threats carried out. The resolved scenario is
+run's output folder and writes up to six PNGs into ``figures/``: delegation levels, key events,
+outcomes, where the chance of agreement went (``offers``), final positions against red lines, and
+threats carried out. The resolved scenario is
 loaded once, as the typed :class:`~simulator.scenario.schema.Scenario` the run played, so a red
 line's range comes from the parameter's own distribution code. Figures are drawn on
 :class:`matplotlib.figure.Figure` objects with the Agg canvas, in negsim's style
@@ -26,6 +27,7 @@ from matplotlib.figure import Figure
 from simulator.engine.rundir import WORLDS, read_scenario, read_summary
 from simulator.errors import UserError
 from simulator.figures import names
+from simulator.figures.agreement import agreement_figure, has_funnel
 from simulator.figures.campaign import campaign_figures
 from simulator.figures.common import save_png, settled, styled, wrap_to
 from simulator.figures.protocols import protocols_figure
@@ -136,6 +138,8 @@ def no_subject(name: str, summary: dict[str, Any], scenario: Scenario) -> str | 
     official). An empty or all-certain panel would read as a forecast of something the scenario
     never put in question.
     """
+    if name == names.AGREEMENT and not has_funnel(summary):
+        return "this run's talks protocol does not record how its talks ended (offers does)"
     if name == names.THREATS and not any(ke.THREAT.key(t) in summary["events"] for t in scenario.threats):
         return "this scenario has no threats"
     settled_levels = [_level_certainty(summary, scenario, pid) for pid in scenario.parties]
@@ -536,6 +540,9 @@ _DRAWERS: dict[str, Callable[[dict[str, Any], Scenario, Path], Figure]] = {
     names.LEVELS: lambda summary, scenario, worlds: _levels(summary, scenario),
     names.EVENTS: lambda summary, scenario, worlds: _events(summary, scenario),
     names.OUTCOMES: lambda summary, scenario, worlds: _outcomes(summary, scenario),
+    names.AGREEMENT: lambda summary, scenario, worlds: agreement_figure(
+        summary, _title(summary, "where the chance of agreement went")
+    ),
     names.POSITIONS: _positions,
     names.THREATS: lambda summary, scenario, worlds: _threats(summary, scenario),
 }

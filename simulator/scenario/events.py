@@ -88,6 +88,7 @@ OVER = {
     "count": "a number of meetings, from 0",
     "path": "a parameter's dotted path",
     "end": "how held talks ended (the names in TALKS_ENDS)",
+    "zone_end": "no talks, no zone of agreement, or how talks held with a zone ended (ZONE_ENDS)",
     "round": "a round of the meeting, from 1",
     "deadline": "a campaign's deadlines",
 }
@@ -104,6 +105,11 @@ TALKS_ENDS: tuple[str, ...] = (
     "deadline",
     "ratification",
 )
+#: The same paths split by the zone of agreement at the start (``zone_path.*``): no talks; talks
+#: held with no package worth no deal to both anywhere on the agenda (the mediator's leverage
+#: included); or, where there was one, how the talks ended. Under ``offers`` no deal is made
+#: outside the zone, so ``zone_path.agreed`` is ``agreement.any``.
+ZONE_ENDS: tuple[str, ...] = ("no_talks", "no_zone", *TALKS_ENDS[1:])
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -179,6 +185,7 @@ WALKOUT = Family("walkout.{principal}", "{principal} walks out", E, recorded=Tru
 OUTCOME = Family("outcome.{outcome}", "{outcome}", E)
 AGREEMENT_PATH = Family("agreement_path.{end}", "the chance of agreement ends: {end}", E)
 ROUNDS_TO_AGREEMENT = Family("rounds_to_agreement.{round}", "agreement comes in round {round}", E)
+ZONE_PATH = Family("zone_path.{zone_end}", "from the zone of agreement at the start: {zone_end}", E)
 MEETING_HELD = Family("meeting.{meeting}.held", "meeting {meeting} is held", E, dated=True)
 MEETINGS_COUNT = Family("meetings.count.{count}", "{count} meetings are held", E)
 
@@ -231,6 +238,7 @@ FAMILIES: tuple[Family, ...] = (
     OUTCOME,
     AGREEMENT_PATH,
     ROUNDS_TO_AGREEMENT,
+    ZONE_PATH,
     ROUNDS,
     CONCESSION,
     POSITION,
@@ -335,6 +343,7 @@ def event_keys(scenario: Scenario, *, walkouts: bool) -> list[str]:
     if decomposes(scenario):
         keys += [AGREEMENT_PATH.key(end) for end in TALKS_ENDS]
         keys += [ROUNDS_TO_AGREEMENT.key(r) for r in range(1, scenario.protocol.rounds + 1)]
+        keys += [ZONE_PATH.key(end) for end in ZONE_ENDS]
     camp = scenario.campaign
     if camp is not None:
         keys += [MEETING_HELD.key(k) for k in range(1, camp.max_meetings + 1)]

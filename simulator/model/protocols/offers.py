@@ -345,6 +345,7 @@ def bargain(
     out = _outcome(
         sides,
         groups,
+        lever,
         held,
         agreed,
         agreed_at,
@@ -392,6 +393,7 @@ def _ratify(
 def _outcome(
     sides: tuple[Principal, Principal],
     groups: list[Group],
+    lever: np.ndarray,
     held: np.ndarray,
     agreed_g: np.ndarray,
     agreed_at: np.ndarray,
@@ -409,7 +411,9 @@ def _outcome(
     zopa = np.zeros((n, k), dtype=bool)
     own = _positions(sides, groups, agreed_g, text_idx, offered)
     positions = {s.party_id: own[i] for i, s in enumerate(sides)}
-    b = (sides[0].reservation, sides[1].reservation)
+    # The zone at the start counts the mediator's leverage where it sits at the table (what it
+    # brings makes deals worth having: Beardsley 2008), so no deal is ever made outside it.
+    b = (sides[0].reservation - lever, sides[1].reservation - lever)
     for j, grp in enumerate(groups):
         g = grp.issues
         agreed[:, g] = agreed_g[:, j, None]
