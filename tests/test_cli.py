@@ -286,3 +286,25 @@ def test_run_local_backend_with_address(tmp_path: Path, capsys: pytest.CaptureFi
 def test_run_unknown_backend(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(TWO_PARTY), "--backend", "spark"]) == 2
     assert "invalid choice: 'spark'" in capsys.readouterr().err
+
+
+def test_the_run_table_ends_with_where_the_chance_of_agreement_went() -> None:
+    from simulator.cli.run import funnel_lines
+
+    def e(p: float) -> dict[str, object]:
+        return {"p": p, "ci95": [p, p]}
+
+    ev = {f"zone_path.{k}": e(0.0) for k in ("no_talks", "walkout", "impasse", "deadline")}
+    ev |= {
+        "zone_path.no_zone": e(0.8),
+        "zone_path.hazard": e(0.01),
+        "zone_path.ratification": e(0.04),
+        "zone_path.agreed": e(0.15),
+        "rounds_to_agreement.1": e(0.12),
+    }
+    lines = funnel_lines(ev)
+    assert lines[1] == (
+        "zone of agreement at the start 20.0%; lost: hazard −1.0%, ratification −4.0%; agreed 15.0%  (zone_path.*)"
+    )
+    assert lines[2].startswith("of the agreements, 80.0% came in round 1")
+    assert funnel_lines({"agreement.any": e(0.1)}) == []  # a protocol without paths: nothing

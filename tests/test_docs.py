@@ -104,3 +104,20 @@ def test_every_module_a_page_names_exists(page: Path) -> None:
         assert (ROOT / path).is_file(), f"{page.name}: {path} does not exist"
     for dotted in set(re.findall(r"`(simulator(?:\.\w+)+)", text)):
         assert _module_exists(dotted), f"{page.name}: {dotted} does not exist"
+
+
+#: Every test function and test module of the suite, by name (read from the files, not imported).
+_TESTS = {p.stem for p in (ROOT / "tests").glob("test_*.py")} | {
+    name
+    for p in (ROOT / "tests").glob("test_*.py")
+    for name in re.findall(r"^def (test_\w+)", p.read_text(), re.M)
+}
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_test_a_page_names_exists(page: Path) -> None:
+    """A rule's "Tested:" names a test that is in the suite (model.md once cited a file of
+    comparative statics removed a round earlier, and a validate check that was never written)."""
+    text = page.read_text(encoding="utf-8")
+    missing = sorted(set(re.findall(r"`(?:tests/\w+\.py::|::)?(test_\w+)`", text)) - _TESTS)
+    assert not missing, f"{page.name} names tests that do not exist: {', '.join(missing)}"

@@ -32,7 +32,8 @@ PRINCIPAL_ISSUES = [
 
 @functools.cache
 def records(*overrides: str) -> dict[str, np.ndarray]:
-    # The theory is that of the offers protocol (opt-in): everything else is the shipped baseline.
+    # The theory is that of the offers protocol (the default, named so these tests keep testing it
+    # whatever the default becomes): everything else is the shipped baseline.
     scenario = load_scenario(BASELINE, ["protocol.kind=offers", *overrides])
     return NegotiationModel(scenario, worlds=WORLDS, rng=SEED).run().records()
 

@@ -172,4 +172,34 @@ def key_table(summary: dict[str, Any], overrides: Sequence[str] = ()) -> str:
     for k in keys:
         lo, hi = ev[k]["ci95"]
         lines.append(f"{k:<34}{pct(ev[k]['p']):>6}  (95% CI {pct(lo)}–{pct(hi)})")
+    lines += funnel_lines(ev)
     return "\n".join(lines)
+
+
+def funnel_lines(ev: dict[str, Any]) -> list[str]:
+    """Where the chance of agreement went, in two lines (runs whose protocol records ``zone_path.*``).
+
+    The zone of agreement at the start, each loss from it that happened, and the agreements; then
+    the share of the agreements made in the first round. Empty for protocols without paths.
+    """
+    from simulator.numbers import pct
+    from simulator.scenario import events as ke
+
+    if ke.ZONE_PATH.key("agreed") not in ev:
+        return []
+
+    def p(end: str) -> float:
+        return float(ev[ke.ZONE_PATH.key(end)]["p"])
+
+    zone = 1.0 - p("no_talks") - p("no_zone")
+    lost = [f"{end} −{pct(p(end))}" for end in ke.TALKS_ENDS[2:] if p(end) > 0]
+    line = f"zone of agreement at the start {pct(zone)}"
+    line += f"; lost: {', '.join(lost)}" if lost else "; nothing lost from it"
+    line += f"; agreed {pct(p('agreed'))}"
+    out = ["", line + "  (zone_path.*)"]
+    first = ev.get(ke.ROUNDS_TO_AGREEMENT.key(1))
+    if first is not None and p("agreed") > 0:
+        out.append(
+            f"of the agreements, {pct(first['p'] / p('agreed'))} came in round 1  (rounds_to_agreement.*)"
+        )
+    return out
