@@ -304,7 +304,8 @@ def test_the_run_table_ends_with_where_the_chance_of_agreement_went() -> None:
     }
     lines = funnel_lines(ev)
     assert lines[1] == (
-        "zone of agreement at the start 20.0%; lost: hazard −1.0%, ratification −4.0%; agreed 15.0%  (zone_path.*)"
+        "zone of agreement at the start 20.0%; lost: hazard −1.0%, ratification −4.0%; "
+        "agreed 15.0%  (zone_path.*)"
     )
     assert lines[2].startswith("of the agreements, 80.0% came in round 1")
     assert funnel_lines({"agreement.any": e(0.1)}) == []  # a protocol without paths: nothing

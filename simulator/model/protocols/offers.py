@@ -12,6 +12,8 @@ The rules (formulas, reasons and tests in ``docs/model.md``, section "Offers"):
 3. **Soft red lines.** A package beyond a red line costs the leader its audience cost (``hard``:
    infinite). The other side knows the line and its cost: an audience cost is public, which is
    what makes a red line credible (Fearon 1994); what it does not know is the reservation value.
+   At a campaign's later meetings a package asking more than the principal publicly offered
+   before costs it the going-back cost the same way (``model.concessions``; ``packages.py``).
 4. **Offers and responses.** The principals propose in turn (the first principal in odd rounds).
    The proposer picks the package maximising ``P(accept) (V - B) + (1 - P(accept)) c``; the
    responder accepts a package worth at least ``B + c``, where ``c = delta (1 - h) a e`` is what
@@ -87,6 +89,10 @@ class Principal:
     reservation: np.ndarray
     patience: np.ndarray
     prior: np.ndarray  # a sample of its reservation value under the common prior
+    # A campaign's concession lines (worlds, issues; NaN: none) and the cost of going back on
+    # them (worlds,): None outside a campaign, or under the ratchet.
+    line: np.ndarray | None = None
+    back: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,15 @@ class Group:
             p.salience[:, g].sum(axis=1) / np.maximum(p.salience.sum(axis=1), EPS) for p in (p1, p2)
         )
         value = tuple(
-            package_value(x, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], p.audience[:, g])
+            package_value(
+                x,
+                p.ideal[:, g],
+                p.salience[:, g],
+                p.red_line[:, g],
+                p.audience[:, g],
+                None if p.line is None else p.line[:, g],
+                p.back,
+            )
             for p in (p1, p2)
         )
         # The walk-out test reads the utility of the middle of the curve between the true ideals
@@ -496,6 +510,7 @@ class Offers(TalksProtocol):
 
     kind = "offers"
     records_paths = True
+    concession_lines = True
 
     @classmethod
     def check(cls, scenario: Scenario) -> Iterator[Problem]:
@@ -553,8 +568,18 @@ class Offers(TalksProtocol):
             else:
                 audience[:, j] = np.inf
         war = model.value(f"parties.{pid}.war_cost") if a.spec.war_cost is not None else np.zeros(n)
+        line, back = model.concessions.get(pid, (None, None))
         return Principal(
-            pid, a.ideal, a.salience, a.red_line, audience, a.reservation_value(), 1.0 - war, prior
+            pid,
+            a.ideal,
+            a.salience,
+            a.red_line,
+            audience,
+            a.reservation_value(),
+            1.0 - war,
+            prior,
+            line,
+            back,
         )
 
     @staticmethod
