@@ -144,7 +144,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = args.out or new_folder(Path("runs"), f"sweep-{args.scenario.stem}")
     from simulator.storage import OutputFolder
 
-    with OutputFolder(out, command="sweep", overwrite=args.overwrite):
+    with OutputFolder(out, command="sweep", overwrite=args.overwrite, fresh=args.out is None):
         with (
             executor_for(args, chunks=n_points * per_point) as ex,
             tqdm(total=n_points, unit=" points", desc="sweep", disable=not sys.stderr.isatty()) as bar,
