@@ -133,12 +133,16 @@ class OutputFolder:
       (main document first) with it, so no stale figure is left beside new numbers.
     """
 
-    def __init__(self, out: Path, *, command: str, overwrite: bool = False) -> None:
+    def __init__(self, out: Path, *, command: str, overwrite: bool = False, fresh: bool = False) -> None:
+        """``fresh``: ``out`` is an empty folder this command made just now (``rundir.new_folder``,
+        the default ``runs/<name>-<time>``), so it is removed like one this class made if the
+        command ends having written nothing (a refused ``--set-b`` leaves no empty folder behind)."""
         self.out = Path(out)
         self.command = command
         self.overwrite = overwrite
         self._stack = contextlib.ExitStack()
         self._records: dict[str, list[str]] = {}
+        self._fresh = fresh
         self._created = False
         self._token: contextvars.Token[OutputFolder | None] | None = None
         self._root = self.out
@@ -146,7 +150,7 @@ class OutputFolder:
     def __enter__(self) -> OutputFolder:
         check_folder(self.out)
         try:
-            self._created = not self.out.exists()
+            self._created = self._fresh or not self.out.exists()
             self.out.mkdir(parents=True, exist_ok=True)
             (self.out / WORK).mkdir(exist_ok=True)
             self._root = self.out.resolve()

@@ -309,3 +309,21 @@ def test_the_run_table_ends_with_where_the_chance_of_agreement_went() -> None:
     )
     assert lines[2].startswith("of the agreements, 80.0% came in round 1")
     assert funnel_lines({"agreement.any": e(0.1)}) == []  # a protocol without paths: nothing
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["compare", "istanbul_2025", "istanbul_2025", "--set-b", "no.such.path=1", "--runs", "100"],
+        ["sweep", "istanbul_2025", "--param", "no.such.path=0:1:3", "--runs", "100"],
+    ],
+    ids=["compare", "sweep"],
+)
+def test_a_refused_command_leaves_no_empty_folder_in_runs(
+    argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without --out the command makes runs/<name>-<time> before its scenario is checked; refused,
+    # it takes the empty folder away again (it made it; nothing of the user's is in it).
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    assert not list(tmp_path.glob("runs/*"))

@@ -87,6 +87,15 @@ def argv(draw: st.DrawFn, folder: Path) -> list[str]:
     return args
 
 
+def _runs_here() -> set[str]:
+    """The folders in the repository's (or the current folder's) ``runs/``."""
+    found = set()
+    for runs in (HERE.parent / "runs", Path.cwd() / "runs"):
+        if runs.is_dir():
+            found |= {str(p) for p in runs.iterdir()}
+    return found
+
+
 @pytest.fixture(scope="module")
 def folder() -> Path:  # type: ignore[misc]
     d = Path(tempfile.mkdtemp(prefix="negsim-fuzz-"))
@@ -121,7 +130,13 @@ def test_any_command_line_exits_0_or_2_without_a_traceback(
     shutil.rmtree(folder / "out", ignore_errors=True)
     args = data.draw(argv(folder))
     capsys.readouterr()
-    code = main(args)
+    before = _runs_here()
+    # A command line without --out writes a new folder under ./runs: here, the fuzz folder, never
+    # the checkout the tests run from.
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(folder)
+        code = main(args)
+    assert _runs_here() == before, args  # nothing left in the repository's runs/
     err = capsys.readouterr().err
     assert code in (0, 2), (args, err)
     assert "Traceback" not in err, (args, err)

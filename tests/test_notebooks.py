@@ -63,6 +63,7 @@ def test_the_notebooks_are_there() -> None:
         "03_one_world_step_by_step.ipynb",
         "04_what_drives_it.ipynb",
         "05_explore.ipynb",
+        "06_offers_step_by_step.ipynb",
     } <= names
 
 

@@ -570,7 +570,10 @@ def test_21_messages_say_what_is_wrong(setting: str, message: str) -> None:
     assert "None" not in str(info.value) and "instance of Param" not in str(info.value)
 
 
-def test_21_set_b_problems_are_labelled_set_b(capsys: pytest.CaptureFixture[str]) -> None:
+def test_21_set_b_problems_are_labelled_set_b(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # without --out a folder under ./runs is made before B is loaded
     argv = ["compare", str(TWO_PARTY), str(TWO_PARTY), "--runs", "100", "--set-b", "protocol.nope=1"]
     assert main(argv) == 2
     assert "--set-b[1]" in capsys.readouterr().err

@@ -20,7 +20,7 @@ NEGSIM = Path(sys.executable).with_name("negsim")
 def test_every_shipped_scenario_is_found_by_name() -> None:
     names = list(shipped_scenarios())
     assert names[0] == "istanbul_2025"
-    assert set(names) == {p.stem for p in (ROOT / "scenarios").glob("*.yaml")}
+    assert set(names) == {p.stem for p in (ROOT / "scenarios").glob("*.yaml") if "." not in p.stem}
     for name in names:
         assert find_scenario(name).resolve() == (ROOT / "scenarios" / f"{name}.yaml").resolve()
         assert find_scenario(f"{name}.yaml").is_file()
@@ -40,6 +40,30 @@ def test_negsim_run_works_from_another_folder(tmp_path: Path) -> None:
     summary = json.loads((tmp_path / "here" / "summary.json").read_text(encoding="utf-8"))
     assert summary["runs"] == 300
     assert "Istanbul" in summary["scenario"]["name"]
+
+
+def test_a_record_of_what_happened_is_not_offered_as_a_scenario(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``istanbul_2025.observed.yaml`` records observations for ``negsim score``: no forecast to run,
+    so neither the shipped list, the dashboard's list nor a near-miss hint offers it."""
+    from simulator.dashboard import session
+    from simulator.scenario.shipped import is_companion
+
+    observed = ROOT / "scenarios" / "istanbul_2025.observed.yaml"
+    assert observed.is_file() and is_companion(observed)
+    assert not is_companion(ROOT / "scenarios" / "istanbul_2025.yaml")
+    assert "istanbul_2025.observed" not in shipped_scenarios()
+    assert "istanbul_2025.observed" not in session.shipped_names()
+    monkeypatch.chdir(ROOT / "tests")  # no scenarios/ folder here: a bare name is looked up
+    assert main(["explain", "istanbul_2025.observe"]) == 2
+    err = capsys.readouterr().err
+    assert "shipped: istanbul_2025" in err and "observed" not in err
+    # Every name left is a scenario: it loads with parties (an observed file has none).
+    from simulator.scenario.load import load_scenario
+
+    for name in shipped_scenarios():
+        assert load_scenario(name).parties, name
 
 
 def test_a_scenario_can_be_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

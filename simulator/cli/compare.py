@@ -88,7 +88,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         check_out(args.out)
         refuse_to_overwrite(args.out / "comparison.json", args.overwrite, "a comparison")
     out = args.out or new_folder(Path("runs"), f"compare-{args.a.stem}-vs-{args.b.stem}")
-    with OutputFolder(out, command="compare", overwrite=args.overwrite):
+    with OutputFolder(out, command="compare", overwrite=args.overwrite, fresh=args.out is None):
         return _compare(args, out)
 
 

@@ -91,7 +91,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
             print(f"warning: {result.warning}", file=sys.stderr)
         out = args.out or new_folder(Path("runs"), f"discover-{args.run.name}-{args.event}")
         if args.out is None:
-            stack.enter_context(OutputFolder(out, command="discover"))
+            stack.enter_context(OutputFolder(out, command="discover", fresh=True))
         write_discovery(result, out)
         figures = write_figures(result, out)
     print(f"\n{result.sentence()}\n")

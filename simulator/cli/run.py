@@ -25,10 +25,10 @@ DEFAULT_SCENARIO = "istanbul_2025"  # the shipped baseline (simulator/scenario/s
 
 def _shipped_names() -> list[str]:
     """The shipped scenarios' names, read from the ``scenarios/`` folder (not the observed-outcome
-    files beside them, ``<scenario>.observed.yaml``)."""
+    files beside them, ``<scenario>.observed.yaml``: ``shipped.is_companion``)."""
     from simulator.scenario.shipped import shipped_scenarios
 
-    return [name for name in shipped_scenarios() if "." not in name]
+    return list(shipped_scenarios())
 
 
 def add_command(sub: Any) -> None:

@@ -130,8 +130,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     n_points = (args.n or 200) if lhs else len(grid_points(ranges))
     check_points(n_points, args.runs)
     check_size(args.runs, chunk)
+    # The base scenario: its events check --events, its names label the figures' axes.
+    base = load_scenario(args.scenario, args.overrides, check_sources=False, allow_outside=args.allow_outside)
     if args.events:
-        base = load_scenario(args.scenario, args.overrides, allow_outside=args.allow_outside)
         check_events(args.events, event_keys(base))
     total = n_points * args.runs
     print(
@@ -143,7 +144,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     out = args.out or new_folder(Path("runs"), f"sweep-{args.scenario.stem}")
     from simulator.storage import OutputFolder
 
-    with OutputFolder(out, command="sweep", overwrite=args.overwrite):
+    with OutputFolder(out, command="sweep", overwrite=args.overwrite, fresh=args.out is None):
         with (
             executor_for(args, chunks=n_points * per_point) as ex,
             tqdm(total=n_points, unit=" points", desc="sweep", disable=not sys.stderr.isatty()) as bar,
@@ -166,7 +167,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             )
         write_sweep(result, out)
         events = list(args.events or result.default_events())
-        figures = write_figures(result, out, events)
+        figures = write_figures(result, out, events, base)
         table = result.table
         print(text_table(table, result.ranges, events))
         print(

@@ -67,7 +67,13 @@ def _timeline(args: argparse.Namespace) -> int:
             chunk_size=chunk,
         )
     storage.write_text(out / "timeline.json", json.dumps(doc, indent=2))
-    figure = save_png(timeline_figure(doc), out / "figures" / "timeline.png")
+    from simulator.scenario.load import load_scenario
+
+    # The scenario's names for the legend (the same at every date: only the numbers move).
+    named = load_scenario(
+        args.scenario, args.overrides, allow_outside=args.allow_outside, check_sources=False
+    )
+    figure = save_png(timeline_figure(doc, scenario=named), out / "figures" / "timeline.png")
     width = max(len(k) for k in doc["key_events"]) if doc["key_events"] else 10
     print(f"{doc['scenario']['name']} — {doc['runs']:,} worlds per date, seed {doc['seed']}")
     print(f"{'event':<{width}}" + "".join(f"{d:>20}" for d in doc["dates"]))

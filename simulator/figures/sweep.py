@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -19,24 +20,53 @@ from simulator.analysis.sweep import (
 )
 from simulator.figures import pairs
 from simulator.figures.common import pct, percent_axis, save_png, styled, wrap_to
+from simulator.scenario.labels import event_label, param_label
+
+if TYPE_CHECKING:
+    from simulator.scenario.schema import Scenario
+
+
+def axis_label(path: str, scenario: Scenario | None) -> str:
+    """A swept parameter in words with its ``--set`` path below in brackets (the path alone
+    without the scenario): ``Russia: Ceasefire red line`` over
+    ``(parties.russia.positions.ceasefire.red_line)``, as the pairs figure of a run labels them."""
+    return path if scenario is None else f"{param_label(scenario, path)}\n({path})"
+
+
+def _event(key: str, scenario: Scenario | None) -> str:
+    return key if scenario is None else event_label(scenario, key)
 
 
 @styled
 def sweep_figure(
-    table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], *, name: str, runs: int, lhs: bool
+    table: pa.Table,
+    ranges: Sequence[ParamRange],
+    events: Sequence[str],
+    *,
+    name: str,
+    runs: int,
+    lhs: bool,
+    scenario: Scenario | None = None,
 ) -> Figure:
-    """A line plot (one parameter), heat maps (two) or scatter panels (Latin hypercube)."""
+    """A line plot (one parameter), heat maps (two) or scatter panels (Latin hypercube).
+
+    With the swept ``scenario`` the axes name the parameters and events in words (its party and
+    issue names), each parameter's path beneath; without it, by their paths and keys.
+    """
     how = f"{runs:,} worlds per point, the same random numbers at every point"
     if lhs:
         what = f"Latin hypercube of {table.num_rows} points over {len(ranges)} parameters"
-        return _scatter(table, ranges, events, f"{name}: key events over a {what}\n{how}")
+        return _scatter(table, ranges, events, f"{name}: key events over a {what}\n{how}", scenario)
+    words = [r.key if scenario is None else param_label(scenario, r.key) for r in ranges]
     if len(ranges) == 1:
-        return _lines(table, ranges[0], events, f"{name}: key events as {ranges[0].key} varies\n{how}")
-    keys = " × ".join(r.key for r in ranges)
-    return _heatmaps(table, ranges, events, f"{name}: key events over {keys}\n{how}")
+        title = f"{name}: key events as {words[0]} varies\n{how}"
+        return _lines(table, ranges[0], events, title, scenario)
+    return _heatmaps(table, ranges, events, f"{name}: key events over {' × '.join(words)}\n{how}", scenario)
 
 
-def _lines(table: pa.Table, r: ParamRange, events: Sequence[str], title: str) -> Figure:
+def _lines(
+    table: pa.Table, r: ParamRange, events: Sequence[str], title: str, scenario: Scenario | None = None
+) -> Figure:
     fig = Figure(figsize=(9, 6.2), layout="constrained")
     ax = fig.add_subplot()
     x = column(table, r.key)
@@ -44,12 +74,14 @@ def _lines(table: pa.Table, r: ParamRange, events: Sequence[str], title: str) ->
     styles = [("-", "o", 7), ("--", "s", 6), (":", "^", 5), ("-.", "D", 4), ((0, (5, 1)), "v", 4)]
     for i, k in enumerate(events):
         ls, marker, ms = styles[i % len(styles)]
-        line = ax.plot(x, column(table, k), ls=ls, marker=marker, ms=ms, mfc="none", lw=1.8, label=k)[0]
+        # Wrapped to a legend column's width: an event in words can be longer than its key.
+        label = wrap_to(fig, _event(k, scenario), 10, 0.3)
+        line = ax.plot(x, column(table, k), ls=ls, marker=marker, ms=ms, mfc="none", lw=1.8, label=label)[0]
         lo, hi = column(table, f"ci95_lo:{k}"), column(table, f"ci95_hi:{k}")
         ax.fill_between(x, lo, hi, color=line.get_color(), alpha=0.2, lw=0)
     ax.fill_between([], [], [], color="grey", alpha=0.2, lw=0, label="95% interval")
     percent_axis(ax)
-    ax.set_xlabel(r.key)
+    ax.set_xlabel(axis_label(r.key, scenario))
     ax.set_ylabel("probability (share of worlds)")
     ax.grid(alpha=0.3)
     fig.suptitle(wrap_to(fig, title, 12))
@@ -59,7 +91,13 @@ def _lines(table: pa.Table, r: ParamRange, events: Sequence[str], title: str) ->
     return fig
 
 
-def _heatmaps(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], title: str) -> Figure:
+def _heatmaps(
+    table: pa.Table,
+    ranges: Sequence[ParamRange],
+    events: Sequence[str],
+    title: str,
+    scenario: Scenario | None = None,
+) -> Figure:
     rx, ry = ranges
     xs, ys = rx.values(), ry.values()
     shown = list(events)[:MAX_PANELS]
@@ -87,9 +125,9 @@ def _heatmaps(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[st
         if len(xs) <= 12 and len(ys) <= 12:
             ax.set_xticks(xs, [f"{v:g}" for v in xs])
             ax.set_yticks(ys, [f"{v:g}" for v in ys])
-        ax.set_title(k)
-        ax.set_xlabel(rx.key)
-        ax.set_ylabel(ry.key)
+        ax.set_title(wrap_to(fig, _event(k, scenario), 11, 0.9 / cols), fontsize=11)
+        ax.set_xlabel(axis_label(rx.key, scenario))
+        ax.set_ylabel(axis_label(ry.key, scenario))
     for ax in axes[len(shown) :]:
         ax.set_axis_off()
     if mesh is not None:
@@ -107,7 +145,13 @@ def _edges(values: Sequence[float]) -> np.ndarray:
     return np.concatenate([[2 * v[0] - mid[0]], mid, [2 * v[-1] - mid[-1]]])
 
 
-def _scatter(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str], title: str) -> Figure:
+def _scatter(
+    table: pa.Table,
+    ranges: Sequence[ParamRange],
+    events: Sequence[str],
+    title: str,
+    scenario: Scenario | None = None,
+) -> Figure:
     shown, params = list(events)[:MAX_PANELS], list(ranges)[:MAX_PANELS]
     fig = Figure(figsize=(max(8.0, 3.6 * len(params) + 1.2), 2.8 * len(shown) + 1.6), layout="constrained")
     axes = fig.subplots(len(shown), len(params), squeeze=False, sharey="row")
@@ -126,7 +170,7 @@ def _scatter(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=1 if top - bottom < 0.1 else 0))
             ax.grid(alpha=0.3)
             if i == len(shown) - 1:
-                ax.set_xlabel(wrap_to(fig, r.key, 10, 0.9 / len(params)), fontsize=10)
+                ax.set_xlabel(wrap_to(fig, axis_label(r.key, scenario), 10, 0.9 / len(params)), fontsize=10)
             if j == 0:
                 ax.set_ylabel(f"P({k})", fontsize=10)
     fig.suptitle(wrap_to(fig, title + "; bars: 95% interval of each point", 12))
@@ -134,7 +178,9 @@ def _scatter(table: pa.Table, ranges: Sequence[ParamRange], events: Sequence[str
 
 
 @styled
-def pairs_figure(result: SweepResult, events: Sequence[str]) -> Figure | None:
+def pairs_figure(
+    result: SweepResult, events: Sequence[str], scenario: Scenario | None = None
+) -> Figure | None:
     """A Latin hypercube's two first parameters against each other, each point's event rate
     colour-coded in bins (:mod:`simulator.figures.pairs`); ``None`` for a grid or one parameter
     (a grid of two is already drawn as heat maps)."""
@@ -143,26 +189,44 @@ def pairs_figure(result: SweepResult, events: Sequence[str]) -> Figure | None:
     rx, ry = result.ranges[0], result.ranges[1]
     x, y = column(result.table, rx.key), column(result.table, ry.key)
     panels = [
-        pairs.Panel(x, y, column(result.table, k), rx.key, ry.key, k, colour_label=f"P({k}), bin mean")
+        pairs.Panel(
+            x,
+            y,
+            column(result.table, k),
+            axis_label(rx.key, scenario),
+            axis_label(ry.key, scenario),
+            _event(k, scenario),
+            colour_label=f"P({k}), bin mean",
+        )
         for k in list(events)[:MAX_PANELS]
     ]
     n = result.table.num_rows
+    wx, wy = (r.key if scenario is None else param_label(scenario, r.key) for r in (rx, ry))
     title = (
-        f"{result.name}: key events over {rx.key} × {ry.key}\n{n} Latin-hypercube points in "
+        f"{result.name}: key events over {wx} × {wy}\n{n} Latin-hypercube points in "
         f"{pairs.bins_for(n)} × {pairs.bins_for(n)} bins, {result.runs:,} worlds each; colours span "
         "each panel's own range"
     )
     return pairs.pairs_figure(panels, title)
 
 
-def write_figures(result: SweepResult, out: Path, events: Sequence[str]) -> list[Path]:
+def write_figures(
+    result: SweepResult, out: Path, events: Sequence[str], scenario: Scenario | None = None
+) -> list[Path]:
     """Write ``figures/sweep.png`` of ``events`` into ``out`` (atomically), and for a Latin
-    hypercube of two or more parameters ``figures/sweep_pairs.png``."""
+    hypercube of two or more parameters ``figures/sweep_pairs.png``; with the base ``scenario``
+    their axes name parameters and events in words."""
     fig = sweep_figure(
-        result.table, result.ranges, events, name=result.name, runs=result.runs, lhs=result.lhs
+        result.table,
+        result.ranges,
+        events,
+        name=result.name,
+        runs=result.runs,
+        lhs=result.lhs,
+        scenario=scenario,
     )
     paths = [save_png(fig, out / "figures" / "sweep.png")]
-    pair = pairs_figure(result, events)
+    pair = pairs_figure(result, events, scenario)
     if pair is not None:
         paths.append(save_png(pair, out / "figures" / "sweep_pairs.png"))
     return paths

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from simulator.figures.common import percent_axis, styled
+from simulator.scenario.labels import event_label
+
+if TYPE_CHECKING:
+    from simulator.scenario.schema import Scenario
 
 COLOURS = ("#1a9850", "#4c72b0", "#c44e52", "#dd8452", "#8172b2", "#937860", "#64b5cd", "#8c8c8c")
 #: Past eight lines the colours repeat with another dash and marker, so no line is dropped.
@@ -15,8 +19,14 @@ STYLES = (("-", "o"), ("--", "s"), (":", "^"), ("-.", "D"))
 
 
 @styled
-def timeline_figure(doc: dict[str, Any], keys: list[str] | None = None) -> Figure:
-    """One line per key event over the as-of dates, with its Wilson 95% interval."""
+def timeline_figure(
+    doc: dict[str, Any], keys: list[str] | None = None, scenario: Scenario | None = None
+) -> Figure:
+    """One line per key event over the as-of dates, with its Wilson 95% interval.
+
+    With the ``scenario`` the legend names each event in words (its party and issue names: ``Russia
+    attends``); without it, by its key (``attend.russia``).
+    """
     keys = keys or list(doc["key_events"])
     dates = doc["dates"]
     x = np.arange(len(dates))
@@ -29,7 +39,8 @@ def timeline_figure(doc: dict[str, Any], keys: list[str] | None = None) -> Figur
         hi = np.array([r["ci95"][1] for r in rows])
         colour = COLOURS[i % len(COLOURS)]
         ls, marker = STYLES[(i // len(COLOURS)) % len(STYLES)]
-        ax.plot(x, p, ls=ls, marker=marker, color=colour, label=key)
+        label = key if scenario is None else event_label(scenario, key)
+        ax.plot(x, p, ls=ls, marker=marker, color=colour, label=label)
         ax.fill_between(x, lo, hi, color=colour, alpha=0.2, linewidth=0)
     sources = doc.get("sources") or [[] for _ in dates]
     ticks = [

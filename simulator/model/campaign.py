@@ -22,6 +22,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from simulator.model.agents import PartyAgent
+from simulator.model.bargaining import EPS
+from simulator.model.concessions import ConcessionLines, binding
 from simulator.model.model import NegotiationModel
 from simulator.randomness import Streams, as_seed_sequence, gumbel_of
 from simulator.scenario import events as ke
@@ -33,6 +35,10 @@ CAMPAIGN_OUTCOMES = ke.OUTCOMES
 #: How close to its red line a carried-over position may come (a position on the line would make
 #: the line's side undefined).
 RED_LINE_GAP = 1e-3
+#: How a meeting went, for the chance of the next (``meeting_went``): not held, a walk-out (the
+#: talks collapsed), held with no progress and no walk-out, progress (an issue agreed or the gap
+#: between the sides' public positions narrowed).
+NOT_HELD, COLLAPSED, IMPASSE, PROGRESS = 0, 1, 2, 3
 
 
 class MeetingStreams(Streams):
@@ -112,10 +118,15 @@ def run_campaign(
     model = first
     meeting_rec = rec
     beliefs = Learnt(scenario, n)
+    lines = ConcessionLines(scenario, n)
+    lines.start(first)
+    ratchet = not binding(scenario)
     k = 1
     while True:
         idx = active
         beliefs.after(model, idx, meeting_rec[ke.TALKS_DIRECT.key()])
+        gap_before = lines.gap(idx)
+        newly = np.zeros(idx.size, dtype=bool)
         # --- what meeting k left behind, in the worlds that played it ---
         held = meeting_rec[ke.TALKS_DIRECT.key()]
         attempts[idx] += 1
@@ -131,6 +142,7 @@ def run_campaign(
         for iid in issues:
             now = meeting_rec[ke.AGREED.key(iid)]
             new = now & ~agreed[iid][idx]
+            newly |= new
             first_agreed[iid][idx[new]] = day[idx[new]]
             agreed[iid][idx] |= now
         for tid, t in scenario.threats.items():
@@ -141,11 +153,13 @@ def run_campaign(
                 f = first_sanction[t.by]
                 rows = idx[done & np.isnan(f[idx])]
                 f[rows] = day[rows]
-        _carry_over(scenario, model, meeting_rec, vals, idx)
+        lines.after(model, idx, meeting_rec, np.stack([agreed[i][idx] for i in issues], axis=1))
+        _carry_over(scenario, model, meeting_rec, vals, idx, ratchet=ratchet)
         # --- who meets again, and when ---
         ended = agreed[ke.headline_issue(scenario)][idx].copy()  # the headline issue settles it
         ended |= np.logical_and.reduce([agreed[i][idx] for i in issues])
-        nxt = _next_day(scenario, seed, k, idx, n, out, day[idx], vals, crn_period)
+        went = meeting_went(meeting_rec, newly, gap_before, lines.gap(idx))
+        nxt = _next_day(scenario, seed, k, idx, n, went, day[idx], vals, crn_period)
         go = ~ended & (nxt <= horizon) & (k < camp.max_meetings)
         # Deadlines falling before the next meeting (or, where the campaign stops here, by the
         # horizon) come due now, in the worlds where nothing has been agreed yet.
@@ -164,6 +178,8 @@ def run_campaign(
             scenario, worlds=active.size, rng=seed, agents=agents, values=values, streams=streams, slots=slots
         )
         model.learnt = beliefs.before(model, active)
+        if not ratchet:
+            model.concessions = lines.before(active, vals["campaign.carry.going_back_cost"][active])
         model.run()
         meeting_rec = model.records()
 
@@ -293,18 +309,53 @@ class _Deadlines:
                 _threat_spent(self.scenario, vals, tid, idx, done, spared, keep)
 
 
+def meeting_went(
+    rec: dict[str, np.ndarray], newly_agreed: np.ndarray, gap_before: np.ndarray, gap_after: np.ndarray
+) -> np.ndarray:
+    """How each world's meeting went (``NOT_HELD``, ``COLLAPSED``, ``IMPASSE``, ``PROGRESS``).
+
+    A walk-out (``outcome`` collapse) is a collapse; else a held meeting that agreed an issue not
+    agreed before, or narrowed the mean gap between the sides' public positions (by more than
+    EPS), made progress; any other held meeting is an impasse.
+    """
+    held = rec[ke.TALKS_DIRECT.key()]
+    collapsed = rec[ke.OUTCOME_COLUMN.key()] == Outcome.COLLAPSE
+    progress = newly_agreed | (gap_after < gap_before - EPS)
+    went = np.select([~held, collapsed, progress], [NOT_HELD, COLLAPSED, PROGRESS], default=IMPASSE)
+    return np.asarray(went, dtype=np.int8)
+
+
+def next_probability(went: np.ndarray, values: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The chance of another meeting after one that went ``went``: ``min(1, p x factor)``, the
+    factor ``after_collapse``, ``after_progress`` or ``after_impasse`` (1 where not stated, and
+    after a meeting not held)."""
+    p = values["campaign.next_meeting.probability"]
+    one = np.ones_like(p)
+    factor = np.select(
+        [went == COLLAPSED, went == PROGRESS, went == IMPASSE],
+        [
+            values["campaign.next_meeting.after_collapse"],
+            values.get("campaign.next_meeting.after_progress", one),
+            values.get("campaign.next_meeting.after_impasse", one),
+        ],
+        default=1.0,
+    )
+    return np.asarray(np.minimum(p * factor, 1.0))
+
+
 def _next_day(
     scenario: Scenario,
     seed: np.random.SeedSequence,
     k: int,
     idx: np.ndarray,
     n: int,
-    outcome: np.ndarray,
+    went: np.ndarray,
     day: np.ndarray,
     vals: dict[str, np.ndarray],
     crn_period: int | None = None,
 ) -> np.ndarray:
-    """The day of meeting ``k + 1`` per world of ``idx`` (inf: none is scheduled)."""
+    """The day of meeting ``k + 1`` per world of ``idx`` (inf: none is scheduled); ``went``: how
+    meeting ``k`` went (:func:`meeting_went`)."""
     camp = scenario.campaign
     assert camp is not None
     if camp.meetings is not None:
@@ -313,9 +364,7 @@ def _next_day(
         return np.full(idx.size, float(camp.day(camp.meetings[k].date)))
     streams = MeetingStreams(seed, k, idx, n, crn_period)
     values = {p: v[idx] for p, v in vals.items() if p.startswith("campaign.next_meeting.")}
-    p = values["campaign.next_meeting.probability"]
-    collapsed = outcome == Outcome.COLLAPSE
-    p = np.where(collapsed, p * values["campaign.next_meeting.after_collapse"], p)
+    p = next_probability(went, values)
     again = streams.uniform("campaign:again", idx.size) < p
     weeks = values["campaign.next_meeting.within_weeks"]
     gap = np.maximum(1.0, np.ceil(streams.uniform("campaign:gap", idx.size) * weeks * 7.0))
@@ -328,15 +377,22 @@ def _carry_over(
     rec: dict[str, np.ndarray],
     vals: dict[str, np.ndarray],
     idx: np.ndarray,
+    *,
+    ratchet: bool = True,
 ) -> None:
-    """Carry what meeting ``model`` left in the worlds ``idx`` into ``vals`` (docs/model.md, "Campaigns")."""
+    """Carry what meeting ``model`` left in the worlds ``idx`` into ``vals`` (docs/model.md, "Campaigns").
+
+    ``ratchet``: concessions move the ideals (rule 1, no going back); False where the campaign
+    prices going back instead (:func:`~simulator.model.concessions.binding`: the ideals stay, the
+    concession lines are kept by ``ConcessionLines``).
+    """
     camp = scenario.campaign
     assert camp is not None
     held = rec[ke.TALKS_DIRECT.key()]
-    # 1. Concessions made stay made: the next meeting starts from this one's positions.
+    # 1. The ratchet: the next meeting starts from this one's positions.
     # A position never carries past its own red line: that would turn the line around (the side
     # it protects would become the side it forbids), so it stops just short of it.
-    for pid in scenario.principals:
+    for pid in scenario.principals if ratchet else ():
         for iid in scenario.issues:
             path = f"parties.{pid}.positions.{iid}.ideal"
             if path not in vals:

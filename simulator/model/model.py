@@ -102,6 +102,10 @@ class NegotiationModel(mesa.Model):  # type: ignore[misc]  # Mesa ships no type 
         #: What each principal learnt of the other at earlier meetings of a campaign: ``(lo, hi)``
         #: bounds on the other's reservation value per world (empty: nothing learnt yet).
         self.learnt: dict[str, tuple[np.ndarray, np.ndarray]] = dict(learnt or {})
+        #: Per principal, its concession lines from earlier meetings of a campaign and the cost of
+        #: going back on them: ``(line (worlds, issues), NaN where none; cost (worlds,))`` (empty:
+        #: none; read by a protocol with ``concession_lines``).
+        self.concessions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         #: Per-batch results a protocol computes once (e.g. the EUM's forecast, before and at the talks).
         self.cache = RunCache()
         self.phase = 0

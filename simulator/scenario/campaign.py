@@ -50,12 +50,22 @@ class Meeting(Strict):
 
 
 class NextMeeting(Strict):
-    """Another round within ``within_weeks`` weeks (uniformly), with ``probability``, if the last
-    did not collapse; after a collapse the probability is multiplied by ``after_collapse``."""
+    """Another round within ``within_weeks`` weeks (uniformly), with ``probability`` times a factor
+    for how the last meeting went: ``after_collapse`` after a walk-out, ``after_progress`` after a
+    meeting that agreed an issue or narrowed the gap between the sides' public positions,
+    ``after_impasse`` after one held with neither (the product capped at 1). The last two are
+    optional: absent, the factor is 1 (the rule before they existed)."""
 
     within_weeks: Weeks
     probability: Unit
     after_collapse: Unit
+    after_progress: Multiplier | None = Field(
+        default=None, description="After a meeting that made progress, the probability x this (capped at 1)."
+    )
+    after_impasse: Unit | None = Field(
+        default=None,
+        description="After a meeting held with no progress and no walk-out, the probability x this.",
+    )
 
 
 class Drift(Strict):
@@ -76,6 +86,13 @@ class Carry(Strict):
     )
     empty_chair: Multiplier = Field(
         description="A party that stayed away while its counterpart came: its empty-chair cost x this."
+    )
+    going_back_cost: Unit | None = Field(
+        default=None,
+        description=(
+            "The audience cost (on an issue's own scale) of a deal asking more than the principal"
+            " publicly offered at an earlier meeting; absent: a concession is never taken back (the ratchet)."
+        ),
     )
 
 

@@ -26,12 +26,26 @@ def shipped_root() -> Path | None:
     return None
 
 
+def is_companion(path: Path) -> bool:
+    """Whether a file in ``scenarios/`` is a companion of a scenario rather than a scenario.
+
+    The rule: a scenario is ``<name>.yaml`` with no dot in ``<name>``; ``<scenario>.<kind>.yaml``
+    belongs to ``<scenario>`` (``istanbul_2025.observed.yaml``: what happened at the talks, for
+    ``negsim score``). A companion is no forecast to run, so no listing offers it as one.
+    """
+    return "." in path.name.removesuffix(".yaml")
+
+
 def shipped_scenarios() -> dict[str, Path]:
-    """Every shipped scenario by name (its file name without ``.yaml``), baseline first."""
+    """Every shipped scenario by name (its file name without ``.yaml``), baseline first.
+
+    Companion files (:func:`is_companion`, e.g. ``istanbul_2025.observed.yaml``) are not scenarios
+    and are left out.
+    """
     root = shipped_root()
     if root is None:
         return {}
-    found = {p.stem: p for p in sorted((root / "scenarios").glob("*.yaml"))}
+    found = {p.stem: p for p in sorted((root / "scenarios").glob("*.yaml")) if not is_companion(p)}
     return dict(sorted(found.items(), key=lambda kv: kv[0] != BASELINE))
 
 

@@ -110,6 +110,10 @@ class TalksProtocol(ABC):
     #: Whether its outcome says how the talks ended (``ended``, ``agreed_round``): the run then
     #: reports ``agreement_path.*`` and ``rounds_to_agreement.*``.
     records_paths: ClassVar[bool] = False
+    #: Whether its principals price going back on an earlier meeting's public concessions (the
+    #: model's ``concessions``, a campaign's concession lines: docs/model.md, "Campaigns"). A
+    #: campaign under a protocol that does not keeps the ratchet: a concession is never taken back.
+    concession_lines: ClassVar[bool] = False
 
     @abstractmethod
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:

@@ -12,6 +12,8 @@ The rules (formulas, reasons and tests in ``docs/model.md``, section "Offers"):
 3. **Soft red lines.** A package beyond a red line costs the leader its audience cost (``hard``:
    infinite). The other side knows the line and its cost: an audience cost is public, which is
    what makes a red line credible (Fearon 1994); what it does not know is the reservation value.
+   At a campaign's later meetings a package asking more than the principal publicly offered
+   before costs it the going-back cost the same way (``model.concessions``; ``packages.py``).
 4. **Offers and responses.** The principals propose in turn (the first principal in odd rounds).
    The proposer picks the package maximising ``P(accept) (V - B) + (1 - P(accept)) c``; the
    responder accepts a package worth at least ``B + c``, where ``c = delta (1 - h) a e`` is what
@@ -58,6 +60,7 @@ from simulator.model.protocols.moves import (
     ratify_probability,
 )
 from simulator.model.protocols.packages import contract_curve, package_value, within_hard_lines
+from simulator.model.protocols.rounds import Bounds, OfferRound, Trace
 from simulator.model.protocols.sides import Uniform, groups_of
 from simulator.model.values import TALKS_TRIGGERS, draw_values, threat_pressure
 from simulator.randomness import Streams
@@ -87,6 +90,10 @@ class Principal:
     reservation: np.ndarray
     patience: np.ndarray
     prior: np.ndarray  # a sample of its reservation value under the common prior
+    # A campaign's concession lines (worlds, issues; NaN: none) and the cost of going back on
+    # them (worlds,): None outside a campaign, or under the ratchet.
+    line: np.ndarray | None = None
+    back: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +121,15 @@ class Group:
             p.salience[:, g].sum(axis=1) / np.maximum(p.salience.sum(axis=1), EPS) for p in (p1, p2)
         )
         value = tuple(
-            package_value(x, p.ideal[:, g], p.salience[:, g], p.red_line[:, g], p.audience[:, g])
+            package_value(
+                x,
+                p.ideal[:, g],
+                p.salience[:, g],
+                p.red_line[:, g],
+                p.audience[:, g],
+                None if p.line is None else p.line[:, g],
+                p.back,
+            )
             for p in (p1, p2)
         )
         # The walk-out test reads the utility of the middle of the curve between the true ideals
@@ -164,11 +179,14 @@ def bargain(
     settings: Settings,
     uniform: Uniform,
     learnt: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    trace: Trace | None = None,
 ) -> TalksOutcome:
     """Play the offers protocol in every world where ``held``; see the module docstring.
 
     ``learnt``: per principal, the bounds on the other's reservation value it learnt at earlier
     meetings of a campaign; its belief starts there instead of at the whole prior.
+    ``trace``: called with an :class:`~simulator.model.protocols.rounds.OfferRound` (copies) for
+    every round and open issue group, for notebooks that step through the talks; it changes nothing.
     """
     n = sides[0].ideal.shape[0]
     ng = len(groups)
@@ -245,6 +263,11 @@ def bargain(
                 )
                 for i in (0, 1)
             ]
+            if trace is not None:
+                believed = _bounds(beliefs, r)
+                tabled = np.full(r.size, -1, dtype=np.intp)
+                offer = np.full(r.size, -1, dtype=np.intp)
+                accepted = np.zeros(r.size, dtype=bool)
             # Each side's prospect: the best expected surplus of its own next offer.
             prospect = []
             for i in (0, 1):
@@ -279,6 +302,8 @@ def bargain(
                     ok &= accepts(v, b[i][rm], c[i][m])
                 done[m] = ok
                 text_idx[rm[ok], j] = pick[ok]
+                if trace is not None:
+                    tabled[m] = pick
             # The proposer's offer where nothing is agreed yet and there is something to hope for.
             go = ~done & ~hopeless
             if go.any():
@@ -299,6 +324,29 @@ def bargain(
                 text_idx[rg[serious], j] = best[serious]
                 offered[p][rg[serious], j] = best[serious]
                 done[g] = yes
+                if trace is not None:
+                    offer[g] = np.where(serious, best, -1)
+                    accepted[g] = yes
+            if trace is not None:
+                mediated_ok = (tabled >= 0) & done & (offer < 0)
+                trace(
+                    OfferRound(
+                        t,
+                        j,
+                        (sides[0].party_id, sides[1].party_id),
+                        p,
+                        r.copy(),
+                        (prospect[0].copy(), prospect[1].copy()),
+                        (c[0].copy(), c[1].copy()),
+                        believed,
+                        tabled,
+                        mediated_ok,
+                        offer,
+                        accepted,
+                        _bounds(beliefs, r),
+                        hopeless.copy(),
+                    )
+                )
             agreed[r[done], j] = True
             agreed_at[r[done], j] = t
             shut = hopeless & ~done
@@ -345,6 +393,14 @@ def bargain(
     out.history = history
     out.learnt = {s.party_id: (beliefs[i].lo.copy(), beliefs[i].hi.copy()) for i, s in enumerate(sides)}
     return out
+
+
+def _bounds(beliefs: tuple[Belief, Belief], rows: np.ndarray) -> tuple[Bounds, Bounds]:
+    """Copies of both beliefs' ``(lo, hi]`` over ``rows`` (for a trace)."""
+    return (
+        (beliefs[0].lo[rows].copy(), beliefs[0].hi[rows].copy()),
+        (beliefs[1].lo[rows].copy(), beliefs[1].hi[rows].copy()),
+    )
 
 
 def _ratify(
@@ -484,6 +540,7 @@ class Offers(TalksProtocol):
 
     kind = "offers"
     records_paths = True
+    concession_lines = True
 
     @classmethod
     def check(cls, scenario: Scenario) -> Iterator[Problem]:
@@ -493,6 +550,8 @@ class Offers(TalksProtocol):
 
     def __init__(self) -> None:
         self._prepared: tuple[tuple[Principal, Principal], list[Group]] | None = None
+        #: Set to a callback to follow the talks round by round (:mod:`.rounds`); None: nothing kept.
+        self.trace: Trace | None = None
 
     def negotiate(self, model: NegotiationModel, table: Table) -> TalksOutcome:
         sides, groups = self.prepare(model)
@@ -506,6 +565,7 @@ class Offers(TalksProtocol):
             self.settings(model),
             model.streams.uniform,
             model.learnt,
+            self.trace,
         )
 
     def prepare(self, model: NegotiationModel) -> tuple[tuple[Principal, Principal], list[Group]]:
@@ -538,8 +598,18 @@ class Offers(TalksProtocol):
             else:
                 audience[:, j] = np.inf
         war = model.value(f"parties.{pid}.war_cost") if a.spec.war_cost is not None else np.zeros(n)
+        line, back = model.concessions.get(pid, (None, None))
         return Principal(
-            pid, a.ideal, a.salience, a.red_line, audience, a.reservation_value(), 1.0 - war, prior
+            pid,
+            a.ideal,
+            a.salience,
+            a.red_line,
+            audience,
+            a.reservation_value(),
+            1.0 - war,
+            prior,
+            line,
+            back,
         )
 
     @staticmethod

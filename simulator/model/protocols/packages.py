@@ -3,7 +3,8 @@
 - :func:`contract_curve`: ``GRID`` packages along the contract curve between the two ideals (the
   logrolling frontier: concede first where it costs you least and gains the other most);
 - :func:`package_value`: what a package is worth to a principal, its salience-weighted utility
-  less the audience cost of every red line it crosses (Fearon 1994).
+  less the audience cost of every red line it crosses (Fearon 1994), and in a campaign the cost
+  of going back on its earlier public offers (:func:`going_back_cost`).
 
 Rules, formulas and tests: ``docs/model.md`` section "Offers".
 """
@@ -68,7 +69,13 @@ def contract_curve(
 
 
 def package_value(
-    x: np.ndarray, ideal: np.ndarray, salience: np.ndarray, red_line: np.ndarray, audience: np.ndarray
+    x: np.ndarray,
+    ideal: np.ndarray,
+    salience: np.ndarray,
+    red_line: np.ndarray,
+    audience: np.ndarray,
+    line: np.ndarray | None = None,
+    back: np.ndarray | None = None,
 ) -> np.ndarray:
     """Value of packages ``x`` ``(worlds, points, issues)``: utility less crossed red lines' costs.
 
@@ -76,6 +83,12 @@ def package_value(
     an audience cost ``c_k`` is on its issue's own scale (a deal on the issue alone is worth 0..1),
     so a package is worth the salience-weighted sum of its issues' values, whichever way the
     agenda is split. ``c_k`` is ``inf`` for a hard red line (the package is then worth ``-inf``).
+
+    A campaign's concession lines (``line`` ``(worlds, issues)``, NaN where none; ``back``
+    ``(worlds,)``) price going back on an earlier public offer the same way, the side reversed:
+    ``- w_k c_back [x_k on the ideal's side of line_k, beyond it by more than EPS]`` (Fearon 1994:
+    backing down in public costs a leader; docs/model.md, "Campaigns"). Without them the value is
+    computed exactly as before.
     """
     has = ~np.isnan(ideal)
     w = np.where(has, salience, 0.0)
@@ -93,11 +106,13 @@ def package_value(
     np.multiply(d, toward, out=d)
     beyond = d > EPS
     audience = np.broadcast_to(audience, ideal.shape)
-    if not beyond.any():
-        return np.asarray(util)
-    with np.errstate(invalid="ignore"):
-        cost = np.where(beyond & (w > 0), w * audience[:, None, :], 0.0)
-    return np.asarray(util - _issue_sum(cost))
+    if beyond.any():
+        with np.errstate(invalid="ignore"):
+            cost = np.where(beyond & (w > 0), w * audience[:, None, :], 0.0)
+        util = util - _issue_sum(cost)
+    if line is not None and back is not None:
+        util = util - going_back_cost(x, ideal, w[:, 0, :], line, back)
+    return np.asarray(util)
 
 
 def _issue_sum(a: np.ndarray) -> np.ndarray:
@@ -110,6 +125,20 @@ def _issue_sum(a: np.ndarray) -> np.ndarray:
     if a.shape[-1] == 1:
         return np.asarray(np.add(a[..., 0], 0.0))
     return np.asarray(a.sum(axis=-1))
+
+
+def going_back_cost(
+    x: np.ndarray, ideal: np.ndarray, w: np.ndarray, line: np.ndarray, back: np.ndarray
+) -> np.ndarray:
+    """``(worlds, points)``: ``sum_k w_k c_back`` over the issues where package ``x`` asks more than
+    the concession line (lies on the ideal's side of it, by more than EPS); no line, no cost."""
+    has = ~np.isnan(line) & ~np.isnan(ideal)
+    if not has.any():
+        return np.zeros(x.shape[:2])
+    back_side = np.where(has, np.sign(np.nan_to_num(ideal) - np.nan_to_num(line)), 0.0)[:, None, :]
+    behind = (x - np.nan_to_num(line)[:, None, :]) * back_side > EPS
+    cost = np.where(behind, (w * np.broadcast_to(back, ideal.shape[:1])[:, None])[:, None, :], 0.0)
+    return np.asarray(cost.sum(axis=-1))
 
 
 def within_hard_lines(
