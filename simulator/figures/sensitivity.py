@@ -13,14 +13,16 @@ from simulator.analysis.sensitivity import (
     SensitivityResult,
 )
 from simulator.figures.common import save_png, styled, wrap_to
-from simulator.scenario.labels import event_label
+from simulator.scenario.labels import event_label, param_label
 from simulator.scenario.schema import Scenario
 
 TOP = 12
 
 
 def short_label(path: str) -> str:
-    """A readable parameter label: ``russia · attendance.legitimacy_cost``."""
+    """A short parameter label: ``russia · attendance.legitimacy_cost`` (the figures use the
+    scenario's words, :func:`~simulator.scenario.labels.param_label`; this stays for callers who
+    have no scenario)."""
     head, _, rest = path.partition(".")
     if head in ("parties", "threats", "pressures"):
         owner, _, name = rest.partition(".")
@@ -80,7 +82,7 @@ def figure(result: SensitivityResult, scenario: Scenario, event: str) -> Figure:
         )
         ax.set_title(wrap_to(fig, f"{method}; {work}", 9), fontsize=9)
         return fig
-    labels = [textwrap.shorten(short_label(p), 56, placeholder="…") for p, _ in shown]
+    labels = [textwrap.shorten(param_label(scenario, p), 56, placeholder="…") for p, _ in shown]
     y = np.arange(len(shown))
     if sobol:
         h = 0.38
@@ -173,7 +175,9 @@ def stability_figure(result: SensitivityResult, scenario: Scenario) -> Figure:
                 ax.text(si - 0.01, yi, f"{si:.0%}", va="center", ha="right", fontsize=8, color="white")
         ax.axvline(STABLE_SHARE, color="black", ls="--", lw=1)
         ax.set_yticks(
-            y, [textwrap.shorten(short_label(p), 48, placeholder="…") for p, _ in ranked], fontsize=8
+            y,
+            [textwrap.shorten(param_label(scenario, p), 48, placeholder="…") for p, _ in ranked],
+            fontsize=8,
         )
         ax.set_ylim(n - 0.5, -0.5)
         ax.set_xlim(0, 1)
