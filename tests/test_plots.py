@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import yaml
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import imread
 
 from simulator.api import start_run
@@ -171,3 +173,19 @@ def test_levels_figure_skipped_when_every_level_is_settled(run_dir: Path) -> Non
     assert plots.no_subject("levels", summary, scenario) == (
         "every party's delegation level is the same in every world"
     )
+
+
+def test_long_party_labels_do_not_run_into_the_next_row(tmp_path: Path) -> None:
+    """A long official name wraps to three lines and its role adds a fourth: each row is as tall
+    as its label needs (the trade scenario's mediator once overlapped the observer below it)."""
+    trade = Path(__file__).parent / "data" / "three_party_trade.yaml"
+    out = tmp_path / "trade"
+    start_run(load_scenario(trade), out, runs=300, seed=0, figures=False)
+    fig = run_figure(out, "levels")
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in fig.axes[0].get_yticklabels()]
+    assert max(b.height for b in boxes) > 1.9 * min(b.height for b in boxes)  # four lines against two
+    for upper, lower in itertools.pairwise(boxes):  # top to bottom (y grows upward)
+        assert lower.y1 <= upper.y0 + 0.5, (upper, lower)

@@ -273,12 +273,15 @@ def _intervals(
 def _levels(summary: dict[str, Any], scenario: Scenario) -> Figure:
     """Stacked horizontal bars of the delegation level each party sent."""
     parties = list(scenario.parties)
-    fig = Figure(figsize=(9, 1.8 + 0.6 * len(parties)), layout="constrained")
-    ax = fig.add_subplot()
     labels = []
     for pid in parties:
         role = ROLES.get(scenario.parties[pid].role)
         labels.append(_name(scenario, pid, 22) + (f"\n({role})" if role else ""))
+    # Each row as tall as its longest label needs (a long official name wraps to three lines, its
+    # role adds a fourth), so no label runs into the next row's.
+    lines = max((label.count("\n") + 1 for label in labels), default=1)
+    fig = Figure(figsize=(9, 1.8 + max(0.6, 0.2 * lines + 0.1) * len(parties)), layout="constrained")
+    ax = fig.add_subplot()
     certain = [_level_certainty(summary, scenario, pid) for pid in parties]
     left = np.zeros(len(parties))
     for level, colour in zip(LEVELS, LEVEL_COLOURS, strict=True):
