@@ -73,6 +73,7 @@ def test_events_table(results: Results) -> None:
     assert len(events) == len(results.summary["events"])
 
 
+@pytest.mark.slow
 def test_plot_draws_each_figure_without_writing(results: Results) -> None:
     for name in RUN_FIGURES:
         fig = getattr(results.plot, name)()

@@ -126,6 +126,7 @@ def test_two_parties_watching_each_other_reach_the_qre_hand_computed():
     assert eq.converged.all() and 1 < eq.iterations < attendance.ITERATIONS
 
 
+@pytest.mark.slow
 def test_drawn_levels_follow_the_equilibrium_probabilities():
     s = two_party(*GAME, *ANTI)
     rec = NegotiationModel(s, worlds=40_000, rng=1).run().records()

@@ -45,6 +45,7 @@ def test_bad_format_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     assert "invalid choice: 'gif'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_run_writes_svg_the_report_embeds_it_and_overwrite_removes_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

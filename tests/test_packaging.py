@@ -84,6 +84,7 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
     assert done.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_a_run_without_figures_never_loads_matplotlib() -> None:
     """``negsim run --no-figures`` imports the API, which names the figures' files: naming them
     must not load matplotlib (a second and a half of start-up on a busy machine)."""

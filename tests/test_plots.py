@@ -82,6 +82,7 @@ def test_agreement_funnel_reads_the_zone_paths(run_dir: Path) -> None:
     assert sum(shares) == pytest.approx(1.0)
 
 
+@pytest.mark.slow
 def test_no_agreement_funnel_where_the_protocol_records_no_paths(tmp_path: Path) -> None:
     out = make_run(tmp_path / "st", ["protocol.kind=single_text"], runs=300)
     paths = run_figures(out)
