@@ -15,7 +15,6 @@ from simulator.analysis.events import default_events
 from simulator.analysis.sensitivity import run_sensitivity
 from simulator.cli import main
 from simulator.engine.chunks import Chunk
-from simulator.figures.sensitivity import short_label
 from simulator.scenario.load import load_scenario
 from simulator.scenario.schema import Scenario
 
@@ -150,12 +149,6 @@ def test_cli_unknown_event_exits_2_listing_valid_ones(
     assert "unknown event 'talks.nowhere'" in err  # one message for sweep and sensitivity
     assert "sanctions.patron" in err and "talks.direct" in err
     assert not (tmp_path / "x").exists()
-
-
-def test_short_label() -> None:
-    assert short_label("parties.russia.attendance.legitimacy_cost") == "russia · attendance.legitimacy_cost"
-    assert short_label("threats.eu.credibility") == "threat eu · credibility"
-    assert short_label("protocol.choice_noise") == "protocol · choice_noise"
 
 
 def test_refuses_to_overwrite_an_earlier_analysis(tmp_path, capsys):

@@ -19,18 +19,6 @@ from simulator.scenario.schema import Scenario
 TOP = 12
 
 
-def short_label(path: str) -> str:
-    """A short parameter label: ``russia · attendance.legitimacy_cost`` (the figures use the
-    scenario's words, :func:`~simulator.scenario.labels.param_label`; this stays for callers who
-    have no scenario)."""
-    head, _, rest = path.partition(".")
-    if head in ("parties", "threats", "pressures"):
-        owner, _, name = rest.partition(".")
-        kind = {"parties": "", "threats": "threat ", "pressures": "pressure "}[head]
-        return f"{kind}{owner} · {name}"
-    return f"{head} · {rest}" if rest else path
-
-
 def event_phrase(scenario: Scenario, key: str) -> str:
     """An event key in words, for figure titles (``attend.russia`` -> ``Russia attends``)."""
     return event_label(scenario, key)
